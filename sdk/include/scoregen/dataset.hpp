@@ -1,0 +1,34 @@
+// Datasets: batches of examples (and labels) with their shape and value range.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "scoregen/plugin.hpp"
+
+namespace scoregen {
+
+struct Batch {
+  at::Tensor x;  // [B, ...] float32
+  at::Tensor y;  // [B] int64, or undefined for unlabelled data
+};
+
+class SCOREGEN_API Dataset : public Component {
+ public:
+  // Shape of one example, e.g. {2} or {1, 28, 28}.
+  virtual std::vector<std::int64_t> shape() const = 0;
+  // Number of stored examples; 0 for a generator of unlimited fresh draws (toy sets).
+  virtual std::int64_t size() const = 0;
+  virtual std::int64_t num_classes() const { return 0; }
+  // Value range of the examples after the dataset's transforms.
+  virtual std::pair<double, double> range() const = 0;
+  // n random examples (with the dataset's random transforms applied).
+  virtual Batch sample(std::int64_t n, at::Generator gen) = 0;
+  // Examples [start, start + count) in order, without random transforms (finite sets only).
+  virtual Batch get(std::int64_t start, std::int64_t count);
+};
+
+}  // namespace scoregen

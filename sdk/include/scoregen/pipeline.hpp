@@ -1,0 +1,65 @@
+// TOML pipelines: one table per component, validated against plugin and command declarations.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scoregen/options.hpp"
+#include "scoregen/plugin.hpp"
+#include "scoregen/registry.hpp"
+
+namespace scoregen {
+
+// A pipeline section: either chooses a plugin of `kind` (key `plugin`) or is a command's own
+// table (train, sample, ...) with fixed options. The root table has name "".
+struct SectionSpec {
+  std::string name;
+  std::optional<PluginKind> kind;
+  std::vector<OptionSpec> options;
+  std::string help;
+};
+
+// Every section a pipeline may contain (plugin sections and command sections).
+SCOREGEN_API const std::vector<SectionSpec>& pipeline_sections();
+
+class SCOREGEN_API Pipeline {
+ public:
+  // Parse a pipeline file, apply `--set section.key=value` overrides (typed by declaration),
+  // validate every table. Errors name file:line:column and exit 2 through scoregen::Error.
+  static Pipeline load(const std::string& path, const std::vector<std::string>& overrides,
+                       const Registry& registry);
+  static Pipeline parse(const std::string& text, const std::string& source_name,
+                        const std::vector<std::string>& overrides, const Registry& registry);
+
+  bool has(const std::string& section) const;
+  // The validated options of a section; an absent section is an error naming `needed_by`.
+  const Options& options(const std::string& section, const std::string& needed_by = "") const;
+  // The plugin a plugin section selects.
+  const PluginInfo& plugin(const std::string& section, const std::string& needed_by = "") const;
+  Options& mutable_options(const std::string& section);
+  // The resolved pipeline as TOML (defaults filled in), for checkpoints and sidecars.
+  std::string to_toml() const;
+  const std::string& source() const { return source_; }
+
+  // Build the component a plugin section selects and cast it to its interface.
+  std::shared_ptr<Component> create(const std::string& section, const BuildContext& ctx,
+                                    const std::string& needed_by = "") const;
+  template <class T>
+  std::shared_ptr<T> create_as(const std::string& section, const BuildContext& ctx,
+                               const std::string& needed_by = "") const {
+    return std::dynamic_pointer_cast<T>(create(section, ctx, needed_by));
+  }
+
+ private:
+  struct Section {
+    Options options;
+    const PluginInfo* plugin = nullptr;
+  };
+  std::string source_;
+  std::map<std::string, Section> sections_;
+};
+
+}  // namespace scoregen

@@ -1,0 +1,33 @@
+// ScoreModel: the network's output as a score, plus optional class guidance; counts NFE.
+#include "scoregen/score_model.hpp"
+
+#include "scoregen/parameterization.hpp"
+
+namespace scoregen {
+
+ScoreModel::ScoreModel(std::shared_ptr<Network> network, std::shared_ptr<Sde> sde)
+    : network_(std::move(network)), sde_(std::move(sde)) {}
+
+void ScoreModel::set_guidance(std::shared_ptr<Guidance> guidance, at::Tensor labels, double scale) {
+  guidance_ = std::move(guidance);
+  labels_ = std::move(labels);
+  guidance_scale_ = scale;
+}
+
+at::Tensor ScoreModel::score(const at::Tensor& x, const at::Tensor& t) {
+  ++nfe_;
+  at::Tensor labels = labels_.defined() && labels_.size(0) != x.size(0) ? labels_.narrow(0, 0, x.size(0)) : labels_;
+  at::Tensor out = network_->forward(x, t, labels);
+  at::Tensor s = to_score(network_->predicts(), out, x, sde_->mean_coeff(t), sde_->marginal_std(t));
+  // Controllable generation (seed 001 eq. 14): s(x,t) + w grad log p_t(y | x).
+  if (guidance_) s = s + guidance_scale_ * guidance_->grad_log_prob(x, t, labels);
+  return s;
+}
+
+at::Tensor ScoreModel::ode_drift(const at::Tensor& x, const at::Tensor& t) {
+  // Probability-flow ODE (seed 001 eq. 13): f(x,t) - 1/2 g(t)^2 s(x,t).
+  at::Tensor g = sde_->diffusion(t);
+  return sde_->drift(x, t) - 0.5 * batch_view(g * g, x) * score(x, t);
+}
+
+}  // namespace scoregen

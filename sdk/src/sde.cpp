@@ -1,0 +1,48 @@
+// Default Sde behaviour shared by every SDE plugin (score_sde_pytorch sde_lib.SDE).
+#include "scoregen/sde.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "scoregen/error.hpp"
+
+namespace scoregen {
+
+at::Tensor batch_view(const at::Tensor& v, const at::Tensor& like) {
+  std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
+  shape[0] = v.size(0);
+  return v.reshape(shape);
+}
+
+std::pair<at::Tensor, at::Tensor> Sde::discretize(const at::Tensor& x, const at::Tensor& t) const {
+  // sde_lib.SDE.discretize: f_i = f(x, t) dt, G_i = g(t) sqrt(dt), dt = T / N.
+  const double dt = T() / static_cast<double>(N());
+  return {drift(x, t) * dt, diffusion(t) * std::sqrt(dt)};
+}
+
+at::Tensor Sde::discrete_sigmas() const {
+  throw Error("this SDE has no discrete sigma schedule (ancestral VE steps need a VE-family SDE)");
+}
+at::Tensor Sde::discrete_betas() const {
+  throw Error("this SDE has no discrete beta schedule (ancestral VP steps need a VP-family SDE)");
+}
+
+at::Tensor Sde::prior_sample(at::IntArrayRef shape, at::Generator gen, const at::TensorOptions& options) const {
+  return at::randn(shape, gen, options) * prior_std();
+}
+
+at::Tensor Sde::prior_logp(const at::Tensor& z) const {
+  // REFERENCE.md: -D/2 ln(2 pi sigma^2) - |z|^2 / (2 sigma^2), sigma = prior std.
+  const double var = prior_std() * prior_std();
+  const auto d = static_cast<double>(z[0].numel());
+  auto flat = z.reshape({z.size(0), -1});
+  return -0.5 * d * std::log(2.0 * M_PI * var) - flat.pow(2).sum(1) / (2.0 * var);
+}
+
+at::Tensor Sde::timestep(const at::Tensor& t) const {
+  // score_sde_pytorch: timestep = (t * (N - 1) / T).long(), rounded here to be robust to float error.
+  return at::round(t * static_cast<double>(N() - 1) / T()).to(at::kLong).clamp(0, N() - 1);
+}
+
+}  // namespace scoregen
