@@ -29,8 +29,8 @@ OptionSpec integer(std::string name, std::int64_t def, std::string help) {
 OptionSpec real(std::string name, double def, std::string help) {
   return {std::move(name), OptionType::Real, def, std::move(help), {}};
 }
-OptionSpec real_or_auto(std::string name, std::string def, std::string help) {
-  return {std::move(name), OptionType::RealOrAuto, std::move(def), std::move(help), {}};
+OptionSpec real_or_auto(std::string name, double def, std::string help) {
+  return {std::move(name), OptionType::RealOrAuto, def, std::move(help), {}};
 }
 OptionSpec boolean(std::string name, bool def, std::string help) {
   return {std::move(name), OptionType::Boolean, def, std::move(help), {}};

@@ -69,7 +69,7 @@ Registry::Registry() = default;
 Registry::~Registry() = default;
 
 std::string Registry::builtin_dir() {
-  boost::system::error_code ec;
+  std::error_code ec;  // BOOST_DLL_USE_STD_FS: Boost.DLL reports through std::error_code
   fs::path exe = boost::dll::program_location(ec).string();
   if (!ec) {
     fs::path beside = exe.parent_path() / ".." / SCOREGEN_PLUGIN_SUBDIR;

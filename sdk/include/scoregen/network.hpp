@@ -1,6 +1,9 @@
 // A score network: a torch::nn::Module conditioned on time (and optionally a class).
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include <torch/nn/module.h>
 
 #include "scoregen/plugin.hpp"
@@ -19,6 +22,8 @@ class SCOREGEN_API Network : public torch::nn::Module, public Component {
   virtual Prediction predicts() const = 0;
   // False for analytic oracles that have nothing to train.
   virtual bool trainable() const { return true; }
+  // Shape of one example when the network fixes it (analytic oracles); empty: taken from [data].
+  virtual std::vector<std::int64_t> example_shape() const { return {}; }
 };
 
 }  // namespace scoregen

@@ -34,7 +34,7 @@ struct OptionSpec {
 namespace opt {
 SCOREGEN_API OptionSpec integer(std::string name, std::int64_t def, std::string help);
 SCOREGEN_API OptionSpec real(std::string name, double def, std::string help);
-SCOREGEN_API OptionSpec real_or_auto(std::string name, std::string def, std::string help);
+SCOREGEN_API OptionSpec real_or_auto(std::string name, double def, std::string help);
 SCOREGEN_API OptionSpec boolean(std::string name, bool def, std::string help);
 SCOREGEN_API OptionSpec string(std::string name, std::string def, std::string help,
                                std::vector<std::string> choices = {});

@@ -50,10 +50,13 @@ class SCOREGEN_API Pipeline {
   template <class T>
   std::shared_ptr<T> create_as(const std::string& section, const BuildContext& ctx,
                                const std::string& needed_by = "") const {
-    return std::dynamic_pointer_cast<T>(create(section, ctx, needed_by));
+    auto made = std::dynamic_pointer_cast<T>(create(section, ctx, needed_by));
+    if (!made) wrong_interface(section);
+    return made;
   }
 
  private:
+  [[noreturn]] void wrong_interface(const std::string& section) const;
   struct Section {
     Options options;
     const PluginInfo* plugin = nullptr;

@@ -28,6 +28,9 @@ class SCOREGEN_API ScoreModel {
   const std::shared_ptr<Sde>& sde_ptr() const { return sde_; }
   Network& network() { return *network_; }
   std::int64_t nfe() const { return nfe_; }
+  // Float32 on the model's device: how samplers create their tensors.
+  at::TensorOptions options() const { return at::TensorOptions().dtype(at::kFloat).device(device_); }
+  void set_device(at::Device device) { device_ = device; }
   void reset_nfe() { nfe_ = 0; }
 
  private:
@@ -37,6 +40,7 @@ class SCOREGEN_API ScoreModel {
   at::Tensor labels_;
   double guidance_scale_ = 1.0;
   std::int64_t nfe_ = 0;
+  at::Device device_ = at::kCPU;
 };
 
 }  // namespace scoregen

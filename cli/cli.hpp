@@ -1,0 +1,53 @@
+// What the scoregen commands share: common flags, the registry and pipeline they load, device and seed.
+#pragma once
+
+#define CXXOPTS_VECTOR_DELIMITER '\x1f'  // --set values may contain commas (TOML arrays)
+#include <cxxopts.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scoregen/dataset.hpp"
+#include "scoregen/network.hpp"
+#include "scoregen/pipeline.hpp"
+#include "scoregen/registry.hpp"
+#include "scoregen/sde.hpp"
+
+namespace scoregen::cli {
+
+int run_plugins(int argc, char** argv);
+int run_sample(int argc, char** argv);
+int run_train(int argc, char** argv);
+int run_nll(int argc, char** argv);
+int run_inpaint(int argc, char** argv);
+
+// The flags every pipeline command takes: PIPELINE, --set, --plugin-path, --device, --seed, --quiet, --help.
+void add_common_options(cxxopts::Options& options);
+// Parses argv; prints help and returns false when --help was given. Unknown flags are errors.
+bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result);
+
+// A loaded pipeline with the components commands build from it.
+struct Session {
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<Pipeline> pipeline;
+  torch::Device device = torch::kCPU;
+  std::int64_t seed = 0;
+  bool quiet = false;
+
+  std::shared_ptr<Sde> sde;
+  std::shared_ptr<Dataset> data;  // null when the pipeline has no [data]
+  BuildContext context() const;
+  at::Generator generator(std::uint64_t stream = 0) const;
+};
+
+// Loads plugins and the pipeline (from PIPELINE, or `fallback_text` when given and PIPELINE is not),
+// applying `extra` overrides after --set. Builds the SDE and the data set when present.
+Session open_session(const cxxopts::ParseResult& args, const std::vector<std::string>& extra,
+                     const std::string& fallback_text = "", const std::string& fallback_name = "");
+// The shape of one example: from [data], else from the network (analytic oracles).
+std::vector<std::int64_t> example_shape(const Session& s, const Network& network);
+// Where the built-in pipelines are (source tree or install prefix).
+std::string pipelines_dir();
+
+}  // namespace scoregen::cli

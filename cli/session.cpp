@@ -1,0 +1,117 @@
+// Common flags and the loaded session (registry, pipeline, device, seed, SDE and data) of every command.
+#include <filesystem>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cli.hpp"
+#include "scoregen/error.hpp"
+#include "scoregen_build_config.hpp"
+
+namespace scoregen::cli {
+
+void add_common_options(cxxopts::Options& options) {
+  options.add_options()
+      ("pipeline", "pipeline file (TOML)", cxxopts::value<std::string>())
+      ("s,set", "override a pipeline value: section.key=value (TOML syntax; repeatable), e.g. --set sde.N=500",
+       cxxopts::value<std::vector<std::string>>())
+      ("seed", "seed of every random draw (overrides the pipeline's seed)", cxxopts::value<std::int64_t>())
+      ("device", "torch device: cpu, cuda, cuda:1 (overrides the pipeline's device)", cxxopts::value<std::string>())
+      ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
+       cxxopts::value<std::vector<std::string>>())
+      ("q,quiet", "no progress bar")
+      ("h,help", "show this help");
+  options.parse_positional({"pipeline"});
+}
+
+bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result) {
+  try {
+    result = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(fmt::format("{}: {} (see {} --help)", options.program(), e.what(), options.program()));
+  }
+  if (result.count("help")) {
+    fmt::print("{}", options.help());
+    return false;
+  }
+  return true;
+}
+
+BuildContext Session::context() const {
+  BuildContext ctx;
+  ctx.sde = sde;
+  if (data) {
+    ctx.data_shape = data->shape();
+    ctx.num_classes = data->num_classes();
+  }
+  ctx.device = device.str();
+  return ctx;
+}
+
+at::Generator Session::generator(std::uint64_t stream) const {
+  // One independent, reproducible stream per purpose (data, noise, ...), all from the pipeline seed.
+  return at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(seed) * 1000003ULL + stream);
+}
+
+namespace {
+torch::Device parse_device(const std::string& text, const std::string& where) {
+  try {
+    torch::Device d(text);
+    if (d.is_cuda() && !torch::cuda::is_available())
+      throw Error(fmt::format("{}: device '{}' requested but CUDA is not available in this LibTorch build", where, text));
+    if (!d.is_cpu() && !d.is_cuda()) throw Error(fmt::format("{}: device '{}' is not supported (use cpu or cuda)", where, text));
+    return d;
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: '{}' is not a torch device (use cpu, cuda or cuda:N)", where, text));
+  }
+}
+}  // namespace
+
+Session open_session(const cxxopts::ParseResult& args, const std::vector<std::string>& extra,
+                     const std::string& fallback_text, const std::string& fallback_name) {
+  Session s;
+  s.quiet = args.count("quiet") > 0;
+  s.registry = std::make_unique<Registry>();
+  std::vector<std::string> paths;
+  if (args.count("plugin-path")) paths = args["plugin-path"].as<std::vector<std::string>>();
+  s.registry->load_default(paths);
+
+  std::vector<std::string> overrides;
+  if (args.count("set")) overrides = args["set"].as<std::vector<std::string>>();
+  overrides.insert(overrides.end(), extra.begin(), extra.end());
+  if (args.count("seed")) overrides.push_back(fmt::format("seed={}", args["seed"].as<std::int64_t>()));
+  if (args.count("device")) overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
+
+  if (args.count("pipeline")) {
+    s.pipeline = std::make_unique<Pipeline>(Pipeline::load(args["pipeline"].as<std::string>(), overrides, *s.registry));
+  } else if (!fallback_text.empty()) {
+    s.pipeline = std::make_unique<Pipeline>(Pipeline::parse(fallback_text, fallback_name, overrides, *s.registry));
+  } else {
+    throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
+  }
+  const Options& root = s.pipeline->options("");
+  s.seed = root.integer("seed");
+  if (s.seed < 0) root.fail("seed", "must be >= 0");
+  s.device = parse_device(root.string("device"), root.where("device").empty() ? s.pipeline->source() : root.where("device"));
+
+  s.sde = s.pipeline->create_as<Sde>("sde", s.context(), "every command");
+  if (s.pipeline->has("data")) s.data = s.pipeline->create_as<Dataset>("data", s.context());
+  return s;
+}
+
+std::vector<std::int64_t> example_shape(const Session& s, const Network& network) {
+  if (s.data) return s.data->shape();
+  auto shape = network.example_shape();
+  if (shape.empty())
+    throw Error(fmt::format("{}: the pipeline needs a [data] section to know the shape of a sample", s.pipeline->source()));
+  return shape;
+}
+
+std::string pipelines_dir() {
+  std::filesystem::path src = std::filesystem::path(SCOREGEN_SOURCE_DIR) / "pipelines";
+  if (std::filesystem::is_directory(src)) return src.string();
+  return std::filesystem::path(Registry::builtin_dir()).parent_path().parent_path().parent_path() / "share/scoregen/pipelines";
+}
+
+}  // namespace scoregen::cli

@@ -1,0 +1,31 @@
+// Toy data: exact draws from an isotropic Gaussian mixture, labelled by component.
+#include "scoregen/dataset.hpp"
+#include "scoregen/gaussian_mixture.hpp"
+
+namespace scoregen::plugins {
+
+class MixtureDataset : public Dataset {
+ public:
+  MixtureDataset(const Options& o, const BuildContext&) : mixture_(o) {}
+  std::vector<std::int64_t> shape() const override { return {mixture_.dim()}; }
+  std::int64_t size() const override { return 0; }
+  std::int64_t num_classes() const override { return mixture_.components(); }
+  std::pair<double, double> range() const override {
+    at::Tensor spread = 4.0 * mixture_.stds().max();
+    return {(mixture_.means().min() - spread).item<double>(), (mixture_.means().max() + spread).item<double>()};
+  }
+  Batch sample(std::int64_t n, at::Generator gen) override {
+    auto [x, k] = mixture_.sample(n, gen);
+    return {x, k};
+  }
+
+ private:
+  GaussianMixture mixture_;
+};
+
+SCOREGEN_PLUGIN(Dataset, "mixture", "draws from an isotropic Gaussian mixture (labels: the component)", MixtureDataset,
+                opt::reals("weights", {0.2, 0.8}, "K mixture weights (normalised)"),
+                opt::matrix("means", {{-5.0, -5.0}, {5.0, 5.0}}, "K means of D numbers each"),
+                opt::reals("stds", {1.0, 1.0}, "K isotropic standard deviations"));
+
+}  // namespace scoregen::plugins

@@ -1,0 +1,34 @@
+// DDPM: the discrete linear-beta chain (seed 000), alpha_bar_i = prod_j (1 - beta_j); a discrete VP SDE.
+#include "vp_sde.hpp"
+
+#include "scoregen/schedules.hpp"
+
+namespace scoregen::plugins {
+
+class DdpmSde : public VpSde {
+ public:
+  using VpSde::VpSde;
+  bool is_discrete() const override { return true; }
+  at::Tensor mean_coeff(const at::Tensor& t) const override {
+    // sqrt(alpha_bar_i) at i = round(t (N-1))
+    return at::sqrt(alpha_bar(t));
+  }
+  at::Tensor marginal_std(const at::Tensor& t) const override {
+    // sqrt(1 - alpha_bar_i)
+    return at::sqrt(1.0 - alpha_bar(t));
+  }
+
+ private:
+  at::Tensor alpha_bar(const at::Tensor& t) const {
+    // alpha_bar_i = prod_{j <= i} (1 - beta_j) (seed 000 sec. 2)
+    at::Tensor ab = at::cumprod(1.0 - discrete_betas(), 0);
+    return ab.to(t.options()).index_select(0, timestep(t));
+  }
+};
+
+SCOREGEN_PLUGIN(Sde, "ddpm", "DDPM's discrete chain, beta_i = linspace(beta_min/N, beta_max/N, N)", DdpmSde,
+                opt::real("beta_min", 0.1, "N * beta_1 (0.1 gives beta_1 = 1e-4 at N = 1000)"),
+                opt::real("beta_max", 20.0, "N * beta_N (20 gives beta_N = 0.02 at N = 1000)"),
+                opt::integer("N", 1000, "chain length"));
+
+}  // namespace scoregen::plugins

@@ -1,0 +1,65 @@
+// The sections a pipeline may hold: plugin tables and each command's own settings.
+#include "scoregen/pipeline.hpp"
+
+namespace scoregen {
+
+const std::vector<SectionSpec>& pipeline_sections() {
+  static const std::vector<SectionSpec> sections = {
+      {"",
+       std::nullopt,
+       {opt::integer("seed", 0, "seed of every random draw (same seed, same bits)"),
+        opt::string("device", "cpu", "torch device: cpu, cuda, cuda:1, ...")},
+       "top-level keys"},
+      {"sde", PluginKind::Sde, {}, "the forward process"},
+      {"network", PluginKind::Network, {}, "the score network (or analytic oracle)"},
+      {"data", PluginKind::Dataset, {}, "the data set"},
+      {"sampler", PluginKind::Sampler, {}, "the sampler `scoregen sample` uses"},
+      {"guidance", PluginKind::Guidance, {}, "the class-guidance model"},
+      {"train",
+       std::nullopt,
+       {opt::string("objective", "dsm", "training objective",
+                    {"dsm", "ncsn", "ddpm", "ssm", "ssm-vr", "esm"}),
+        opt::string("weighting", "sigma2", "dsm weighting: sigma2 (lambda = sigma^2) or likelihood (g^2)",
+                    {"sigma2", "likelihood"}),
+        opt::string("reduction", "mean", "per-example loss: mean over dimensions or half the sum",
+                    {"mean", "half-sum"}),
+        opt::string("probe", "rademacher", "ssm probe distribution", {"rademacher", "gaussian"}),
+        opt::integer("n_probes", 1, "ssm probes per example"),
+        opt::integer("steps", 2000, "optimizer steps"),
+        opt::integer("batch_size", 256, "examples per step"),
+        opt::real("lr", 2e-3, "Adam learning rate"),
+        opt::real("beta1", 0.9, "Adam beta1"),
+        opt::real("weight_decay", 0.0, "Adam weight decay"),
+        opt::integer("warmup", 100, "linear learning-rate warmup steps (0: none)"),
+        opt::real("grad_clip", 1.0, "clip the gradient norm to this (0: off)"),
+        opt::real("ema", 0.999, "EMA decay of the weights (0: off)"),
+        opt::integer("checkpoint_every", 500, "write a checkpoint every K steps"),
+        opt::integer("log_every", 50, "append a metrics.jsonl line every K steps")},
+       "settings of `scoregen train`"},
+      {"sample",
+       std::nullopt,
+       {opt::integer("num", 64, "number of samples"),
+        opt::integer("batch_size", 256, "samples drawn at once (bounds memory)"),
+        opt::string("out", "samples.png", "output file: .png (grid or scatter), .npy or .pt")},
+       "settings of `scoregen sample`"},
+      {"nll",
+       std::nullopt,
+       {opt::integer("num", 256, "number of data examples evaluated"),
+        opt::integer("batch_size", 128, "examples per ODE solve"),
+        opt::real("rtol", 1e-5, "RK45 relative tolerance"),
+        opt::real("atol", 1e-5, "RK45 absolute tolerance"),
+        opt::string("divergence", "rademacher", "divergence estimator",
+                    {"rademacher", "gaussian", "exact"}),
+        opt::integer("n_probes", 1, "Hutchinson probes per solve"),
+        opt::integer("dequantize", 0, "uniform dequantization draws per example (8-bit data; 0: off)")},
+       "settings of `scoregen nll`"},
+      {"inpaint",
+       std::nullopt,
+       {opt::integer("jump_length", 1, "RePaint jump length (1: no resampling)"),
+        opt::integer("resample", 1, "RePaint resampling count per jump")},
+       "settings of `scoregen inpaint`"},
+  };
+  return sections;
+}
+
+}  // namespace scoregen

@@ -1,0 +1,31 @@
+# scoregen_add_plugin(NAME SOURCES src...): builds a scoregen plugin library the host can load.
+# A MODULE library with hidden visibility exporting only the C entry points (abi and plugin list),
+# linked against the same libscoregen and LibTorch as the host.
+function(scoregen_add_plugin name)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "scoregen_add_plugin(${name}): no SOURCES")
+  endif()
+  add_library(${name} MODULE ${ARG_SOURCES} ${SCOREGEN_PLUGIN_ENTRY})
+  if(TARGET scoregen::scoregen)
+    target_link_libraries(${name} PRIVATE scoregen::scoregen)
+  else()
+    target_link_libraries(${name} PRIVATE scoregen)
+  endif()
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    CXX_STANDARD 17
+    CXX_STANDARD_REQUIRED ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    POSITION_INDEPENDENT_CODE ON)
+  if(SCOREGEN_TORCH_CUDA)
+    target_compile_definitions(${name} PRIVATE SCOREGEN_TORCH_CUDA=1)  # checked by the host's loader
+  endif()
+  if(ARG_OUTPUT_DIRECTORY)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  endif()
+  if(SCOREGEN_PCH_TARGET)
+    target_precompile_headers(${name} REUSE_FROM ${SCOREGEN_PCH_TARGET})
+  endif()
+endfunction()
