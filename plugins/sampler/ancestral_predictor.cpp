@@ -32,6 +32,8 @@ class AncestralPredictor : public Predictor {
 std::unique_ptr<Predictor> make_ancestral(const Sde& sde) {
   if (sde.family() == SdeFamily::SubVP)
     throw Error("the ancestral predictor needs a VE or VP SDE (sub-VP has no discrete chain); use reverse-diffusion");
+  if (sde.family() == SdeFamily::VP && sde.discrete_betas().max().item<double>() >= 1.0)
+    throw Error("the ancestral predictor needs every beta_i = beta(t_i) / N below 1: raise [sde] N");
   return std::make_unique<AncestralPredictor>();
 }
 

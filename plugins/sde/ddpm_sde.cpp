@@ -7,7 +7,9 @@ namespace scoregen::plugins {
 
 class DdpmSde : public VpSde {
  public:
-  using VpSde::VpSde;
+  DdpmSde(const Options& o, const BuildContext& ctx) : VpSde(o, ctx) {
+    if (beta_max_ / static_cast<double>(n_) >= 1.0) o.fail("N", "too short a chain: beta_N = beta_max / N must be below 1");
+  }
   bool is_discrete() const override { return true; }
   at::Tensor mean_coeff(const at::Tensor& t) const override {
     // sqrt(alpha_bar_i) at i = round(t (N-1))

@@ -1,6 +1,9 @@
 // VP SDE: dx = -1/2 beta(t) x dt + sqrt(beta(t)) dW (seed 001 eq. 32; sde_lib.VPSDE).
 #include "vp_sde.hpp"
 
+#include <fmt/format.h>
+
+#include "scoregen/error.hpp"
 #include "scoregen/schedules.hpp"
 
 namespace scoregen::plugins {
@@ -12,7 +15,6 @@ void read_beta_options(const Options& o, double& beta_min, double& beta_max, std
   if (!(beta_min > 0)) o.fail("beta_min", "must be > 0");
   if (!(beta_max > beta_min)) o.fail("beta_max", "must be greater than beta_min");
   if (n < 2) o.fail("N", "needs at least 2 steps");
-  if (beta_max / static_cast<double>(n) >= 1.0) o.fail("N", "too few steps: beta_max / N must be below 1");
 }
 
 VpSde::VpSde(const Options& o, const BuildContext&) { read_beta_options(o, beta_min_, beta_max_, n_); }
@@ -41,6 +43,8 @@ at::Tensor VpSde::discrete_betas() const { return schedule::ddpm_betas(beta_min_
 
 std::pair<at::Tensor, at::Tensor> VpSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
   // DDPM discretisation (VPSDE.discretize): f_i = (sqrt(1 - beta_i) - 1) x, G_i = sqrt(beta_i).
+  if (beta_max_ / static_cast<double>(n_) >= 1.0)
+    throw Error(fmt::format("the discrete VP steps need beta_max / N < 1 (beta_max {}, N {}): raise [sde] N", beta_max_, n_));
   at::Tensor beta = discrete_betas().to(t.options()).index_select(0, timestep(t));
   return {batch_view(at::sqrt(1.0 - beta) - 1.0, x) * x, at::sqrt(beta)};
 }

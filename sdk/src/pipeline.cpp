@@ -19,7 +19,8 @@ namespace {
 // One key's value and where it came from ("file:line:col" or "--set a.b=c").
 struct Entry {
   const toml::node* node;
-  std::string where;
+  std::string where;      // the value's position
+  std::string key_where;  // the key's position
 };
 struct RawSection {
   std::string where;  // the table header's position
@@ -72,13 +73,14 @@ const char* node_type_name(const toml::node& n) {
 
 struct ConvertError {
   std::string message;
+  const toml::node* at = nullptr;  // the offending array element, when it is one
 };
 
 double to_real(const toml::node& n, const char* what) {
   if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
-  if (!n.is_floating_point()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
+  if (!n.is_floating_point()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n)), &n};
   double v = n.as_floating_point()->get();
-  if (!std::isfinite(v)) throw ConvertError{fmt::format("expected a finite number, got {}", v)};
+  if (!std::isfinite(v)) throw ConvertError{fmt::format("expected a finite number, got {}", v), &n};
   return v;
 }
 
@@ -184,12 +186,13 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
         if (value.is_table())
           throw Error(fmt::format("{}: [{}] {}: nested tables are not allowed here", position(source_name, sub.source()),
                                   k, sub.str()));
-        sec.entries[std::string(sub.str())] = Entry{&value, position(source_name, value.source())};
+        sec.entries[std::string(sub.str())] =
+            Entry{&value, position(source_name, value.source()), position(source_name, sub.source())};
       }
     } else if (node.is_array() && find_section(k)) {
       throw Error(fmt::format("{}: [{}] must be a table, not an array of tables", where, k));
     } else {
-      raw[""].entries[k] = Entry{&node, position(source_name, node.source())};
+      raw[""].entries[k] = Entry{&node, position(source_name, node.source()), where};
     }
   }
 
@@ -213,7 +216,7 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       *tbl = toml::table{};
       tbl->insert_or_assign("v", value);
     }
-    raw[section].entries[key] = Entry{tbl->get("v"), where};
+    raw[section].entries[key] = Entry{tbl->get("v"), where, where};
     if (raw[section].where.empty()) raw[section].where = where;
     owned.push_back(std::move(tbl));
   }
@@ -251,7 +254,7 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       if (match == options->end()) {
         std::string owner = plugin ? fmt::format("{} plugin '{}'", kind_name(plugin->kind), plugin->name)
                                    : section_label(name);
-        throw Error(fmt::format("{}: {} unknown key '{}'{}; {} takes: {}", entry.where, section_label(name), key,
+        throw Error(fmt::format("{}: {} unknown key '{}'{}; {} takes: {}", entry.key_where, section_label(name), key,
                                 did_you_mean(key, declared), owner,
                                 options->empty() ? std::string("no keys") : fmt::format("{}", fmt::join(declared, ", "))));
       }
@@ -270,7 +273,9 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       try {
         values[o.name] = convert(*it->second.node, o);
       } catch (const ConvertError& e) {
-        throw Error(fmt::format("{}: {} {}: {}", it->second.where, section_label(name), o.name, e.message));
+        bool in_file = e.at && e.at->source().begin.line != 0 && it->second.where != it->second.key_where;
+        std::string at = in_file ? position(source_name, e.at->source()) : it->second.where;
+        throw Error(fmt::format("{}: {} {}: {}", at, section_label(name), o.name, e.message));
       }
       where[o.name] = it->second.where;
     }

@@ -61,7 +61,7 @@ TEST(Loader, FixturePluginRunsInAPipeline) {
   std::string pipe = dir.file("p.toml", R"(
 [sde]
 plugin = "vp"
-N = 20
+N = 50
 [data]
 plugin = "fixture-constant"
 value = 1.5

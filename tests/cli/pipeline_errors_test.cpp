@@ -8,7 +8,7 @@ namespace {
 const char* kGood = R"(seed = 1
 [sde]
 plugin = "vp"
-N = 20
+N = 50
 [network]
 plugin = "gaussian-mixture"
 weights = [0.5, 0.5]
@@ -47,20 +47,20 @@ TEST(PipelineErrors, MalformedToml) {
 
 TEST(PipelineErrors, UnknownKeyWithSuggestion) {
   std::string text = kGood;
-  text.replace(text.find("N = 20"), 6, "beta_mx = 3.0");
+  text.replace(text.find("N = 50"), 6, "beta_mx = 3.0");
   expect_error(text, "FILE:4:1: [sde] unknown key 'beta_mx' (did you mean 'beta_max'?); sde plugin 'vp' takes: beta_min, beta_max, N");
 }
 
 TEST(PipelineErrors, WrongType) {
   std::string text = kGood;
-  text.replace(text.find("N = 20"), 6, "N = \"twenty\"");
+  text.replace(text.find("N = 50"), 6, "N = \"twenty\"");
   expect_error(text, "FILE:4:5: [sde] N: expected integer, got string");
 }
 
 TEST(PipelineErrors, MissingRequiredValue) {
   std::string text = kGood;
   text.replace(text.find("stds = [0.3, 0.3]\n"), 18, "");
-  expect_error(text, "FILE:5:1: [network] missing required key 'stds' (array of floats: K isotropic standard deviations)");
+  expect_error(text, "FILE:5:2: [network] missing required key 'stds' (array of floats: K isotropic standard deviations)");
 }
 
 TEST(PipelineErrors, UnknownPluginListsAvailable) {
@@ -72,11 +72,11 @@ TEST(PipelineErrors, UnknownPluginListsAvailable) {
 TEST(PipelineErrors, MissingPluginKey) {
   std::string text = kGood;
   text.replace(text.find("plugin = \"pc\"\n"), 14, "");
-  expect_error(text, "FILE:10:1: [sampler] missing key 'plugin' (available sampler plugins: pc");
+  expect_error(text, "FILE:10:2: [sampler] missing key 'plugin' (available sampler plugins: pc");
 }
 
 TEST(PipelineErrors, UnknownSection) {
-  expect_error(std::string(kGood) + "[smaple]\nnum = 3\n", "FILE:12:1: unknown section [smaple] (did you mean [sample]?)");
+  expect_error(std::string(kGood) + "[smaple]\nnum = 3\n", "FILE:12:2: unknown section [smaple] (did you mean [sample]?)");
 }
 
 TEST(PipelineErrors, ChoiceOutsideTheAllowedValues) {
@@ -99,7 +99,7 @@ TEST(PipelineErrors, SetOverrideIsTypedByTheDeclaration) {
 
 TEST(PipelineErrors, SemanticCheckNamesThePosition) {
   std::string text = kGood;
-  text.replace(text.find("N = 20"), 6, "N = 1");
+  text.replace(text.find("N = 50"), 6, "N = 1");
   expect_error(text, "FILE:4:5: [sde] N: needs at least 2 steps");
 }
 
@@ -131,7 +131,8 @@ TEST(PipelineErrors, BadOutputIsRefusedBeforeWork) {
 TEST(Cli, UnknownFlagAndCommand) {
   auto r = cli::run("sample --frobnicate");
   EXPECT_EQ(r.status, 2) << r.out;
-  EXPECT_NE(r.out.find("scoregen sample: Option 'frobnicate' does not exist"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("scoregen: error: scoregen sample: Option"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("frobnicate"), std::string::npos) << r.out;
   auto c = cli::run("smaple");
   EXPECT_EQ(c.status, 2);
   EXPECT_NE(c.out.find("unknown command 'smaple'"), std::string::npos) << c.out;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "scoregen/error.hpp"
 #include "support.hpp"
 
 using test::full_t;
@@ -107,9 +108,11 @@ TEST(Sde, ReverseDiffusionDiscretisation) {
   EXPECT_EQ(f.abs().sum().item<double>(), 0.0);
   auto [f0, g0] = ve->discretize(x, full_t(0.0));
   EXPECT_NEAR(g0.item<double>(), sig[0].item<double>(), 1e-12);
-  auto vp = test::sde("vp", "N = 10");
+  auto vp = test::sde("vp", "N = 100");
   at::Tensor b = vp->discrete_betas();
   auto [fv, gv] = vp->discretize(x, full_t(1.0));
-  EXPECT_NEAR(gv.item<double>(), std::sqrt(b[9].item<double>()), 1e-12);
-  EXPECT_NEAR(fv[0][0].item<double>(), std::sqrt(1 - b[9].item<double>()) - 1, 1e-12);
+  EXPECT_NEAR(gv.item<double>(), std::sqrt(b[99].item<double>()), 1e-12);
+  EXPECT_NEAR(fv[0][0].item<double>(), std::sqrt(1 - b[99].item<double>()) - 1, 1e-12);
+  // Too short a chain (beta_i >= 1) is refused rather than producing NaN.
+  EXPECT_THROW(test::sde("vp", "N = 10")->discretize(x, full_t(1.0)), scoregen::Error);
 }

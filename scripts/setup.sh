@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs scoregen's build and runtime dependencies from Debian (idempotent) and builds it in Release.
+#   scripts/setup.sh            install packages (as root, or through sudo) and build into ./build
+#   BUILD_DIR=... JOBS=... scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PACKAGES=(cmake ninja-build g++ pkg-config
+          libtorch-dev libcxxopts-dev libboost-dev libopencv-dev libfmt-dev libtomlplusplus-dev libgtest-dev
+          libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS"
+echo "setup: built $BUILD_DIR/bin/scoregen"
