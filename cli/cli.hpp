@@ -47,6 +47,8 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
                      const std::string& fallback_text = "", const std::string& fallback_name = "");
 // The shape of one example: from [data], else from the network (analytic oracles).
 std::vector<std::int64_t> example_shape(const Session& s, const Network& network);
+// Loads a checkpoint's EMA weights into `network`; without a checkpoint a trainable network is an error.
+void load_weights(Network& network, const std::string& checkpoint, const Session& s);
 // Where the built-in pipelines are (source tree or install prefix).
 std::string pipelines_dir();
 

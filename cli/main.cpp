@@ -56,6 +56,7 @@ int dispatch(int argc, char** argv) {
   // Each command parses argv[1..] so its program name reads "scoregen <command>".
   if (cmd == "plugins") return run_plugins(argc - 1, argv + 1);
   if (cmd == "sample") return run_sample(argc - 1, argv + 1);
+  if (cmd == "train") return run_train(argc - 1, argv + 1);
   throw scoregen::Error(fmt::format("unknown command '{}' (commands: train, sample, nll, inpaint, plugins)", cmd));
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "scoregen/checkpoint.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/io.hpp"
 #include "scoregen/sampler.hpp"
@@ -15,6 +16,8 @@ int run_sample(int argc, char** argv) {
   options.positional_help("PIPELINE");
   add_common_options(options);
   options.add_options("sampling")
+      ("c,checkpoint", "trained weights (train's checkpoint.pt); its EMA weights are used, and its stored pipeline "
+       "when no PIPELINE is given", cxxopts::value<std::string>())
       ("n,num", "number of samples (sample.num)", cxxopts::value<std::int64_t>())
       ("b,batch-size", "samples drawn at once; bounds memory (sample.batch_size)", cxxopts::value<std::int64_t>())
       ("o,out", "output: .png (image grid, or scatter plot for 2-D data), .npy or .pt (sample.out)",
@@ -26,7 +29,9 @@ int run_sample(int argc, char** argv) {
   if (args.count("num")) extra.push_back(fmt::format("sample.num={}", args["num"].as<std::int64_t>()));
   if (args.count("batch-size")) extra.push_back(fmt::format("sample.batch_size={}", args["batch-size"].as<std::int64_t>()));
   if (args.count("out")) extra.push_back(fmt::format("sample.out=\"{}\"", args["out"].as<std::string>()));
-  Session s = open_session(args, extra);
+  std::string ckpt = args.count("checkpoint") ? args["checkpoint"].as<std::string>() : std::string();
+  Session s = ckpt.empty() ? open_session(args, extra)
+                           : open_session(args, extra, checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)");
   const Options& cfg = s.pipeline->options("sample");
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   if (num < 1) cfg.fail("num", "must be >= 1");
@@ -35,6 +40,7 @@ int run_sample(int argc, char** argv) {
   check_output_extension(out);
 
   auto network = s.pipeline->create_as<Network>("network", s.context(), "scoregen sample");
+  load_weights(*network, ckpt, s);
   network->to(s.device);
   network->eval();
   auto sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "scoregen sample");

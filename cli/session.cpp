@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "cli.hpp"
+#include "scoregen/checkpoint.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen_build_config.hpp"
 
@@ -68,6 +69,20 @@ torch::Device parse_device(const std::string& text, const std::string& where) {
 }
 }  // namespace
 
+// sigma_max = "auto": the largest pairwise distance in (a sample of) the data (NCSNv2 technique 1).
+static void resolve_auto_sigma_max(Session& s) {
+  if (!s.pipeline->has("sde")) return;
+  Options& sde = s.pipeline->mutable_options("sde");
+  if (!sde.has("sigma_max") || !sde.is_auto("sigma_max")) return;
+  if (!s.data) sde.fail("sigma_max", "\"auto\" is computed from the data: the pipeline needs a [data] section");
+  at::Generator gen = s.generator(99);
+  at::Tensor x = s.data->sample(2000, gen).x;
+  x = x.reshape({x.size(0), -1}).to(at::kDouble);
+  double d = at::cdist(x, x).max().item<double>();
+  sde.set("sigma_max", d);
+  fmt::print(stderr, "sde: sigma_max = \"auto\" -> {:.4g} (largest pairwise distance among 2000 data examples)\n", d);
+}
+
 Session open_session(const cxxopts::ParseResult& args, const std::vector<std::string>& extra,
                      const std::string& fallback_text, const std::string& fallback_name) {
   Session s;
@@ -95,8 +110,10 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
   if (s.seed < 0) root.fail("seed", "must be >= 0");
   s.device = parse_device(root.string("device"), root.where("device").empty() ? s.pipeline->source() : root.where("device"));
 
-  s.sde = s.pipeline->create_as<Sde>("sde", s.context(), "every command");
+  at::manual_seed(static_cast<std::uint64_t>(s.seed));  // network initialisation follows the pipeline seed too
   if (s.pipeline->has("data")) s.data = s.pipeline->create_as<Dataset>("data", s.context());
+  resolve_auto_sigma_max(s);
+  s.sde = s.pipeline->create_as<Sde>("sde", s.context(), "every command");
   return s;
 }
 
@@ -106,6 +123,17 @@ std::vector<std::int64_t> example_shape(const Session& s, const Network& network
   if (shape.empty())
     throw Error(fmt::format("{}: the pipeline needs a [data] section to know the shape of a sample", s.pipeline->source()));
   return shape;
+}
+
+void load_weights(Network& network, const std::string& checkpoint, const Session& s) {
+  if (checkpoint.empty()) {
+    if (network.trainable() && !network.parameters().empty())
+      throw Error(fmt::format("[network] plugin '{}' needs trained weights: pass --checkpoint RUN/checkpoint.pt",
+                              s.pipeline->plugin("network").name));
+    return;
+  }
+  CheckpointState st = load_checkpoint(checkpoint, &network, nullptr);
+  apply_ema(network, st.ema);
 }
 
 std::string pipelines_dir() {

@@ -3,6 +3,7 @@
 
 #include "pc_steps.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
 #include "scoregen/sampler.hpp"
 
 namespace scoregen::plugins {
@@ -35,7 +36,7 @@ std::unique_ptr<Corrector> make_corrector(const std::string& name, double snr, s
   return nullptr;
 }
 
-at::Tensor noise_like(const at::Tensor& x, at::Generator& gen) { return at::randn(x.sizes(), gen, x.options()); }
+at::Tensor noise_like(const at::Tensor& x, at::Generator& gen) { return randn_like_from(x, gen); }
 
 class PcSampler : public Sampler {
  public:

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
 
 namespace scoregen {
 
@@ -29,7 +30,7 @@ at::Tensor Sde::discrete_betas() const {
 }
 
 at::Tensor Sde::prior_sample(at::IntArrayRef shape, at::Generator gen, const at::TensorOptions& options) const {
-  return at::randn(shape, gen, options) * prior_std();
+  return randn_from(shape, gen, options) * prior_std();
 }
 
 at::Tensor Sde::prior_logp(const at::Tensor& z) const {

@@ -1,0 +1,122 @@
+// Toy 2-D data sets drawn fresh every batch (the usual score-matching test beds): rings, moons,
+// swiss-roll, checkerboard, spirals. Each is scaled to roughly [-4, 4]^2 and jittered by `noise`.
+#include <cmath>
+
+#include "scoregen/dataset.hpp"
+#include "scoregen/random.hpp"
+
+namespace scoregen::plugins {
+
+class Toy2d : public Dataset {
+ public:
+  explicit Toy2d(const Options& o) : noise_(o.real("noise")) {
+    if (!(noise_ >= 0)) o.fail("noise", "must be >= 0");
+  }
+  std::vector<std::int64_t> shape() const override { return {2}; }
+  std::int64_t size() const override { return 0; }
+  std::pair<double, double> range() const override { return {-4.5, 4.5}; }
+  Batch sample(std::int64_t n, at::Generator gen) override {
+    Batch b = draw(n, gen);
+    auto f64 = at::TensorOptions().dtype(at::kDouble);
+    b.x = (b.x + noise_ * randn_from({n, 2}, gen, f64)).to(at::kFloat);
+    return b;
+  }
+
+ protected:
+  // Noise-free points [n, 2] (float64) and labels (or undefined).
+  virtual Batch draw(std::int64_t n, at::Generator& gen) = 0;
+  static at::Tensor uniform(std::int64_t n, at::Generator& gen) {
+    return rand_from({n}, gen, at::TensorOptions().dtype(at::kDouble));
+  }
+  double noise_;
+};
+
+class RingsDataset : public Toy2d {
+ public:
+  RingsDataset(const Options& o, const BuildContext&) : Toy2d(o), rings_(o.integer("rings")) {
+    if (rings_ < 1) o.fail("rings", "must be >= 1");
+  }
+  std::int64_t num_classes() const override { return rings_; }
+
+ protected:
+  Batch draw(std::int64_t n, at::Generator& gen) override {
+    // radius r_k = 4 (k + 1) / K, angle uniform; label = ring
+    at::Tensor k = at::randint(rings_, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor r = (k.to(at::kDouble) + 1.0) * (4.0 / static_cast<double>(rings_));
+    at::Tensor a = uniform(n, gen) * (2 * M_PI);
+    return {at::stack({r * at::cos(a), r * at::sin(a)}, 1), k};
+  }
+  std::int64_t rings_;
+};
+
+class MoonsDataset : public Toy2d {
+ public:
+  MoonsDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+  std::int64_t num_classes() const override { return 2; }
+
+ protected:
+  Batch draw(std::int64_t n, at::Generator& gen) override {
+    // upper moon (cos a, sin a), lower moon (1 - cos a, 1/2 - sin a), a ~ U(0, pi); centred and scaled by 2
+    at::Tensor k = at::randint(2, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor a = uniform(n, gen) * M_PI;
+    at::Tensor up = (k == 0).to(at::kDouble);
+    at::Tensor x = up * at::cos(a) + (1 - up) * (1 - at::cos(a)) - 0.5;
+    at::Tensor y = up * at::sin(a) + (1 - up) * (0.5 - at::sin(a)) - 0.25;
+    return {at::stack({x, y}, 1) * 2.0, k};
+  }
+};
+
+class SwissRollDataset : public Toy2d {
+ public:
+  SwissRollDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+
+ protected:
+  Batch draw(std::int64_t n, at::Generator& gen) override {
+    // u = 1.5 pi (1 + 2 U); (u cos u, u sin u) / 3
+    at::Tensor u = 1.5 * M_PI * (1.0 + 2.0 * uniform(n, gen));
+    return {at::stack({u * at::cos(u), u * at::sin(u)}, 1) / 3.0, at::Tensor()};
+  }
+};
+
+class CheckerboardDataset : public Toy2d {
+ public:
+  CheckerboardDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+
+ protected:
+  Batch draw(std::int64_t n, at::Generator& gen) override {
+    // x1 ~ U(-4, 4); x2 in the alternate unit-2 squares: x2 = U(0, 2) - 2 k + floor(x1 / 2) mod 2 * 2
+    at::Tensor x1 = uniform(n, gen) * 8.0 - 4.0;
+    at::Tensor x2 = uniform(n, gen) * 2.0 - at::randint(2, {n}, gen, at::TensorOptions().dtype(at::kLong)).to(at::kDouble) * 4.0;
+    x2 = x2 + at::remainder(at::floor(x1 / 2.0), 2.0) * 2.0;
+    return {at::stack({x1, x2}, 1), at::Tensor()};
+  }
+};
+
+class SpiralsDataset : public Toy2d {
+ public:
+  SpiralsDataset(const Options& o, const BuildContext&) : Toy2d(o), arms_(o.integer("arms")) {
+    if (arms_ < 1) o.fail("arms", "must be >= 1");
+  }
+  std::int64_t num_classes() const override { return arms_; }
+
+ protected:
+  Batch draw(std::int64_t n, at::Generator& gen) override {
+    // arm k: radius r = 4 sqrt(U), angle 3 r / 2 + 2 pi k / K
+    at::Tensor k = at::randint(arms_, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor r = 4.0 * at::sqrt(uniform(n, gen));
+    at::Tensor a = 1.5 * r + k.to(at::kDouble) * (2 * M_PI / static_cast<double>(arms_));
+    return {at::stack({r * at::cos(a), r * at::sin(a)}, 1), k};
+  }
+  std::int64_t arms_;
+};
+
+#define TOY_NOISE(def) opt::real("noise", def, "std of Gaussian jitter added to every point")
+SCOREGEN_PLUGIN(Dataset, "rings", "concentric circles (labels: the ring)", RingsDataset, TOY_NOISE(0.08),
+                opt::integer("rings", 2, "number of rings"));
+SCOREGEN_PLUGIN(Dataset, "moons", "two interleaved half circles (labels: the moon)", MoonsDataset, TOY_NOISE(0.1));
+SCOREGEN_PLUGIN(Dataset, "swiss-roll", "the 2-D swiss roll", SwissRollDataset, TOY_NOISE(0.1));
+SCOREGEN_PLUGIN(Dataset, "checkerboard", "uniform on alternate squares of a 4x4 board", CheckerboardDataset, TOY_NOISE(0.0));
+SCOREGEN_PLUGIN(Dataset, "spirals", "interleaved spiral arms (labels: the arm)", SpiralsDataset, TOY_NOISE(0.1),
+                opt::integer("arms", 2, "number of arms"));
+
+}  // namespace scoregen::plugins

@@ -1,0 +1,16 @@
+// Seeded draws from explicit CPU generators, moved to the tensor's device (same seed, same bits on any device).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "scoregen/api.hpp"
+
+namespace scoregen {
+
+SCOREGEN_API at::Tensor randn_like_from(const at::Tensor& like, at::Generator& gen);
+SCOREGEN_API at::Tensor randn_from(at::IntArrayRef shape, at::Generator& gen, const at::TensorOptions& options);
+SCOREGEN_API at::Tensor rand_from(at::IntArrayRef shape, at::Generator& gen, const at::TensorOptions& options);
+// Rademacher +-1 entries.
+SCOREGEN_API at::Tensor rademacher_like_from(const at::Tensor& like, at::Generator& gen);
+
+}  // namespace scoregen
