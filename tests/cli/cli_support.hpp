@@ -23,8 +23,9 @@ inline std::string fixture(const std::string& name) { return std::string(SCOREGE
 inline std::string source(const std::string& rel) { return std::string(SCOREGEN_SOURCE_DIR) + "/" + rel; }
 
 // `env` is prepended as VAR=value assignments; SCOREGEN_PLUGIN_PATH is cleared unless env sets it.
-inline Run run(const std::string& args, const std::string& env = "") {
-  std::string cmd = "env -u SCOREGEN_PLUGIN_PATH " + env + " " + binary() + " " + args + " 2>&1";
+// `wrapper` runs before the binary (e.g. "timeout -s INT 2").
+inline Run run(const std::string& args, const std::string& env = "", const std::string& wrapper = "") {
+  std::string cmd = "env -u SCOREGEN_PLUGIN_PATH " + env + " " + wrapper + " " + binary() + " " + args + " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "r");
   Run r{-1, ""};
   if (!pipe) return r;
