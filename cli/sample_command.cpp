@@ -64,7 +64,11 @@ int run_sample(int argc, char** argv) {
   if (!at::isfinite(samples).all().item<bool>())
     throw Error("sampling produced non-finite values (diverged); nothing was written. Try more steps or a smaller snr");
   double lo = -1, hi = 1;
-  if (s.data) std::tie(lo, hi) = s.data->range();
+  if (s.data) {
+    samples = s.data->to_data(samples);  // back to the data's own range (undoes a logit transform)
+    std::tie(lo, hi) = s.data->range();
+    if (s.data->logit_lambda() > 0) lo = 0, hi = 1;
+  }
   save_samples(samples, out, lo, hi);
   write_file_atomic(out + ".toml", fmt::format("# how {} was made: scoregen sample with this resolved pipeline\n{}",
                                                 std::filesystem::path(out).filename().string(), s.pipeline->to_toml()));

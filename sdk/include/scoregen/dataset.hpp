@@ -29,6 +29,12 @@ class SCOREGEN_API Dataset : public Component {
   virtual Batch sample(std::int64_t n, at::Generator gen) = 0;
   // Examples [start, start + count) in order, without random transforms (finite sets only).
   virtual Batch get(std::int64_t start, std::int64_t count);
+  // Maps model-space values back to the data range (inverts a logit transform); identity by default.
+  virtual at::Tensor to_data(const at::Tensor& x) const { return x; }
+  // 8 for 8-bit data (images), 0 for continuous data: decides dequantization and the bits/dim offset.
+  virtual int bits() const { return 0; }
+  // True when a logit transform maps the data to model space (its Jacobian enters the likelihood).
+  virtual double logit_lambda() const { return 0.0; }
 };
 
 }  // namespace scoregen

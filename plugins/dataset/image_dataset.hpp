@@ -1,0 +1,44 @@
+// In-memory 8-bit image sets (IDX files, image folders) and their transforms: scaling to [0,1] or
+// [-1,1], uniform dequantization, logit transform and random horizontal flips.
+#pragma once
+
+#include "scoregen/dataset.hpp"
+
+namespace scoregen::plugins {
+
+class ImageDataset : public Dataset {
+ public:
+  // Reads the transform options: scale, dequantize, logit, hflip, limit.
+  explicit ImageDataset(const Options& o);
+  std::vector<std::int64_t> shape() const override;
+  std::int64_t size() const override { return images_.size(0); }
+  std::int64_t num_classes() const override { return num_classes_; }
+  std::pair<double, double> range() const override;
+  Batch sample(std::int64_t n, at::Generator gen) override;
+  Batch get(std::int64_t start, std::int64_t count) override;
+  at::Tensor to_data(const at::Tensor& x) const override;
+  int bits() const override { return 8; }
+  double logit_lambda() const override { return logit_; }
+
+ protected:
+  // Subclasses fill these: uint8 [N, C, H, W] and int64 [N] (undefined when unlabelled).
+  void set_images(at::Tensor images, at::Tensor labels, std::int64_t num_classes, const Options& o);
+
+ private:
+  // uint8 -> float in the chosen range, with optional dequantization noise and logit.
+  at::Tensor transform(const at::Tensor& u8, at::Generator* gen) const;
+  at::Tensor images_, labels_;
+  std::int64_t num_classes_ = 0;
+  bool symmetric_, dequantize_, hflip_;
+  double logit_;
+};
+
+// The transform options every image data set declares.
+#define SCOREGEN_IMAGE_TRANSFORM_OPTIONS                                                                          \
+  opt::string("scale", "symmetric", "value range: unit [0, 1] or symmetric [-1, 1]", {"unit", "symmetric"}),      \
+      opt::boolean("dequantize", false, "uniform dequantization (x 255 + U) / 256 of every training draw"),         \
+      opt::real("logit", 0.0, "logit transform logit(l + (1 - 2 l) x) with this lambda (0: off; needs unit scale)"), \
+      opt::boolean("hflip", false, "random horizontal flips of training draws"),                                    \
+      opt::integer("limit", 0, "use only the first N examples (0: all)")
+
+}  // namespace scoregen::plugins

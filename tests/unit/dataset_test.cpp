@@ -1,0 +1,111 @@
+// Dataset plugins: Fashion-MNIST IDX files, image folders, transforms and the toy 2-D sets.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "scoregen/dataset.hpp"
+#include "scoregen/error.hpp"
+#include "support.hpp"
+
+namespace {
+std::shared_ptr<scoregen::Dataset> dataset(const std::string& body) {
+  auto p = test::pipeline("[data]\n" + body + "\n");
+  return p.create_as<scoregen::Dataset>("data", {});
+}
+at::Generator gen(std::uint64_t seed = 1) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
+}  // namespace
+
+TEST(Dataset, FashionMnistTestSplit) {
+  auto d = dataset("plugin = \"idx\"\nsplit = \"t10k\"");
+  EXPECT_EQ(d->size(), 10000);
+  EXPECT_EQ(d->shape(), (std::vector<std::int64_t>{1, 28, 28}));
+  EXPECT_EQ(d->num_classes(), 10);
+  EXPECT_EQ(d->bits(), 8);
+  scoregen::Batch b = d->get(0, 100);
+  EXPECT_EQ(b.x.sizes(), at::IntArrayRef({100, 1, 28, 28}));
+  EXPECT_GE(b.x.min().item<double>(), -1.0);
+  EXPECT_LE(b.x.max().item<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(b.x.min().item<double>(), -1.0);  // background pixels are 0 -> -1
+  EXPECT_EQ(b.y[0].item<std::int64_t>(), 9);           // the first test image is an ankle boot
+  // Class balance: 1000 test examples per class
+  at::Tensor counts = at::bincount(d->get(0, 10000).y);
+  EXPECT_TRUE(at::all(counts == 1000).item<bool>());
+}
+
+TEST(Dataset, DequantizationAndLogit) {
+  auto u = dataset("plugin = \"idx\"\nsplit = \"t10k\"\nscale = \"unit\"\ndequantize = true\nlimit = 1");
+  EXPECT_EQ(u->size(), 1);
+  at::Generator g = gen();
+  at::Tensor x = u->sample(50, g).x;  // 50 dequantized draws of the one image
+  EXPECT_GE(x.min().item<double>(), 0.0);
+  EXPECT_LT(x.max().item<double>(), 1.0);
+  // (x 255 + U) / 256 stays in its 8-bit bin: floor(256 x) is the pixel value, and the draws differ
+  at::Tensor pixels = at::round(u->get(0, 1).x * 255.0);
+  EXPECT_TRUE(at::equal(at::floor(x * 256.0), pixels.expand_as(x)));
+  EXPECT_GT((x[0] - x[1]).abs().max().item<double>(), 0.0);
+  auto l = dataset("plugin = \"idx\"\nsplit = \"t10k\"\nscale = \"unit\"\nlogit = 0.05\nlimit = 1");
+  at::Tensor y = l->get(0, 1).x;
+  EXPECT_TRUE(at::allclose(l->to_data(y), u->get(0, 1).x, 1e-5, 1e-5));  // to_data inverts the logit
+  EXPECT_NEAR(l->range().first, std::log(0.05 / 0.95), 1e-12);
+  EXPECT_THROW(dataset("plugin = \"idx\"\nlogit = 0.05"), scoregen::Error);  // logit needs unit scale
+}
+
+TEST(Dataset, CorruptIdxFileIsAnError) {
+  std::string bad = (std::filesystem::temp_directory_path() / "scoregen-bad-idx.gz").string();
+  std::ofstream(bad) << "garbage";
+  try {
+    dataset("plugin = \"idx\"\nimages = \"" + bad + "\"");
+    FAIL() << "no error";
+  } catch (const scoregen::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad + ": not an IDX file"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(bad);
+}
+
+TEST(Dataset, ImageFolderWithClasses) {
+  auto root = std::filesystem::temp_directory_path() / "scoregen-images-test";
+  std::filesystem::remove_all(root);
+  for (int k = 0; k < 2; ++k) {
+    std::filesystem::create_directories(root / ("class" + std::to_string(k)));
+    for (int i = 0; i < 3; ++i) {
+      cv::Mat img(10, 12, CV_8UC3, cv::Scalar(0, 0, 255 * k));  // BGR: red for class 1
+      cv::imwrite((root / ("class" + std::to_string(k)) / (std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  auto d = dataset("plugin = \"images\"\nroot = \"" + root.string() + "\"\nsize = 8\nscale = \"unit\"");
+  EXPECT_EQ(d->size(), 6);
+  EXPECT_EQ(d->num_classes(), 2);
+  EXPECT_EQ(d->shape(), (std::vector<std::int64_t>{3, 8, 8}));
+  scoregen::Batch b = d->get(0, 6);
+  EXPECT_EQ(b.y[5].item<std::int64_t>(), 1);
+  EXPECT_NEAR(b.x[5][0].mean().item<double>(), 1.0, 1e-6);  // RGB order: channel 0 is red
+  EXPECT_NEAR(b.x[0][0].mean().item<double>(), 0.0, 1e-6);
+  std::filesystem::remove_all(root);
+}
+
+TEST(Dataset, ToySetsHaveTheirShapeAndSpread) {
+  for (const char* name : {"rings", "moons", "swiss-roll", "checkerboard", "spirals", "mixture"}) {
+    auto d = dataset(std::string("plugin = \"") + name + "\"");
+    at::Generator g = gen();
+    scoregen::Batch b = d->sample(4000, g);
+    EXPECT_EQ(b.x.sizes(), at::IntArrayRef({4000, 2})) << name;
+    EXPECT_TRUE(at::isfinite(b.x).all().item<bool>()) << name;
+    double spread = b.x.std().item<double>();
+    EXPECT_GT(spread, 0.5) << name;
+    EXPECT_LT(b.x.abs().max().item<double>(), 10.0) << name;
+  }
+  // Rings: radii 2 and 4 (noise 0.08)
+  at::Generator g = gen();
+  at::Tensor r = dataset("plugin = \"rings\"\nnoise = 0.0")->sample(1000, g).x.norm(2, 1);
+  EXPECT_TRUE(at::all((at::abs(r - 2.0) < 1e-6) | (at::abs(r - 4.0) < 1e-6)).item<bool>());
+  // Checkerboard: every point sits on a square of the right parity
+  at::Tensor c = dataset("plugin = \"checkerboard\"")->sample(2000, g).x;
+  at::Tensor parity = at::remainder(at::floor(c.select(1, 0) / 2.0) + at::floor(c.select(1, 1) / 2.0), 2.0);
+  EXPECT_TRUE(at::all(parity == 0).item<bool>());
+  // Same seed, same bits
+  at::Generator g1 = gen(9), g2 = gen(9);
+  EXPECT_TRUE(at::equal(dataset("plugin = \"moons\"")->sample(10, g1).x, dataset("plugin = \"moons\"")->sample(10, g2).x));
+}
