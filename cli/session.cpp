@@ -1,5 +1,6 @@
 // Common flags and the loaded session (registry, pipeline, device, seed, SDE and data) of every command.
 #include <filesystem>
+#include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
@@ -19,6 +20,8 @@ void add_common_options(cxxopts::Options& options) {
        cxxopts::value<std::vector<std::string>>())
       ("seed", "seed of every random draw (overrides the pipeline's seed)", cxxopts::value<std::int64_t>())
       ("device", "torch device: cpu, cuda, cuda:1 (overrides the pipeline's device)", cxxopts::value<std::string>())
+      ("threads", "CPU threads for LibTorch (overrides the pipeline's threads; 0: one per core)",
+       cxxopts::value<std::int64_t>())
       ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
        cxxopts::value<std::vector<std::string>>())
       ("q,quiet", "no progress bar")
@@ -96,6 +99,7 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
   if (args.count("set")) overrides = args["set"].as<std::vector<std::string>>();
   overrides.insert(overrides.end(), extra.begin(), extra.end());
   if (args.count("seed")) overrides.push_back(fmt::format("seed={}", args["seed"].as<std::int64_t>()));
+  if (args.count("threads")) overrides.push_back(fmt::format("threads={}", args["threads"].as<std::int64_t>()));
   if (args.count("device")) overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
 
   if (args.count("pipeline")) {
@@ -108,6 +112,9 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
   const Options& root = s.pipeline->options("");
   s.seed = root.integer("seed");
   if (s.seed < 0) root.fail("seed", "must be >= 0");
+  const std::int64_t threads = root.integer("threads");
+  if (threads < 0) root.fail("threads", "must be >= 0");
+  at::set_num_threads(threads > 0 ? static_cast<int>(threads) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   s.device = parse_device(root.string("device"), root.where("device").empty() ? s.pipeline->source() : root.where("device"));
 
   at::manual_seed(static_cast<std::uint64_t>(s.seed));  // network initialisation follows the pipeline seed too
