@@ -1,0 +1,68 @@
+// A user's TorchScript module (torch.jit.save from Python) as a score network: forward(x, time[, labels]).
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <torch/script.h>
+
+#include "scoregen/error.hpp"
+#include "scoregen/network.hpp"
+#include "scoregen/sde.hpp"
+
+namespace scoregen::plugins {
+
+class TorchScriptNetwork : public Network {
+ public:
+  TorchScriptNetwork(const Options& o, const BuildContext& ctx)
+      : sde_(ctx.sde), predicts_(parse_prediction(o.string("predicts"))), time_input_(o.string("time_input")),
+        pass_labels_(o.boolean("pass_labels")) {
+    const std::string& file = o.string("file");
+    if (!std::filesystem::is_regular_file(file)) o.fail("file", fmt::format("{}: no such file", file));
+    try {
+      module_ = torch::jit::load(file);
+    } catch (const c10::Error& e) {
+      std::string msg = e.what_without_backtrace();
+      o.fail("file", fmt::format("{}: not a TorchScript module ({})", file, msg.substr(0, msg.find('\n'))));
+    }
+    module_.eval();
+  }
+
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
+    at::Tensor tf = t.to(x.scalar_type());
+    at::Tensor time;
+    if (time_input_ == "t") time = tf;
+    else if (time_input_ == "999t") time = tf * 999.0;  // DDPM's integer-step convention, as a float
+    else if (time_input_ == "sigma") time = sde_->marginal_std(tf);
+    else time = at::log(sde_->marginal_std(tf));
+    std::vector<c10::IValue> inputs{x, time};
+    if (pass_labels_) inputs.emplace_back(y);
+    try {
+      return module_.forward(inputs).toTensor();
+    } catch (const c10::Error& e) {
+      std::string msg = e.what_without_backtrace();
+      throw Error(fmt::format("the TorchScript module failed on input of shape [{}]: {}", fmt::join(x.sizes(), ", "),
+                              msg.substr(0, msg.find('\n'))));
+    }
+  }
+  Prediction predicts() const override { return predicts_; }
+  bool trainable() const override { return false; }
+  void to(torch::Device device, bool non_blocking) override {
+    module_.to(device, non_blocking);
+    Network::to(device, non_blocking);
+  }
+
+ private:
+  std::shared_ptr<Sde> sde_;
+  Prediction predicts_;
+  std::string time_input_;
+  bool pass_labels_;
+  torch::jit::Module module_;
+};
+
+SCOREGEN_PLUGIN(Network, "torchscript", "a TorchScript module from Python (torch.jit.save), called as forward(x, time)",
+                TorchScriptNetwork, opt::required(opt::string("file", "", "the .pt file written by torch.jit.save")),
+                opt::string("predicts", "score", "what the module outputs", {"score", "noise", "data"}),
+                opt::string("time_input", "t", "what the module takes as time: t, 999 t, sigma(t) or log sigma(t)",
+                            {"t", "999t", "sigma", "log_sigma"}),
+                opt::boolean("pass_labels", false, "pass class labels as a third argument"));
+
+}  // namespace scoregen::plugins
