@@ -7,11 +7,7 @@ class SmldSde : public VeSde {
  public:
   SmldSde(const Options& o, const BuildContext&) : VeSde(0, 0, o.integer("L")) {
     if (o.integer("L") < 2) o.fail("L", "needs at least 2 noise levels");
-    if (o.is_auto("sigma_max")) o.fail("sigma_max", "\"auto\" is resolved from the [data] set; this command has none");
-    sigma_min_ = o.real("sigma_min");
-    sigma_max_ = o.real("sigma_max");
-    if (!(sigma_min_ > 0)) o.fail("sigma_min", "must be > 0");
-    if (!(sigma_max_ > sigma_min_)) o.fail("sigma_max", "must be greater than sigma_min");
+    read_sigmas(o);
   }
   bool is_discrete() const override { return true; }
   // On the grid t_i = i/(L-1) the kernel std is exactly the ladder value sigma_i.

@@ -16,7 +16,9 @@ std::int64_t positive_steps(const Options& o, const char* key) {
 
 VeSde::VeSde(double sigma_min, double sigma_max, std::int64_t n) : sigma_min_(sigma_min), sigma_max_(sigma_max), n_(n) {}
 
-VeSde::VeSde(const Options& o, const BuildContext&) : VeSde(0, 0, positive_steps(o, "N")) {
+VeSde::VeSde(const Options& o, const BuildContext&) : VeSde(0, 0, positive_steps(o, "N")) { read_sigmas(o); }
+
+void VeSde::read_sigmas(const Options& o) {
   if (o.is_auto("sigma_max")) o.fail("sigma_max", "\"auto\" is resolved from the [data] set; this command has none");
   sigma_min_ = o.real("sigma_min");
   sigma_max_ = o.real("sigma_max");

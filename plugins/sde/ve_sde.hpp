@@ -23,6 +23,8 @@ class VeSde : public Sde {
 
  protected:
   VeSde(double sigma_min, double sigma_max, std::int64_t n);
+  // Reads and checks sigma_min and sigma_max ("auto" must have been resolved from the data).
+  void read_sigmas(const Options& o);
   double sigma_min_, sigma_max_;
   std::int64_t n_;
 };

@@ -1,0 +1,42 @@
+// The EDM change of variables for any SDE (Karras et al. 2022, sec. 2-3).
+#include "scoregen/edm.hpp"
+
+#include <cmath>
+
+namespace scoregen::edm {
+
+double sigma_of_t(const Sde& sde, double t) {
+  at::Tensor tt = at::full({1}, t, at::kDouble);
+  return (sde.marginal_std(tt) / sde.mean_coeff(tt)).item<double>();
+}
+
+double t_of_sigma(const Sde& sde, double sigma) {
+  double lo = 0, hi = sde.T();
+  if (sigma <= sigma_of_t(sde, lo)) return lo;
+  if (sigma >= sigma_of_t(sde, hi)) return hi;
+  for (int i = 0; i < 100; ++i) {
+    double mid = 0.5 * (lo + hi);
+    (sigma_of_t(sde, mid) < sigma ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+std::vector<double> karras_sigmas(double sigma_min, double sigma_max, std::int64_t n, double rho) {
+  std::vector<double> s;
+  const double a = std::pow(sigma_max, 1 / rho), b = std::pow(sigma_min, 1 / rho);
+  // sigma_i = (smax^{1/rho} + i/(n-1) (smin^{1/rho} - smax^{1/rho}))^rho
+  for (std::int64_t i = 0; i < n; ++i) s.push_back(std::pow(a + static_cast<double>(i) / static_cast<double>(n - 1) * (b - a), rho));
+  s.push_back(0.0);
+  return s;
+}
+
+at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, double sigma) {
+  Sde& sde = model.sde();
+  const double t = t_of_sigma(sde, sigma);
+  at::Tensor tt = at::full({x_hat.size(0)}, t, x_hat.options());
+  const double a = sde.mean_coeff(at::full({1}, t, at::kDouble)).item<double>();
+  // grad_{x_hat} log p = a grad_x log p_t(a x_hat); D = x_hat + sigma^2 grad_{x_hat} log p (Tweedie)
+  return x_hat + sigma * sigma * a * model.score(a * x_hat, tt);
+}
+
+}  // namespace scoregen::edm
