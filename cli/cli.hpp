@@ -21,6 +21,9 @@ int run_sample(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_nll(int argc, char** argv);
 int run_inpaint(int argc, char** argv);
+int run_encode(int argc, char** argv);
+int run_decode(int argc, char** argv);
+int run_interpolate(int argc, char** argv);
 
 // The flags every pipeline command takes: PIPELINE, --set, --plugin-path, --device, --seed, --quiet, --help.
 void add_common_options(cxxopts::Options& options);
@@ -49,6 +52,12 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
 std::vector<std::int64_t> example_shape(const Session& s, const Network& network);
 // Loads a checkpoint's EMA weights into `network`; without a checkpoint a trainable network is an error.
 void load_weights(Network& network, const std::string& checkpoint, const Session& s);
+// The examples a command evaluates: --data FILE (.npy/.pt), else the first `num` of a finite [data] set,
+// else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
+at::Tensor load_examples(const Session& s, const cxxopts::ParseResult& args, std::int64_t num,
+                         const std::vector<std::int64_t>& shape);
+// The network of [network] with the checkpoint's EMA weights, on the session's device, in eval mode.
+std::shared_ptr<Network> load_network(const Session& s, const std::string& checkpoint, const std::string& command);
 // Where the built-in pipelines are (source tree or install prefix).
 std::string pipelines_dir();
 

@@ -22,6 +22,9 @@ const char* kUsage =
     "  train     train a score network on the pipeline's [data] with its [train] objective\n"
     "  sample    draw samples with the pipeline's [sampler] (PNG grid / scatter, .npy, .pt)\n"
     "  nll       exact log-likelihood and bits/dim through the probability-flow ODE\n"
+    "  encode    data -> latent codes along the probability-flow ODE\n"
+    "  decode    latent codes -> data\n"
+    "  interpolate  decode a spherical interpolation between two latent codes\n"
     "  inpaint   fill masked pixels (or colorize grey images) with the PC inpainter\n"
     "  plugins   list the loaded plugins (plugins --json, plugins info NAME)\n"
     "\n"
@@ -57,7 +60,11 @@ int dispatch(int argc, char** argv) {
   if (cmd == "plugins") return run_plugins(argc - 1, argv + 1);
   if (cmd == "sample") return run_sample(argc - 1, argv + 1);
   if (cmd == "train") return run_train(argc - 1, argv + 1);
-  throw scoregen::Error(fmt::format("unknown command '{}' (commands: train, sample, nll, inpaint, plugins)", cmd));
+  if (cmd == "nll") return run_nll(argc - 1, argv + 1);
+  if (cmd == "encode") return run_encode(argc - 1, argv + 1);
+  if (cmd == "decode") return run_decode(argc - 1, argv + 1);
+  if (cmd == "interpolate") return run_interpolate(argc - 1, argv + 1);
+  throw scoregen::Error(fmt::format("unknown command '{}' (commands: train, sample, nll, encode, decode, interpolate, inpaint, plugins)", cmd));
 }
 
 }  // namespace

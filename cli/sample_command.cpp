@@ -30,8 +30,7 @@ int run_sample(int argc, char** argv) {
   if (args.count("batch-size")) extra.push_back(fmt::format("sample.batch_size={}", args["batch-size"].as<std::int64_t>()));
   if (args.count("out")) extra.push_back(fmt::format("sample.out=\"{}\"", args["out"].as<std::string>()));
   std::string ckpt = args.count("checkpoint") ? args["checkpoint"].as<std::string>() : std::string();
-  Session s = ckpt.empty() ? open_session(args, extra)
-                           : open_session(args, extra, checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)");
+  Session s = open_session(args, extra);
   const Options& cfg = s.pipeline->options("sample");
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   if (num < 1) cfg.fail("num", "must be >= 1");
@@ -39,10 +38,7 @@ int run_sample(int argc, char** argv) {
   const std::string out = cfg.string("out");
   check_output_extension(out);
 
-  auto network = s.pipeline->create_as<Network>("network", s.context(), "scoregen sample");
-  load_weights(*network, ckpt, s);
-  network->to(s.device);
-  network->eval();
+  auto network = load_network(s, ckpt, "scoregen sample");
   auto sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "scoregen sample");
   ScoreModel model(network, s.sde);
   model.set_device(s.device);

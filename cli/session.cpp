@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "scoregen/checkpoint.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/io.hpp"
 #include "scoregen_build_config.hpp"
 
 namespace scoregen::cli {
@@ -106,6 +107,11 @@ Session open_session(const cxxopts::ParseResult& args, const std::vector<std::st
     s.pipeline = std::make_unique<Pipeline>(Pipeline::load(args["pipeline"].as<std::string>(), overrides, *s.registry));
   } else if (!fallback_text.empty()) {
     s.pipeline = std::make_unique<Pipeline>(Pipeline::parse(fallback_text, fallback_name, overrides, *s.registry));
+  } else if (args.count("checkpoint")) {
+    // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
+    const std::string ckpt = args["checkpoint"].as<std::string>();
+    s.pipeline = std::make_unique<Pipeline>(
+        Pipeline::parse(checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)", overrides, *s.registry));
   } else {
     throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
   }
@@ -141,6 +147,39 @@ void load_weights(Network& network, const std::string& checkpoint, const Session
   }
   CheckpointState st = load_checkpoint(checkpoint, &network, nullptr);
   apply_ema(network, st.ema);
+}
+
+at::Tensor load_examples(const Session& s, const cxxopts::ParseResult& args, std::int64_t num,
+                         const std::vector<std::int64_t>& shape) {
+  at::Tensor data;
+  if (args.count("data")) {
+    const std::string path = args["data"].as<std::string>();
+    data = path.size() > 3 && path.substr(path.size() - 3) == ".pt" ? load_pt(path) : load_npy(path);
+    data = data.to(at::kFloat);
+  } else if (s.data) {
+    at::Generator g = s.generator(20);
+    data = s.data->size() > 0 ? s.data->get(0, std::min(num, s.data->size())).x : s.data->sample(num, g).x;
+  } else {
+    throw Error(fmt::format("{}: this command needs a [data] section or --data FILE", s.pipeline->source()));
+  }
+  data = data.narrow(0, 0, std::min<std::int64_t>(num, data.size(0)));
+  std::int64_t dim = 1;
+  for (auto v : shape) dim *= v;
+  if (data.dim() == 0 || data.size(0) == 0 || data[0].numel() != dim)
+    throw Error(fmt::format("the examples have shape [{}]; the model expects [N, {}]", fmt::join(data.sizes(), ", "),
+                            fmt::join(shape, ", ")));
+  if (!at::isfinite(data).all().item<bool>()) throw Error("the examples contain NaN or infinite values");
+  std::vector<std::int64_t> full{data.size(0)};
+  full.insert(full.end(), shape.begin(), shape.end());
+  return data.reshape(full);
+}
+
+std::shared_ptr<Network> load_network(const Session& s, const std::string& checkpoint, const std::string& command) {
+  auto network = s.pipeline->create_as<Network>("network", s.context(), command);
+  load_weights(*network, checkpoint, s);
+  network->to(s.device);
+  network->eval();
+  return network;
 }
 
 std::string pipelines_dir() {

@@ -153,8 +153,10 @@ int run_train(int argc, char** argv) {
     optimizer.step();
     if (ema_decay > 0) {
       torch::NoGradGuard guard;
-      // EMA: e <- d e + (1 - d) p
-      for (std::size_t i = 0; i < params.size(); ++i) ema[i].mul_(ema_decay).add_(params[i].detach(), 1.0 - ema_decay);
+      // EMA e <- d e + (1 - d) p with the warm-up d_k = min(d, (1 + k) / (10 + k)) of
+      // tf.train.ExponentialMovingAverage(num_updates), so short runs are not dominated by the initial weights.
+      const double d = std::min(ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+      for (std::size_t i = 0; i < params.size(); ++i) ema[i].mul_(d).add_(params[i].detach(), 1.0 - d);
     } else {
       for (std::size_t i = 0; i < params.size(); ++i) ema[i] = params[i].detach().clone();
     }

@@ -1,0 +1,36 @@
+// Exact likelihood through the probability-flow ODE (seed 001 sec. 4.3, app. D.2; score_sde likelihood.py),
+// and latent codes: encode (data -> prior) and decode (prior -> data) along the same ODE.
+#pragma once
+
+#include <string>
+
+#include <ATen/ATen.h>
+
+#include "scoregen/ode.hpp"
+#include "scoregen/score_model.hpp"
+
+namespace scoregen {
+
+struct LikelihoodOptions {
+  double rtol = 1e-5, atol = 1e-5;
+  std::string divergence = "rademacher";  // rademacher, gaussian (Hutchinson) or exact
+  std::int64_t n_probes = 1;
+};
+
+struct LikelihoodResult {
+  at::Tensor logp;  // [B] log p(x) in nats (model space), float64
+  at::Tensor z;     // the latent x(T)
+  at::Tensor delta; // int_eps^T div f dt, so log p_eps(x) = log p_T(z) + delta exactly (the prior stands in for p_T)
+  std::int64_t nfe = 0;
+};
+
+// log p_eps(x) = log p_T(x(T)) + int_eps^T div f(x(t), t) dt, with f the PF-ODE drift; probes drawn once per solve.
+SCOREGEN_API LikelihoodResult log_likelihood(ScoreModel& model, const at::Tensor& x, const LikelihoodOptions& options,
+                                             at::Generator gen);
+// x(eps) -> x(T) and back along the PF-ODE with RK45.
+SCOREGEN_API OdeResult encode(ScoreModel& model, const at::Tensor& x, double rtol, double atol);
+SCOREGEN_API OdeResult decode(ScoreModel& model, const at::Tensor& z, double rtol, double atol);
+// Spherical interpolation between latents a and b at weights w in [0, 1]: [len(w), ...].
+SCOREGEN_API at::Tensor slerp(const at::Tensor& a, const at::Tensor& b, const at::Tensor& w);
+
+}  // namespace scoregen
