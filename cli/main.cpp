@@ -61,6 +61,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "sample") return run_sample(argc - 1, argv + 1);
   if (cmd == "train") return run_train(argc - 1, argv + 1);
   if (cmd == "nll") return run_nll(argc - 1, argv + 1);
+  if (cmd == "inpaint") return run_inpaint(argc - 1, argv + 1);
   if (cmd == "encode") return run_encode(argc - 1, argv + 1);
   if (cmd == "decode") return run_decode(argc - 1, argv + 1);
   if (cmd == "interpolate") return run_interpolate(argc - 1, argv + 1);

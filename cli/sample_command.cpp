@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "scoregen/checkpoint.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/guidance.hpp"
 #include "scoregen/io.hpp"
 #include "scoregen/sampler.hpp"
 
@@ -21,6 +22,11 @@ int run_sample(int argc, char** argv) {
       ("n,num", "number of samples (sample.num)", cxxopts::value<std::int64_t>())
       ("b,batch-size", "samples drawn at once; bounds memory (sample.batch_size)", cxxopts::value<std::int64_t>())
       ("o,out", "output: .png (image grid, or scatter plot for 2-D data), .npy or .pt (sample.out)",
+       cxxopts::value<std::string>())
+      ("class", "draw class Y: adds W grad log p_t(Y | x) from [guidance] to the score (and passes Y to "
+       "class-conditional networks)", cxxopts::value<std::int64_t>())
+      ("guidance-scale", "W, the weight of the guidance term", cxxopts::value<double>()->default_value("1.0"))
+      ("guidance-checkpoint", "trained weights of a [guidance] classifier (train with objective = \"classifier\")",
        cxxopts::value<std::string>());
   cxxopts::ParseResult args;
   if (!parse_command_line(options, argc, argv, args)) return 0;
@@ -42,6 +48,29 @@ int run_sample(int argc, char** argv) {
   auto sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "scoregen sample");
   ScoreModel model(network, s.sde);
   model.set_device(s.device);
+  if (args.count("class")) {
+    const std::int64_t y = args["class"].as<std::int64_t>();
+    if (y < 0) throw Error("--class must be >= 0");
+    at::Tensor labels = at::full({batch}, y, at::TensorOptions().dtype(at::kLong).device(s.device));
+    if (s.pipeline->has("guidance")) {
+      auto guidance = s.pipeline->create_as<Guidance>("guidance", s.context(), "--class");
+      if (torch::nn::Module* m = guidance->module()) {
+        if (!args.count("guidance-checkpoint"))
+          throw Error("the [guidance] classifier needs trained weights: pass --guidance-checkpoint FILE");
+        CheckpointState st = load_checkpoint(args["guidance-checkpoint"].as<std::string>(), m, nullptr);
+        apply_ema(*m, st.ema);
+        m->to(s.device);
+        m->eval();
+      }
+      if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
+        throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
+      model.set_guidance(guidance, labels, args["guidance-scale"].as<double>());
+      fmt::print(stderr, "sample: class {} with {} guidance, scale {}\n", y, s.pipeline->plugin("guidance").name,
+                 args["guidance-scale"].as<double>());
+    } else {
+      model.set_labels(labels);  // a class-conditional network only
+    }
+  }
   std::vector<std::int64_t> shape = example_shape(s, *network);
 
   torch::NoGradGuard no_grad;

@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "scoregen/checkpoint.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/guidance.hpp"
 #include "scoregen/io.hpp"
 #include "scoregen/objective.hpp"
 #include "scoregen/progress.hpp"
@@ -69,15 +70,38 @@ int run_train(int argc, char** argv) {
   if (!(ema_decay >= 0 && ema_decay < 1)) cfg.fail("ema", "must be in [0, 1)");
   if (clip < 0) cfg.fail("grad_clip", "must be >= 0");
 
-  auto network = s.pipeline->create_as<Network>("network", s.context(), "scoregen train");
-  if (!network->trainable() || network->parameters().empty())
-    throw Error(fmt::format("{}: [network] plugin '{}' has nothing to train", s.pipeline->source(),
-                            s.pipeline->plugin("network").name));
-  network->to(s.device);
-  network->train();
-  std::int64_t dim = 1;
-  for (auto d : s.data->shape()) dim *= d;
-  auto objective = make_objective(cfg, s.sde, dim);
+  // The trainee: the score network, or the [guidance] classifier for objective = "classifier".
+  const bool classifier = cfg.string("objective") == "classifier";
+  std::shared_ptr<Network> network;
+  std::shared_ptr<Guidance> guidance;
+  torch::nn::Module* trainee = nullptr;
+  std::string trainee_name;
+  std::unique_ptr<Objective> objective;
+  if (classifier) {
+    guidance = s.pipeline->create_as<Guidance>("guidance", s.context(), "objective = \"classifier\"");
+    trainee = guidance->module();
+    trainee_name = s.pipeline->plugin("guidance").name;
+    if (!trainee) throw Error(fmt::format("{}: [guidance] plugin '{}' has nothing to train", s.pipeline->source(), trainee_name));
+    if (s.data->num_classes() < 2) throw Error("objective = \"classifier\" needs labelled [data]");
+  } else {
+    network = s.pipeline->create_as<Network>("network", s.context(), "scoregen train");
+    trainee = network.get();
+    trainee_name = s.pipeline->plugin("network").name;
+    if (!network->trainable() || network->parameters().empty())
+      throw Error(fmt::format("{}: [network] plugin '{}' has nothing to train", s.pipeline->source(), trainee_name));
+    std::int64_t dim = 1;
+    for (auto d : s.data->shape()) dim *= d;
+    objective = make_objective(cfg, s.sde, dim);
+  }
+  trainee->to(s.device);
+  trainee->train();
+  // Cross-entropy of the time-dependent classifier on data noised at t ~ U(eps, T) (seed 001 app. I)
+  auto loss_of = [&](const Batch& b, at::Generator& g) {
+    if (!classifier) return objective->loss(*network, b, g);
+    objective_detail::Perturbed p = objective_detail::perturb(*s.sde, b.x, g);
+    return at::cross_entropy_loss(guidance->logits(p.xt, p.t), b.y);
+  };
+  const std::string describe = classifier ? std::string("classifier cross-entropy on noised data") : objective->describe();
 
   const std::string run = args.count("out") ? args["out"].as<std::string>() : default_run_dir(args);
   fs::create_directories(run);
@@ -85,15 +109,15 @@ int run_train(int argc, char** argv) {
   const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
   const std::string resolved = s.pipeline->to_toml();
 
-  torch::optim::Adam optimizer(network->parameters(),
+  torch::optim::Adam optimizer(trainee->parameters(),
                                torch::optim::AdamOptions(lr).betas({cfg.real("beta1"), 0.999}).eps(1e-8).weight_decay(
                                    cfg.real("weight_decay")));
   at::Generator data_gen = s.generator(10), noise_gen = s.generator(11);
   std::vector<at::Tensor> ema;
-  for (const auto& p : network->parameters()) ema.push_back(p.detach().clone());
+  for (const auto& p : trainee->parameters()) ema.push_back(p.detach().clone());
   std::int64_t start = 0;
   if (fs::exists(ckpt)) {
-    CheckpointState st = load_checkpoint(ckpt, network.get(), &optimizer);
+    CheckpointState st = load_checkpoint(ckpt, trainee, &optimizer);
     if (st.rng.size() != 2 || st.ema.size() != ema.size())
       throw Error(fmt::format("{}: checkpoint is incomplete (no RNG or EMA state); cannot resume exactly", ckpt));
     start = st.step;
@@ -108,13 +132,13 @@ int run_train(int argc, char** argv) {
     }
   }
   write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
-  fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}\n", s.pipeline->plugin("network").name,
+  fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}\n", trainee_name,
              s.pipeline->plugin("data").name, [&] {
                std::int64_t n = 0;
-               for (const auto& p : network->parameters()) n += p.numel();
+               for (const auto& p : trainee->parameters()) n += p.numel();
                return n;
              }(),
-             objective->describe(), s.device.str());
+             describe, s.device.str());
 
   auto save = [&](std::int64_t step) {
     CheckpointState st;
@@ -122,9 +146,9 @@ int run_train(int argc, char** argv) {
     st.pipeline = resolved;
     st.ema = ema;
     st.rng = {data_gen.get_state(), noise_gen.get_state()};
-    save_checkpoint(ckpt, st, *network, &optimizer);
+    save_checkpoint(ckpt, st, *trainee, &optimizer);
   };
-  auto params = network->parameters();
+  auto params = trainee->parameters();
   Progress progress("train", steps, !s.quiet);
   progress.update(start);
   std::int64_t last_saved = start;
@@ -143,7 +167,7 @@ int run_train(int argc, char** argv) {
     b.x = b.x.to(s.device);
     if (b.y.defined()) b.y = b.y.to(s.device);
     optimizer.zero_grad();
-    at::Tensor loss = objective->loss(*network, b, noise_gen);
+    at::Tensor loss = loss_of(b, noise_gen);
     double value = loss.item<double>();
     if (!std::isfinite(value))
       throw Error(fmt::format("training diverged: non-finite loss at step {}; the last good checkpoint is {} (step {})",

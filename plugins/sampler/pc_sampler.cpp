@@ -71,12 +71,29 @@ class PcSampler : public Sampler {
       x = s.x, mean = s.mean;
       if (hooks.project) x = hooks.project(x, t);
     };
-    for (std::int64_t i = 0; i < n; ++i) {
+    auto step = [&](std::int64_t i) {
       if (interrupt_requested()) throw Interrupted();
       at::Tensor t = at::full({shape[0]}, ts[i].item<double>(), options);
       if (corrector) apply(corrector->step(model, x, t, gen), t);
       if (predictor) apply(predictor->step(model, x, t, gen), t);
+    };
+    const std::int64_t jump = std::max<std::int64_t>(1, hooks.jump_length);
+    for (std::int64_t i = 0; i < n; ++i) {
+      step(i);
       progress.update(i + 1);
+      const std::int64_t done = i + 1;
+      if (hooks.resample > 1 && jump > 0 && done % jump == 0 && done < n) {
+        for (std::int64_t r = 1; r < hooks.resample; ++r) {
+          // Re-noise from t_done back to t_{done - jump} with the forward kernel: x <- (a_t/a_s) x + sqrt(s_t^2 - (a_t/a_s)^2 s_s^2) z
+          at::Tensor ts_now = at::full({shape[0]}, ts[done].item<double>(), options);
+          at::Tensor ts_back = at::full({shape[0]}, ts[done - jump].item<double>(), options);
+          at::Tensor ratio = sde.mean_coeff(ts_back) / sde.mean_coeff(ts_now);
+          at::Tensor var = (sde.marginal_std(ts_back).pow(2) - ratio.pow(2) * sde.marginal_std(ts_now).pow(2)).clamp_min(0);
+          x = batch_view(ratio, x) * x + batch_view(at::sqrt(var), x) * noise_like(x, gen);
+          if (hooks.project) x = hooks.project(x, ts_back);
+          for (std::int64_t k = done - jump; k < done; ++k) step(k);
+        }
+      }
     }
     return denoise_ ? mean : x;
   }

@@ -31,7 +31,7 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
 }
 }  // namespace
 
-void save_checkpoint(const std::string& path, const CheckpointState& state, Network& network,
+void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& network,
                      torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kFormat)));
@@ -54,7 +54,7 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, Netw
   write_file_atomic(path, out.str());
 }
 
-CheckpointState load_checkpoint(const std::string& path, Network* network, torch::optim::Optimizer* optimizer) {
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* network, torch::optim::Optimizer* optimizer) {
   torch::serialize::InputArchive archive = open_archive(path);
   CheckpointState state;
   try {
@@ -100,7 +100,7 @@ std::string checkpoint_pipeline(const std::string& path) {
   return v.toStringRef();
 }
 
-void apply_ema(Network& network, const std::vector<at::Tensor>& ema) {
+void apply_ema(torch::nn::Module& network, const std::vector<at::Tensor>& ema) {
   auto params = network.parameters();
   if (ema.empty()) return;
   if (ema.size() != params.size()) throw Error("the checkpoint's EMA weights do not match the network");

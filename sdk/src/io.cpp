@@ -157,12 +157,22 @@ void write_png(const cv::Mat& image, const std::string& path) {
 }
 }  // namespace
 
-void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi, int nrow) {
+at::Tensor load_image(const std::string& path, int channels, double lo, double hi) {
+  if (!fs::is_regular_file(path)) throw Error(fmt::format("{}: no such file", path));
+  cv::Mat img = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  if (img.empty()) throw Error(fmt::format("{}: not a readable image", path));
+  if (img.depth() != CV_8U) throw Error(fmt::format("{}: only 8-bit images are supported", path));
+  if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+  at::Tensor t = at::from_blob(img.data, {img.rows, img.cols, channels}, at::kByte).permute({2, 0, 1}).to(at::kFloat);
+  return lo + (hi - lo) * t / 255.0;
+}
+
+void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi, int nrow, int pad) {
   if (images.dim() != 4) throw Error(fmt::format("{}: an image grid needs [B, C, H, W] samples", path));
   const auto b = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
   if (c != 1 && c != 3) throw Error(fmt::format("{}: images need 1 or 3 channels, got {}", path, c));
   if (nrow <= 0) nrow = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(b))));
-  const int cols = nrow, rows = static_cast<int>((b + cols - 1) / cols), pad = 2;
+  const int cols = nrow, rows = static_cast<int>((b + cols - 1) / cols);
   at::Tensor u8 = ((images.detach().to(at::kCPU).to(at::kFloat) - lo) / (hi - lo) * 255.0)
                       .round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
   cv::Mat grid(rows * (static_cast<int>(h) + pad) + pad, cols * (static_cast<int>(w) + pad) + pad,

@@ -24,14 +24,14 @@ struct CheckpointState {
 };
 
 // Writes the checkpoint atomically (temporary name, then rename).
-SCOREGEN_API void save_checkpoint(const std::string& path, const CheckpointState& state, Network& network,
+SCOREGEN_API void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& network,
                                   torch::optim::Optimizer* optimizer);
 // Reads a checkpoint into an already-built network (and optimizer when given); shapes must match.
-SCOREGEN_API CheckpointState load_checkpoint(const std::string& path, Network* network,
+SCOREGEN_API CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* network,
                                              torch::optim::Optimizer* optimizer);
 // Only the resolved pipeline stored in a checkpoint.
 SCOREGEN_API std::string checkpoint_pipeline(const std::string& path);
 // Copies the EMA weights into the network's parameters (sampling and evaluation use them).
-SCOREGEN_API void apply_ema(Network& network, const std::vector<at::Tensor>& ema);
+SCOREGEN_API void apply_ema(torch::nn::Module& network, const std::vector<at::Tensor>& ema);
 
 }  // namespace scoregen

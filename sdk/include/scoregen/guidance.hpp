@@ -1,9 +1,13 @@
-// Guidance: the gradient of log p_t(y | x) that steers an unchanged score model.
+// Guidance: the gradient of log p_t(y | x) that steers an unchanged score model (seed 001 sec. 5, app. I).
 #pragma once
 
 #include <ATen/ATen.h>
 
 #include "scoregen/plugin.hpp"
+
+namespace torch::nn {
+class Module;
+}
 
 namespace scoregen {
 
@@ -11,6 +15,10 @@ class SCOREGEN_API Guidance : public Component {
  public:
   // grad_x log p_t(y | x): same shape as x; y: [B] int64.
   virtual at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) = 0;
+  // Class logits of noised inputs [B, K] (time-dependent classifiers; analytic posteriors give log p_t(k | x)).
+  virtual at::Tensor logits(const at::Tensor& x, const at::Tensor& t) = 0;
+  // The trainable module (a classifier trained by `scoregen train` with objective = "classifier"); null if analytic.
+  virtual torch::nn::Module* module() { return nullptr; }
 };
 
 }  // namespace scoregen

@@ -19,7 +19,9 @@ SCOREGEN_API void save_pt(const at::Tensor& tensor, const std::string& path);
 SCOREGEN_API at::Tensor load_pt(const std::string& path);
 // Samples [B, C, H, W] with values in `lo..hi` as a PNG grid (nrow columns).
 SCOREGEN_API void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi,
-                                  int nrow = 0);
+                                  int nrow = 0, int pad = 2);
+// One image [C, H, W] from a PNG/JPEG file, scaled to lo..hi (OpenCV; channels: 1 grey or 3 RGB).
+SCOREGEN_API at::Tensor load_image(const std::string& path, int channels, double lo, double hi);
 // 2-D points [B, 2] as a scatter plot PNG.
 SCOREGEN_API void save_scatter(const at::Tensor& points, const std::string& path);
 // Writes samples by extension: .png (grid or scatter), .npy, .pt.

@@ -16,6 +16,9 @@ namespace scoregen {
 // Optional hooks: `project(x, t)` is applied after every update (inpainting, colorization).
 struct SampleHooks {
   std::function<at::Tensor(const at::Tensor& x, const at::Tensor& t)> project;
+  // RePaint-style resampling (Lugmayr et al. 2022), honoured by the pc sampler: every `jump_length` steps,
+  // re-noise forward `jump_length` steps and redo them, `resample - 1` extra times.
+  std::int64_t jump_length = 1, resample = 1;
 };
 
 class SCOREGEN_API Sampler : public Component {

@@ -1,0 +1,79 @@
+// A time-dependent classifier p_t(y | x) trained on data noised by the pipeline's SDE (seed 001 app. I):
+// the U-Net trunk with a pooled head for images, an MLP for low-dimensional data.
+#include <fmt/format.h>
+#include <torch/autograd.h>
+#include <torch/nn.h>
+
+#include "../network/unet_blocks.hpp"
+#include "scoregen/error.hpp"
+#include "scoregen/guidance.hpp"
+#include "scoregen/sde.hpp"
+#include "scoregen/time_embedding.hpp"
+
+namespace scoregen::plugins {
+
+class ClassifierModule : public torch::nn::Module {
+ public:
+  ClassifierModule(const Options& o, const BuildContext& ctx) : sde_(ctx.sde) {
+    if (ctx.num_classes < 2) throw Error("the classifier guidance needs labelled [data] with at least 2 classes");
+    emb_ = o.integer("embed_dim");
+    if (emb_ < 2 || emb_ % 2) o.fail("embed_dim", "must be an even number >= 2");
+    if (ctx.data_shape.size() == 3) {
+      UNetConfig cfg;
+      cfg.in_channels = ctx.data_shape[0];
+      cfg.resolution = ctx.data_shape[1];
+      cfg.ch = emb_;
+      cfg.ch_mult = o.integers("ch_mult");
+      cfg.num_res_blocks = 1;
+      cfg.attn_resolutions = {};
+      cfg.dropout = 0.0;
+      cfg.head = true;
+      cfg.out_channels = ctx.num_classes;
+      trunk_ = register_module("trunk", UNet(cfg));
+    } else {
+      std::int64_t d = 1;
+      for (auto v : ctx.data_shape) d *= v;
+      const std::int64_t width = o.integer("width");
+      mlp_ = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(d + emb_, width), torch::nn::SiLU(),
+                                                          torch::nn::Linear(width, width), torch::nn::SiLU(),
+                                                          torch::nn::Linear(width, ctx.num_classes)));
+    }
+  }
+  at::Tensor logits(const at::Tensor& x, const at::Tensor& t) {
+    // time features: sinusoidal of 1000 t (the same embedding as the score networks)
+    at::Tensor feats = sinusoidal_embedding(t.to(x.scalar_type()) * 1000.0, emb_);
+    if (!trunk_.is_empty()) return trunk_->forward(x, feats, at::Tensor());
+    return mlp_->forward(at::cat({x.reshape({x.size(0), -1}), feats}, 1));
+  }
+
+ private:
+  std::shared_ptr<Sde> sde_;
+  std::int64_t emb_;
+  UNet trunk_{nullptr};
+  torch::nn::Sequential mlp_{nullptr};
+};
+
+class ClassifierGuidance : public Guidance {
+ public:
+  ClassifierGuidance(const Options& o, const BuildContext& ctx) : net_(std::make_shared<ClassifierModule>(o, ctx)) {}
+  at::Tensor logits(const at::Tensor& x, const at::Tensor& t) override { return net_->logits(x, t); }
+  at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
+    // grad_x log softmax(logits(x, t))_y by autograd
+    torch::AutoGradMode on(true);
+    at::Tensor xg = x.detach().requires_grad_(true);
+    at::Tensor logp = at::log_softmax(net_->logits(xg, t), 1).gather(1, y.reshape({-1, 1})).sum();
+    return torch::autograd::grad({logp}, {xg})[0].detach();
+  }
+  torch::nn::Module* module() override { return net_.get(); }
+
+ private:
+  std::shared_ptr<ClassifierModule> net_;
+};
+
+SCOREGEN_PLUGIN(Guidance, "classifier",
+                "time-dependent classifier p_t(y | x) (U-Net trunk for images, MLP otherwise); train with objective = \"classifier\"",
+                ClassifierGuidance, opt::integer("embed_dim", 32, "time-embedding size and U-Net base channels"),
+                opt::integers("ch_mult", {1, 2, 2}, "U-Net trunk channel multipliers (images)"),
+                opt::integer("width", 128, "hidden units of the MLP (low-dimensional data)"));
+
+}  // namespace scoregen::plugins

@@ -1,0 +1,97 @@
+// `scoregen inpaint` and `sample --class` through the binary, on a tiny 4x4 image model (the oracle).
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_support.hpp"
+#include "scoregen/io.hpp"
+
+namespace {
+
+// A pipeline over 4x4 images with channels c whose oracle is one Gaussian at 0 (mid-grey) with std 0.3.
+std::string pipeline(const cli::TempDir& dir, int c) {
+  std::filesystem::create_directories(dir.path("data"));
+  cv::imwrite(dir.path("data/a.png"), cv::Mat(4, 4, c == 1 ? CV_8UC1 : CV_8UC3, cv::Scalar::all(128)));
+  std::string zeros;
+  for (int i = 0; i < 16 * c; ++i) zeros += i ? ", 0.0" : "0.0";
+  return dir.file("p.toml", "[sde]\nplugin = \"vp\"\nN = 100\n[data]\nplugin = \"images\"\nroot = \"" + dir.path("data") +
+                                "\"\nsize = 4\nchannels = " + std::to_string(c) +
+                                "\n[network]\nplugin = \"gaussian-mixture\"\nweights = [1.0]\nmeans = [[" + zeros +
+                                "]]\nstds = [0.3]\n[sampler]\nplugin = \"pc\"\ncorrector = \"none\"\n");
+}
+
+}  // namespace
+
+TEST(Inpaint, KeepsTheKnownPixelsAndFillsTheRest) {
+  cli::TempDir dir;
+  std::string pipe = pipeline(dir, 1);
+  cv::Mat img(4, 4, CV_8UC1, cv::Scalar(255));  // white image: +1 in [-1, 1]
+  cv::imwrite(dir.path("in.png"), img);
+  cv::Mat mask(4, 4, CV_8UC1, cv::Scalar(0));
+  mask(cv::Rect(0, 0, 4, 2)).setTo(255);  // keep the top half
+  cv::imwrite(dir.path("mask.png"), mask);
+  auto r = cli::run("inpaint " + pipe + " -q --image " + dir.path("in.png") + " --mask " + dir.path("mask.png") +
+                    " --num 64 --out " + dir.path("out.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  at::Tensor x = scoregen::load_npy(dir.path("out.npy"));
+  ASSERT_EQ(x.sizes(), at::IntArrayRef({64, 1, 4, 4}));
+  EXPECT_TRUE(at::allclose(x.narrow(2, 0, 2), at::ones({64, 1, 2, 4}), 0, 1e-6));  // known: exactly the data
+  // unknown: the oracle's pixels are independent N(0, 0.3^2), so the fill ignores the white half
+  at::Tensor fill = x.narrow(2, 2, 2);
+  EXPECT_NEAR(fill.mean().item<double>(), 0.0, 0.05);
+  EXPECT_NEAR(fill.std().item<double>(), 0.3, 0.05);
+  auto png = cli::run("inpaint " + pipe + " -q --image " + dir.path("in.png") + " --mask " + dir.path("mask.png") +
+                      " --out " + dir.path("out.png"));
+  EXPECT_EQ(png.status, 0) << png.out;
+  EXPECT_EQ(cv::imread(dir.path("out.png"), cv::IMREAD_UNCHANGED).size(), cv::Size(4, 4));
+}
+
+TEST(Inpaint, BadMasksAndSizesAreClearErrors) {
+  cli::TempDir dir;
+  std::string pipe = pipeline(dir, 1);
+  cv::imwrite(dir.path("in.png"), cv::Mat(4, 4, CV_8UC1, cv::Scalar(200)));
+  cv::imwrite(dir.path("big.png"), cv::Mat(5, 4, CV_8UC1, cv::Scalar(200)));
+  cv::imwrite(dir.path("grey_mask.png"), cv::Mat(4, 4, CV_8UC1, cv::Scalar(100)));
+  cv::imwrite(dir.path("small_mask.png"), cv::Mat(3, 3, CV_8UC1, cv::Scalar(255)));
+  cv::imwrite(dir.path("mask.png"), cv::Mat(4, 4, CV_8UC1, cv::Scalar(255)));
+  std::string base = "inpaint " + pipe + " -q --out " + dir.path("out.png");
+  auto a = cli::run(base + " --image " + dir.path("in.png") + " --mask " + dir.path("grey_mask.png"));
+  EXPECT_EQ(a.status, 2);
+  EXPECT_NE(a.out.find("grey_mask.png: the mask is not binary"), std::string::npos) << a.out;
+  auto b = cli::run(base + " --image " + dir.path("in.png") + " --mask " + dir.path("small_mask.png"));
+  EXPECT_EQ(b.status, 2);
+  EXPECT_NE(b.out.find("small_mask.png: mask of size [3, 3] does not match the image's [1, 4, 4]"), std::string::npos) << b.out;
+  auto c = cli::run(base + " --image " + dir.path("big.png") + " --mask " + dir.path("mask.png"));
+  EXPECT_EQ(c.status, 2);
+  EXPECT_NE(c.out.find("big.png: shape [1, 5, 4] does not match the model's [1, 4, 4]"), std::string::npos) << c.out;
+  auto d = cli::run(base + " --image " + dir.path("missing.png") + " --mask " + dir.path("mask.png"));
+  EXPECT_EQ(d.status, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.path("out.png")));
+}
+
+TEST(Inpaint, ColorizeKeepsTheGreyLevel) {
+  cli::TempDir dir;
+  std::string pipe = pipeline(dir, 3);
+  cv::imwrite(dir.path("grey.png"), cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(191)));  // 0.5 in [-1, 1]
+  auto r = cli::run("inpaint " + pipe + " -q --colorize --image " + dir.path("grey.png") + " --num 32 --out " +
+                    dir.path("c.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  at::Tensor x = scoregen::load_npy(dir.path("c.npy"));
+  // the mean over channels (the grey channel of the decoupled space) is exactly the input's
+  EXPECT_TRUE(at::allclose(x.mean(1), at::full({32, 4, 4}, 191.0 / 255.0 * 2 - 1), 0, 1e-5));
+  EXPECT_GT(x.std(1).mean().item<double>(), 0.05);  // and the colours vary
+}
+
+TEST(Sample, ClassGuidanceThroughTheCli) {
+  cli::TempDir dir;
+  const char* mix = "weights = [0.7, 0.3]\nmeans = [[-3.0, 0.0], [3.0, 0.0]]\nstds = [0.5, 0.5]\n";
+  std::string pipe = dir.file("p.toml", std::string("[sde]\nplugin = \"vp\"\nN = 200\n[network]\nplugin = \"gaussian-mixture\"\n") +
+                                            mix + "[guidance]\nplugin = \"mixture-posterior\"\n" + mix + "[sampler]\nplugin = \"pc\"\n");
+  auto r = cli::run("sample " + pipe + " -q --num 500 --class 1 --out " + dir.path("x.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  at::Tensor x = scoregen::load_npy(dir.path("x.npy"));
+  EXPECT_GT((x.select(1, 0) > 0).to(at::kDouble).mean().item<double>(), 0.99);
+  auto bad = cli::run("sample " + pipe + " -q --num 5 --class 7 --out " + dir.path("y.npy"));
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("class labels must be in 0..1"), std::string::npos) << bad.out;
+}
