@@ -45,6 +45,18 @@ class ClassifierModule : public torch::nn::Module {
     if (!trunk_.is_empty()) return trunk_->forward(x, feats, at::Tensor());
     return mlp_->forward(at::cat({x.reshape({x.size(0), -1}), feats}, 1));
   }
+  // The pooled U-Net trunk (images) or the last hidden layer (MLP).
+  at::Tensor features(const at::Tensor& x, const at::Tensor& t) {
+    at::Tensor feats = sinusoidal_embedding(t.to(x.scalar_type()) * 1000.0, emb_);
+    if (!trunk_.is_empty()) return trunk_->pooled(x, feats, at::Tensor());
+    at::Tensor h = at::cat({x.reshape({x.size(0), -1}), feats}, 1);
+    // every layer but the final Linear: Linear, SiLU, Linear, SiLU
+    for (std::size_t i = 0; i + 1 < mlp_->size(); ++i) {
+      auto* linear = mlp_->ptr(i)->as<torch::nn::LinearImpl>();
+      h = linear ? linear->forward(h) : at::silu(h);
+    }
+    return h;
+  }
 
  private:
   std::shared_ptr<Sde> sde_;
@@ -57,6 +69,7 @@ class ClassifierGuidance : public Guidance {
  public:
   ClassifierGuidance(const Options& o, const BuildContext& ctx) : net_(std::make_shared<ClassifierModule>(o, ctx)) {}
   at::Tensor logits(const at::Tensor& x, const at::Tensor& t) override { return net_->logits(x, t); }
+  at::Tensor features(const at::Tensor& x, const at::Tensor& t) override { return net_->features(x, t); }
   at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
     // grad_x log softmax(logits(x, t))_y by autograd
     torch::AutoGradMode on(true);

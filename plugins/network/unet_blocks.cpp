@@ -115,7 +115,22 @@ UNetImpl::UNetImpl(const UNetConfig& config) : cfg(config) {
   nn::init::zeros_(conv_out->weight);
 }
 
+at::Tensor UNetImpl::pooled(const at::Tensor& x, const at::Tensor& time_features, const at::Tensor& labels) {
+  at::Tensor emb = temb1(at::silu(temb0(time_features)));
+  if (!label_emb.is_empty() && labels.defined()) emb = emb + label_emb(labels);
+  at::Tensor h = conv_in(x);
+  for (std::size_t i = 0; i < down_kinds.size(); ++i) {
+    const auto& kind = down_kinds[i];
+    if (kind == "res") h = down[i]->as<ResBlockImpl>()->forward(h, emb);
+    else if (kind == "attn") h = down[i]->as<AttnBlockImpl>()->forward(h);
+    else h = down[i]->as<nn::Conv2dImpl>()->forward(h);
+  }
+  h = mid2(mid_attn(mid1(h, emb)), emb);
+  return at::silu(norm_out(h)).mean({2, 3});
+}
+
 at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& time_features, const at::Tensor& labels) {
+  if (cfg.head) return logits(pooled(x, time_features, labels));
   at::Tensor emb = temb1(at::silu(temb0(time_features)));
   if (!label_emb.is_empty() && labels.defined()) emb = emb + label_emb(labels);
   std::vector<at::Tensor> hs{conv_in(x)};
@@ -129,7 +144,6 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& time_feature
     else hs.push_back(h);
   }
   h = mid2(mid_attn(mid1(h, emb)), emb);
-  if (cfg.head) return logits(at::silu(norm_out(h)).mean({2, 3}));
   for (std::size_t i = 0; i < up_kinds.size(); ++i) {
     const auto& kind = up_kinds[i];
     if (kind == "res") {

@@ -39,6 +39,8 @@ struct UNetConfig {
 struct UNetImpl : torch::nn::Module {
   explicit UNetImpl(const UNetConfig& config);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& time_features, const at::Tensor& labels);
+  // head = true: the pooled trunk features before the logits layer [B, C].
+  at::Tensor pooled(const at::Tensor& x, const at::Tensor& time_features, const at::Tensor& labels);
   UNetConfig cfg;
   torch::nn::Linear temb0{nullptr}, temb1{nullptr};
   torch::nn::Embedding label_emb{nullptr};

@@ -17,6 +17,8 @@ class SCOREGEN_API Guidance : public Component {
   virtual at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) = 0;
   // Class logits of noised inputs [B, K] (time-dependent classifiers; analytic posteriors give log p_t(k | x)).
   virtual at::Tensor logits(const at::Tensor& x, const at::Tensor& t) = 0;
+  // Features for evaluation metrics (the classifier's pooled trunk); the logits by default.
+  virtual at::Tensor features(const at::Tensor& x, const at::Tensor& t) { return logits(x, t); }
   // The trainable module (a classifier trained by `scoregen train` with objective = "classifier"); null if analytic.
   virtual torch::nn::Module* module() { return nullptr; }
 };

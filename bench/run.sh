@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests). Run after scripts/setup.sh; prints markdown tables.
+#   bench/run.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+cmake --build "$B" --target network_bench sampler_bench > /dev/null
+sg="$B/bin/scoregen"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "## Training throughput (steps/s, $(nproc) threads)"
+echo "| pipeline | steps/s |"
+echo "|---|---|"
+for p in toy_vp fashion_mnist_vp fashion_mnist_ncsn; do
+  n=$([ "$p" = toy_vp ] && echo 1000 || echo 30)
+  rate=$("$sg" train pipelines/$p.toml -q --steps $n --out "$tmp/$p" | sed -n 's/.*(\([0-9.]*\) steps\/s).*/\1/p')
+  echo "| $p (batch $(sed -n 's/^batch_size = \([0-9]*\).*/\1/p' pipelines/$p.toml | head -1)) | $rate |"
+done
+echo
+echo "## Networks: forward and forward+backward"
+"$B/bin/network_bench"
+echo
+echo "## Samplers on the oracle"
+"$B/bin/sampler_bench"
+echo
+echo "## Likelihood: time and NFE per example at rtol = atol = 1e-5"
+"$sg" train pipelines/toy_vp.toml -q --steps 2000 --out "$tmp/toy" > /dev/null
+for div in exact rademacher; do
+  out=$("$sg" nll --checkpoint "$tmp/toy/checkpoint.pt" -q --num 256 --batch-size 256 --divergence $div)
+  nfe=$(echo "$out" | sed -n 's/NFE: \([0-9]*\) in total, wall time \([0-9.]*\) s/\1 \2/p')
+  set -- $nfe
+  echo "| toy_vp MLP, $div divergence, 256 examples in one solve | NFE $1 | $(awk "BEGIN{printf \"%.2f ms\", $2*1000/256}") per example |"
+done
