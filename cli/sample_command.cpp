@@ -17,6 +17,8 @@ int run_sample(int argc, char** argv) {
   options.positional_help("PIPELINE");
   add_common_options(options);
   options.add_options("sampling")
+      ("sampler", "use this sampler plugin with its defaults instead of the pipeline's [sampler] (refine with --set "
+       "sampler.KEY=VALUE); same as --set sampler=NAME", cxxopts::value<std::string>())
       ("c,checkpoint", "trained weights (train's checkpoint.pt); its EMA weights are used, and its stored pipeline "
        "when no PIPELINE is given", cxxopts::value<std::string>())
       ("n,num", "number of samples (sample.num)", cxxopts::value<std::int64_t>())
@@ -35,6 +37,7 @@ int run_sample(int argc, char** argv) {
   if (args.count("num")) extra.push_back(fmt::format("sample.num={}", args["num"].as<std::int64_t>()));
   if (args.count("batch-size")) extra.push_back(fmt::format("sample.batch_size={}", args["batch-size"].as<std::int64_t>()));
   if (args.count("out")) extra.push_back(fmt::format("sample.out=\"{}\"", args["out"].as<std::string>()));
+  if (args.count("sampler")) extra.push_back(fmt::format("sampler=\"{}\"", args["sampler"].as<std::string>()));
   std::string ckpt = args.count("checkpoint") ? args["checkpoint"].as<std::string>() : std::string();
   Session s = open_session(args, extra);
   const Options& cfg = s.pipeline->options("sample");

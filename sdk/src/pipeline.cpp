@@ -198,7 +198,27 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
 
   // --set section.key=value: the value is TOML text; a bare word is taken as a string.
   std::vector<std::unique_ptr<toml::table>> owned;
+  // `--set sampler=NAME` (a plugin section without a key) replaces the whole table: the new plugin with its
+  // defaults. These are applied first, so `--set sampler.steps=20` refines the new choice.
+  std::vector<std::string> ordered;
   for (const auto& ov : overrides) {
+    auto eq = ov.find('=');
+    const SectionSpec* spec = eq == std::string::npos ? nullptr : find_section(ov.substr(0, eq));
+    if (spec && spec->kind) {
+      std::string name = ov.substr(eq + 1);
+      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+      RawSection& sec = raw[ov.substr(0, eq)];
+      sec.entries.clear();
+      sec.where = fmt::format("--set {}", ov);
+      auto tbl = std::make_unique<toml::table>();
+      tbl->insert_or_assign("v", name);
+      sec.entries["plugin"] = Entry{tbl->get("v"), sec.where, sec.where};
+      owned.push_back(std::move(tbl));
+    } else {
+      ordered.push_back(ov);
+    }
+  }
+  for (const auto& ov : ordered) {
     std::string where = fmt::format("--set {}", ov);
     auto eq = ov.find('=');
     if (eq == std::string::npos || eq == 0) throw Error(fmt::format("{}: expected section.key=value", where));

@@ -14,9 +14,12 @@ cmake --build "$work/build" -j2 > "$work/build.log" || { cat "$work/build.log"; 
 exe="$work/prefix/bin/scoregen"
 export SCOREGEN_PLUGIN_PATH="$work/build"
 # The installed binary finds its built-in plugins under the prefix, and the example through the path.
-"$exe" plugins | grep -E '^network +example-gaussian ' || { "$exe" plugins; echo "example plugin not listed"; exit 1; }
-"$exe" plugins | grep -q "$work/prefix/lib/scoregen/plugins/scoregen_sde.so" || { echo "built-ins not from the prefix"; exit 1; }
-"$exe" plugins info example-gaussian | grep -q "data_std"
+# (captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
+listing=$("$exe" plugins)
+grep -E '^network +example-gaussian ' <<< "$listing" || { echo "$listing"; echo "example plugin not listed"; exit 1; }
+grep -q "$work/prefix/lib/scoregen/plugins/scoregen_sde.so" <<< "$listing" || { echo "$listing"; echo "built-ins not from the prefix"; exit 1; }
+info=$("$exe" plugins info example-gaussian)
+grep -q "data_std" <<< "$info" || { echo "$info"; exit 1; }
 cat > "$work/p.toml" <<'TOML'
 seed = 3
 [sde]
