@@ -23,6 +23,7 @@ int run_nll(int argc, char** argv);
 int run_inpaint(int argc, char** argv);
 int run_encode(int argc, char** argv);
 int run_eval(int argc, char** argv);
+int run_export(int argc, char** argv);
 int run_decode(int argc, char** argv);
 int run_interpolate(int argc, char** argv);
 

@@ -27,7 +27,8 @@ int run_eval(int argc, char** argv) {
   add_common_options(options);
   options.add_options("evaluation")
       ("c,checkpoint", "the score model's checkpoint", cxxopts::value<std::string>())
-      ("classifier", "pipeline of the evaluation classifier (its [guidance] table)", cxxopts::value<std::string>())
+      ("sampler", "use this sampler plugin with its defaults instead of [sampler]", cxxopts::value<std::string>())
+      ("classifier", "pipeline of the evaluation classifier (default: the one stored in its checkpoint)", cxxopts::value<std::string>())
       ("classifier-checkpoint", "the evaluation classifier's checkpoint", cxxopts::value<std::string>())
       ("n,num", "samples and test examples for the Frechet distance", cxxopts::value<std::int64_t>()->default_value("1000"))
       ("b,batch-size", "samples drawn at once", cxxopts::value<std::int64_t>()->default_value("250"))
@@ -35,12 +36,13 @@ int run_eval(int argc, char** argv) {
       ("test-split", "the [data] split used as the reference", cxxopts::value<std::string>()->default_value("t10k"));
   cxxopts::ParseResult args;
   if (!parse_command_line(options, argc, argv, args)) return 0;
-  if (!args.count("classifier") || !args.count("classifier-checkpoint"))
-    throw Error("scoregen eval: --classifier PIPELINE and --classifier-checkpoint FILE are required");
+  if (!args.count("classifier-checkpoint")) throw Error("scoregen eval: --classifier-checkpoint FILE is required");
   const std::int64_t num = args["num"].as<std::int64_t>(), batch = args["batch-size"].as<std::int64_t>(),
                      nll_num = args["nll-num"].as<std::int64_t>();
   if (num < 2 || batch < 1 || nll_num < 0) throw Error("--num must be >= 2, --batch-size >= 1, --nll-num >= 0");
-  Session s = open_session(args, {fmt::format("data.split=\"{}\"", args["test-split"].as<std::string>())});
+  std::vector<std::string> extra{fmt::format("data.split=\"{}\"", args["test-split"].as<std::string>())};
+  if (args.count("sampler")) extra.push_back(fmt::format("sampler=\"{}\"", args["sampler"].as<std::string>()));
+  Session s = open_session(args, extra);
   if (!s.data || s.data->bits() != 8) throw Error("scoregen eval needs 8-bit image [data] (e.g. idx)");
   const std::string ckpt = args.count("checkpoint") ? args["checkpoint"].as<std::string>() : std::string();
   auto network = load_network(s, ckpt, "scoregen eval");
@@ -50,11 +52,14 @@ int run_eval(int argc, char** argv) {
   std::vector<std::int64_t> shape = s.data->shape();
 
   // The evaluation classifier, from its own pipeline (same data shape and classes).
-  Pipeline cls_pipe = Pipeline::load(args["classifier"].as<std::string>(), {}, *s.registry);
+  const std::string cls_ckpt = args["classifier-checkpoint"].as<std::string>();
+  Pipeline cls_pipe = args.count("classifier")
+                          ? Pipeline::load(args["classifier"].as<std::string>(), {}, *s.registry)
+                          : Pipeline::parse(checkpoint_pipeline(cls_ckpt), cls_ckpt + " (stored pipeline)", {}, *s.registry);
   auto cls = cls_pipe.create_as<Guidance>("guidance", s.context(), "scoregen eval --classifier");
   torch::nn::Module* m = cls->module();
   if (!m) throw Error("the evaluation classifier must be a trained classifier plugin");
-  CheckpointState cst = load_checkpoint(args["classifier-checkpoint"].as<std::string>(), m, nullptr);
+  CheckpointState cst = load_checkpoint(cls_ckpt, m, nullptr);
   apply_ema(*m, cst.ema);
   m->to(s.device);
   m->eval();

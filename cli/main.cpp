@@ -27,6 +27,7 @@ const char* kUsage =
     "  interpolate  decode a spherical interpolation between two latent codes\n"
     "  inpaint   fill masked pixels (or colorize grey images) with the PC inpainter\n"
     "  eval      Frechet distance (classifier features), class entropy and bits/dim of an image model\n"
+    "  export    a small checkpoint with only the EMA weights and the pipeline (for sharing)\n"
     "  plugins   list the loaded plugins (plugins --json, plugins info NAME)\n"
     "\n"
     "options:\n"
@@ -64,10 +65,11 @@ int dispatch(int argc, char** argv) {
   if (cmd == "nll") return run_nll(argc - 1, argv + 1);
   if (cmd == "inpaint") return run_inpaint(argc - 1, argv + 1);
   if (cmd == "eval") return run_eval(argc - 1, argv + 1);
+  if (cmd == "export") return run_export(argc - 1, argv + 1);
   if (cmd == "encode") return run_encode(argc - 1, argv + 1);
   if (cmd == "decode") return run_decode(argc - 1, argv + 1);
   if (cmd == "interpolate") return run_interpolate(argc - 1, argv + 1);
-  throw scoregen::Error(fmt::format("unknown command '{}' (commands: train, sample, nll, encode, decode, interpolate, inpaint, eval, plugins)", cmd));
+  throw scoregen::Error(fmt::format("unknown command '{}' (commands: train, sample, nll, encode, decode, interpolate, inpaint, eval, export, plugins)", cmd));
 }
 
 }  // namespace
