@@ -33,7 +33,10 @@ int run_eval(int argc, char** argv) {
       ("n,num", "samples and test examples for the Frechet distance", cxxopts::value<std::int64_t>()->default_value("1000"))
       ("b,batch-size", "samples drawn at once", cxxopts::value<std::int64_t>()->default_value("250"))
       ("nll-num", "test examples for bits/dim (0: skip)", cxxopts::value<std::int64_t>()->default_value("64"))
-      ("test-split", "the [data] split used as the reference", cxxopts::value<std::string>()->default_value("t10k"));
+      ("test-split", "the [data] split used as the reference", cxxopts::value<std::string>()->default_value("t10k"))
+      ("class", "guide the samples towards class Y with the evaluation classifier itself and report the fraction it "
+       "assigns to Y", cxxopts::value<std::int64_t>())
+      ("guidance-scale", "W, the weight of the guidance term", cxxopts::value<double>()->default_value("1.0"));
   cxxopts::ParseResult args;
   if (!parse_command_line(options, argc, argv, args)) return 0;
   if (!args.count("classifier-checkpoint")) throw Error("scoregen eval: --classifier-checkpoint FILE is required");
@@ -69,6 +72,12 @@ int run_eval(int argc, char** argv) {
     return std::pair<at::Tensor, at::Tensor>{cls->features(x, t).cpu(), cls->logits(x, t).cpu()};
   };
 
+  if (args.count("class")) {
+    const std::int64_t y = args["class"].as<std::int64_t>();
+    if (y < 0 || y >= s.data->num_classes()) throw Error(fmt::format("--class must be in 0..{}", s.data->num_classes() - 1));
+    model.set_guidance(cls, at::full({batch}, y, at::TensorOptions().dtype(at::kLong).device(s.device)),
+                       args["guidance-scale"].as<double>());
+  }
   Progress timer("eval", 0, false);
   at::Generator gen = s.generator(40);
   std::vector<at::Tensor> sf, sl;
@@ -103,6 +112,10 @@ int run_eval(int argc, char** argv) {
   fmt::print("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}\n", samples_f.size(1), fd);
   fmt::print("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})\n", entropy,
              p.size(0), std::log(static_cast<double>(p.size(0))));
+  fmt::print("class fractions of the samples: [{:.3f}]\n", fmt::join(std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0)), ", "));
+  if (args.count("class"))
+    fmt::print("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}\n", args["class"].as<std::int64_t>(),
+               args["guidance-scale"].as<double>(), p[args["class"].as<std::int64_t>()].item<double>(), args["class"].as<std::int64_t>());
   if (nll_num > 0) {
     // bits/dim: one dequantization draw per example, offset 7 ([-1, 1]) or 8 ([0, 1])
     const bool symmetric = s.data->range().first < 0;

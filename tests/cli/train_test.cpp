@@ -23,9 +23,9 @@ plugin = "mlp"
 width = 16
 depth = 2
 [train]
-steps = 4000
+steps = 12000
 batch_size = 32
-checkpoint_every = 1000
+checkpoint_every = 3000
 log_every = 100
 )";
 
@@ -70,8 +70,8 @@ TEST(Train, InterruptedAndResumedRunMatchesUninterruptedBitForBit) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i])) << "tensor " << i;
   // metrics.jsonl: one line per 100 steps, none duplicated by the resume.
-  EXPECT_EQ(lines(dir.path("cut/metrics.jsonl")), 40u);
-  EXPECT_EQ(lines(dir.path("full/metrics.jsonl")), 40u);
+  EXPECT_EQ(lines(dir.path("cut/metrics.jsonl")), 120u);
+  EXPECT_EQ(lines(dir.path("full/metrics.jsonl")), 120u);
   // Training again at the end is a no-op, not a clobber.
   auto again = cli::run("train " + pipe + " -q --out " + dir.path("full"));
   EXPECT_EQ(again.status, 0);
@@ -81,7 +81,7 @@ TEST(Train, InterruptedAndResumedRunMatchesUninterruptedBitForBit) {
 TEST(Train, TrainedToyModelSamplesThroughTheCli) {
   cli::TempDir dir;
   std::string pipe = dir.file("p.toml", std::string(kSmall) + "[sampler]\nplugin = \"pc\"\n");
-  auto t = cli::run("train " + pipe + " -q --steps 3000 --batch-size 128 --set network.width=64 --out " + dir.path("run"));
+  auto t = cli::run("train " + pipe + " -q --steps 3000 --set train.checkpoint_every=1000 --batch-size 128 --set network.width=64 --out " + dir.path("run"));
   ASSERT_EQ(t.status, 0) << t.out;
   auto s = cli::run("sample --checkpoint " + dir.path("run/checkpoint.pt") + " -q --num 500 --set sde.N=200 --out " +
                     dir.path("x.npy"));
