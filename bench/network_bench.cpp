@@ -7,7 +7,7 @@
 
 #include "support.hpp"
 
-int main() {
+int main(int argc, char** argv) {
   struct Case {
     const char* name;
     const char* text;
@@ -20,7 +20,8 @@ int main() {
       {"ncsn (ngf 16, pipelines/fashion_mnist_ncsn)", "[sde]\nplugin = \"smld\"\n[network]\nplugin = \"ncsn\"\nngf = 16\n", {64, 1, 28, 28}},
       {"ncsn (ngf 32)", "[sde]\nplugin = \"smld\"\n[network]\nplugin = \"ncsn\"\nngf = 32\n", {64, 1, 28, 28}},
   };
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // threads: argv[1], else one per core
+  at::set_num_threads(argc > 1 ? std::atoi(argv[1]) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   fmt::print("| network | parameters | forward (ms) | forward+backward (ms) |\n|---|---|---|---|\n");
   for (const auto& c : cases) {
     auto p = test::pipeline(c.text);
