@@ -20,11 +20,9 @@ class DpmSolverSampler : public Sampler {
   std::string describe() const override { return fmt::format("dpm-solver++ (2M, {} steps = {} evaluations, rho {})", n_, n_, rho_); }
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
-    Sde& sde = model.sde();
-    const double smax = edm::sigma_of_t(sde, sde.T()), smin = edm::sigma_of_t(sde, sde.sample_eps());
-    std::vector<double> sig = edm::karras_sigmas(smin, smax, n_, rho_);
-    const double a_T = sde.mean_coeff(at::full({1}, sde.T(), at::kDouble)).item<double>();
-    at::Tensor x = sde.prior_sample(shape, gen, model.options()) / a_T;
+    edm::Start st = edm::start(model, shape, gen, n_, rho_);
+    const std::vector<double>& sig = st.sigmas;
+    at::Tensor x = st.x_hat;
     at::Tensor old_denoised;
     for (std::int64_t i = 0; i < n_; ++i) {
       if (interrupt_requested()) throw Interrupted();
@@ -44,11 +42,7 @@ class DpmSolverSampler : public Sampler {
         x = (s_next / s) * x - std::expm1(-h) * d;
       }
       old_denoised = denoised;
-      if (hooks.project) {
-        const double t = edm::t_of_sigma(sde, std::max(s_next, smin));
-        const double a = sde.mean_coeff(at::full({1}, t, at::kDouble)).item<double>();
-        x = hooks.project(x * a, at::full({shape[0]}, t, x.options())) / a;
-      }
+      x = edm::project(hooks, model, x, s_next);
       progress.update(i + 1);
     }
     return x;

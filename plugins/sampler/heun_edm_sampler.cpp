@@ -25,12 +25,9 @@ class HeunEdmSampler : public Sampler {
   }
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
-    Sde& sde = model.sde();
-    const double smax = edm::sigma_of_t(sde, sde.T()), smin = edm::sigma_of_t(sde, sde.sample_eps());
-    std::vector<double> sig = edm::karras_sigmas(smin, smax, n_, rho_);
-    // x_hat = x_T / a(T): the prior in the EDM variables
-    const double a_T = sde.mean_coeff(at::full({1}, sde.T(), at::kDouble)).item<double>();
-    at::Tensor x = sde.prior_sample(shape, gen, model.options()) / a_T;
+    edm::Start st = edm::start(model, shape, gen, n_, rho_);
+    const std::vector<double>& sig = st.sigmas;
+    at::Tensor x = st.x_hat;
     for (std::int64_t i = 0; i < n_; ++i) {
       if (interrupt_requested()) throw Interrupted();
       double s = sig[i], s_next = sig[i + 1];
@@ -46,11 +43,7 @@ class HeunEdmSampler : public Sampler {
         x_next = x + (s_next - s_hat) * 0.5 * (d + d2);
       }
       x = x_next;
-      if (hooks.project) {
-        const double t = edm::t_of_sigma(sde, std::max(s_next, smin));
-        const double a = sde.mean_coeff(at::full({1}, t, at::kDouble)).item<double>();
-        x = hooks.project(x * a, at::full({shape[0]}, t, x.options())) / a;
-      }
+      x = edm::project(hooks, model, x, s_next);
       progress.update(i + 1);
     }
     return x;

@@ -30,6 +30,23 @@ std::vector<double> karras_sigmas(double sigma_min, double sigma_max, std::int64
   return s;
 }
 
+Start start(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator& gen, std::int64_t steps, double rho) {
+  Sde& sde = model.sde();
+  const double smax = sigma_of_t(sde, sde.T()), smin = sigma_of_t(sde, sde.sample_eps());
+  const double a_T = sde.mean_coeff(at::full({1}, sde.T(), at::kDouble)).item<double>();
+  // x_hat = x_T / a(T): the prior in the EDM variables
+  return {karras_sigmas(smin, smax, steps, rho), sde.prior_sample(shape, gen, model.options()) / a_T};
+}
+
+at::Tensor project(const SampleHooks& hooks, ScoreModel& model, const at::Tensor& x_hat, double sigma) {
+  if (!hooks.project) return x_hat;
+  Sde& sde = model.sde();
+  const double t = t_of_sigma(sde, std::max(sigma, sigma_of_t(sde, sde.sample_eps())));
+  const double a = sde.mean_coeff(at::full({1}, t, at::kDouble)).item<double>();
+  // x = a(t) x_hat
+  return hooks.project(x_hat * a, at::full({x_hat.size(0)}, t, x_hat.options())) / a;
+}
+
 at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, double sigma) {
   Sde& sde = model.sde();
   const double t = t_of_sigma(sde, sigma);
