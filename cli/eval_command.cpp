@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli.hpp"
 #include "scoregen/checkpoint.hpp"
@@ -54,12 +55,27 @@ int run_eval(int argc, char** argv) {
   model.set_device(s.device);
   std::vector<std::int64_t> shape = s.data->shape();
 
-  // The evaluation classifier, from its own pipeline (same data shape and classes).
+  // The evaluation classifier with its own pipeline: its [sde] sets the time t = eps of its features, its
+  // [data] (on the test split) is the reference set and its scale, so every model is compared with the same
+  // reference whatever its own SDE or data scale.
   const std::string cls_ckpt = args["classifier-checkpoint"].as<std::string>();
-  Pipeline cls_pipe = args.count("classifier")
-                          ? Pipeline::load(args["classifier"].as<std::string>(), {}, *s.registry)
-                          : Pipeline::parse(checkpoint_pipeline(cls_ckpt), cls_ckpt + " (stored pipeline)", {}, *s.registry);
-  auto cls = cls_pipe.create_as<Guidance>("guidance", s.context(), "scoregen eval --classifier");
+  const std::string split = fmt::format("data.split=\"{}\"", args["test-split"].as<std::string>());
+  auto load_cls_pipe = [&](const std::vector<std::string>& over) {
+    return args.count("classifier") ? Pipeline::load(args["classifier"].as<std::string>(), over, *s.registry)
+                                    : Pipeline::parse(checkpoint_pipeline(cls_ckpt), cls_ckpt + " (stored pipeline)", over, *s.registry);
+  };
+  Pipeline cls_pipe = load_cls_pipe({});
+  if (!cls_pipe.has("data")) throw Error(fmt::format("{}: the evaluation classifier's pipeline has no [data] section", cls_pipe.source()));
+  if (cls_pipe.options("data").has("split")) cls_pipe = load_cls_pipe({split});
+  Session cs;
+  cs.device = s.device;
+  cs.data = cls_pipe.create_as<Dataset>("data", cs.context());
+  cs.sde = cls_pipe.create_as<Sde>("sde", cs.context(), "scoregen eval --classifier");
+  if (cs.data->shape() != shape || cs.data->num_classes() < 2)
+    throw Error(fmt::format("{}: the evaluation classifier's data (shape [{}], {} classes) does not match the model's [{}]",
+                            cls_pipe.source(), fmt::join(cs.data->shape(), ", "), cs.data->num_classes(), fmt::join(shape, ", ")));
+  if (cs.data->logit_lambda() > 0) throw Error(fmt::format("{}: an evaluation classifier on logit-transformed data is not supported", cls_pipe.source()));
+  auto cls = cls_pipe.create_as<Guidance>("guidance", cs.context(), "scoregen eval --classifier");
   torch::nn::Module* m = cls->module();
   if (!m) throw Error("the evaluation classifier must be a trained classifier plugin");
   CheckpointState cst = load_checkpoint(cls_ckpt, m, nullptr);
@@ -67,14 +83,28 @@ int run_eval(int argc, char** argv) {
   m->to(s.device);
   m->eval();
   torch::NoGradGuard no_grad;
+  // model space -> pixels in [0, 1] -> the classifier's scale
+  const auto [lo, hi] = s.data->range();
+  const auto [clo, chi] = cs.data->range();
+  auto to_classifier = [&](const at::Tensor& x) {
+    at::Tensor u = s.data->logit_lambda() > 0 ? s.data->to_data(x) : (x.clamp(lo, hi) - lo) / (hi - lo);
+    return clo + u.clamp(0, 1) * (chi - clo);
+  };
   auto features = [&](const at::Tensor& x) {
-    at::Tensor t = at::full({x.size(0)}, s.sde->likelihood_eps(), x.options());
+    at::Tensor t = at::full({x.size(0)}, cs.sde->likelihood_eps(), x.options());
     return std::pair<at::Tensor, at::Tensor>{cls->features(x, t).cpu(), cls->logits(x, t).cpu()};
   };
 
   if (args.count("class")) {
     const std::int64_t y = args["class"].as<std::int64_t>();
     if (y < 0 || y >= s.data->num_classes()) throw Error(fmt::format("--class must be in 0..{}", s.data->num_classes() - 1));
+    // Guidance adds grad log p_t(y | x) at the model's t: the classifier must know the same noised x_t.
+    at::Tensor probe = at::linspace(s.sde->train_eps(), s.sde->T(), 11, at::kDouble);
+    if (lo != clo || hi != chi || s.sde->is_discrete() != cs.sde->is_discrete() ||
+        !at::allclose(s.sde->mean_coeff(probe), cs.sde->mean_coeff(probe)) ||
+        !at::allclose(s.sde->marginal_std(probe), cs.sde->marginal_std(probe)))
+      throw Error(fmt::format("--class: the evaluation classifier ({}) was trained on another SDE or data scale than the "
+                              "model; guidance needs one trained on the model's own noised data", cls_pipe.source()));
     model.set_guidance(cls, at::full({batch}, y, at::TensorOptions().dtype(at::kLong).device(s.device)),
                        args["guidance-scale"].as<double>());
   }
@@ -85,16 +115,19 @@ int run_eval(int argc, char** argv) {
     std::vector<std::int64_t> bshape = shape;
     bshape.insert(bshape.begin(), std::min(batch, num - i));
     Progress progress(fmt::format("sample {}/{}", i / batch + 1, (num + batch - 1) / batch), sampler->steps(*s.sde), !s.quiet);
-    at::Tensor x = sampler->sample(model, bshape, gen, progress, SampleHooks{}).clamp(s.data->range().first, s.data->range().second);
-    auto [f, l] = features(x);
+    at::Tensor x = sampler->sample(model, bshape, gen, progress, SampleHooks{});
+    progress.finish();
+    if (!at::isfinite(x).all().item<bool>())
+      throw Error(fmt::format("the sampler produced NaN or infinite values ({}); no metrics", sampler->describe()));
+    auto [f, l] = features(to_classifier(x));
     sf.push_back(f), sl.push_back(l);
   }
   const double sample_time = timer.elapsed();
   const std::int64_t sample_nfe = model.nfe();
   std::vector<at::Tensor> tf;
   at::Tensor test_correct = at::zeros({}, at::kLong);
-  for (std::int64_t i = 0; i < std::min(num, s.data->size()); i += batch) {
-    Batch b = s.data->get(i, std::min(batch, num - i));
+  for (std::int64_t i = 0; i < std::min(num, cs.data->size()); i += batch) {
+    Batch b = cs.data->get(i, std::min(batch, num - i));
     auto [f, l] = features(b.x.to(s.device));
     tf.push_back(f);
     test_correct += (l.argmax(1) == b.y).sum();
@@ -116,21 +149,21 @@ int run_eval(int argc, char** argv) {
   if (args.count("class"))
     fmt::print("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}\n", args["class"].as<std::int64_t>(),
                args["guidance-scale"].as<double>(), p[args["class"].as<std::int64_t>()].item<double>(), args["class"].as<std::int64_t>());
-  if (nll_num > 0) {
+  if (nll_num > 0 && s.sde->is_discrete()) {
+    fmt::print("bits/dim: - (the [sde] is a discrete chain: no continuous probability-flow ODE, so no exact likelihood)\n");
+  } else if (nll_num > 0) {
     // bits/dim: one dequantization draw per example, offset 7 ([-1, 1]) or 8 ([0, 1])
-    const bool symmetric = s.data->range().first < 0;
-    Batch b = s.data->get(0, nll_num);
-    at::Tensor u8 = at::round((symmetric ? (b.x + 1) / 2 : b.x) * 255.0);
-    at::Tensor v = (u8 + rand_from(u8.sizes(), gen, u8.options())) / 256.0;
-    at::Tensor x = (symmetric ? v * 2.0 - 1.0 : v).to(s.device);
-    LikelihoodOptions lo;
+    if (s.data->logit_lambda() > 0) throw Error("eval: bits/dim of logit-transformed data is not supported (use --nll-num 0)");
+    const bool symmetric = lo < 0;
+    at::Tensor x = dequantize_8bit(s.data->get(0, nll_num).x, symmetric, gen).to(s.device);
+    LikelihoodOptions lo_opts;
     Progress t2("nll", 0, false);
     model.reset_nfe();
-    at::Tensor logp = log_likelihood(model, x, lo, gen).logp.cpu();
-    const double dim = static_cast<double>(b.x[0].numel());
-    at::Tensor bpd = -logp / (dim * std::log(2.0)) + (symmetric ? 7.0 : 8.0);
+    at::Tensor logp = log_likelihood(model, x, lo_opts, gen).logp.cpu();
+    const double dim = static_cast<double>(x[0].numel());
+    at::Tensor bpd = -logp / (dim * std::log(2.0)) + bits_per_dim_offset(symmetric);
     fmt::print("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 1e-5; NFE {}, {:.1f} s)\n",
-               bpd.mean().item<double>(), bpd.std().item<double>() / std::sqrt(static_cast<double>(nll_num)), nll_num,
+               bpd.mean().item<double>(), bpd.std().item<double>() / std::sqrt(static_cast<double>(x.size(0))), x.size(0),
                model.nfe(), t2.elapsed());
   }
   return 0;

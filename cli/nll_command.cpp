@@ -52,6 +52,7 @@ int run_nll(int argc, char** argv) {
       !std::filesystem::is_directory(std::filesystem::path(csv).parent_path()))
     throw Error(fmt::format("{}: the folder does not exist", csv));
 
+  require_continuous_time(*s.sde, "scoregen nll");
   auto network = load_network(s, ckpt, "scoregen nll");
   ScoreModel model(network, s.sde);
   model.set_device(s.device);
@@ -68,7 +69,7 @@ int run_nll(int argc, char** argv) {
     if (s.data->logit_lambda() > 0) throw Error("nll with a logit-transformed image set is not supported: use scale = \"unit\" or \"symmetric\"");
     const bool symmetric = s.data->range().first < 0;
     if (draws > 0) {
-      offset = symmetric ? 7 : 8;
+      offset = bits_per_dim_offset(symmetric);
       convention = fmt::format("8-bit data uniformly dequantized ((x 255 + U) / 256, {} draw(s) per example), scaled to {}: "
                                "bits/dim = -log p / (D ln 2) + {}", draws, symmetric ? "[-1, 1]" : "[0, 1]", offset);
     } else {
@@ -90,13 +91,7 @@ int run_nll(int argc, char** argv) {
     std::vector<at::Tensor> pass;
     for (std::int64_t i = 0; i < data.size(0); i += batch) {
       at::Tensor x = data.narrow(0, i, std::min(batch, data.size(0) - i)).to(s.device);
-      if (draws > 0) {
-        // (x 255 + U) / 256 in [0, 1), then back to the model's scale
-        const bool symmetric = s.data->range().first < 0;
-        at::Tensor u8 = at::round((symmetric ? (x + 1) / 2 : x) * 255.0);
-        at::Tensor v = (u8 + rand_from(x.sizes(), gen, x.options())) / 256.0;
-        x = symmetric ? v * 2.0 - 1.0 : v;
-      }
+      if (draws > 0) x = dequantize_8bit(x, s.data->range().first < 0, gen);
       pass.push_back(log_likelihood(model, x, lo, gen).logp.cpu());
       progress.update(++done);
     }

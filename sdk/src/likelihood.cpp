@@ -14,8 +14,22 @@ namespace {
 at::Tensor times(const at::Tensor& like, double t) { return at::full({like.size(0)}, t, like.options()); }
 }  // namespace
 
+void require_continuous_time(const Sde& sde, const std::string& what) {
+  if (sde.is_discrete())
+    throw Error(fmt::format("{} integrates the probability-flow ODE, which needs a continuous-time [sde] (ve, vp, subvp); "
+                            "the smld ladder and the ddpm chain are defined only on their grid of N times", what));
+}
+
+at::Tensor dequantize_8bit(const at::Tensor& x, bool symmetric, at::Generator gen) {
+  at::Tensor u8 = at::round((symmetric ? (x + 1) / 2 : x) * 255.0);
+  // (x 255 + U) / 256 in [0, 1), then back to the model's scale
+  at::Tensor v = (u8 + rand_from(u8.sizes(), gen, u8.options())) / 256.0;
+  return symmetric ? v * 2.0 - 1.0 : v;
+}
+
 LikelihoodResult log_likelihood(ScoreModel& model, const at::Tensor& x, const LikelihoodOptions& o, at::Generator gen) {
   Sde& sde = model.sde();
+  require_continuous_time(sde, "the likelihood");
   const auto b = x.size(0);
   const auto d = x[0].numel();
   const bool exact = o.divergence == "exact";
@@ -66,12 +80,14 @@ LikelihoodResult log_likelihood(ScoreModel& model, const at::Tensor& x, const Li
 
 OdeResult encode(ScoreModel& model, const at::Tensor& x, double rtol, double atol) {
   Sde& sde = model.sde();
+  require_continuous_time(sde, "encoding");
   auto f = [&](double t, const at::Tensor& y) { return model.ode_drift(y, times(y, t)); };
   return solve_rk45(f, x, sde.likelihood_eps(), sde.T(), rtol, atol);
 }
 
 OdeResult decode(ScoreModel& model, const at::Tensor& z, double rtol, double atol) {
   Sde& sde = model.sde();
+  require_continuous_time(sde, "decoding");
   auto f = [&](double t, const at::Tensor& y) { return model.ode_drift(y, times(y, t)); };
   return solve_rk45(f, z, sde.T(), sde.likelihood_eps(), rtol, atol);
 }

@@ -100,3 +100,19 @@ TEST(Latent, EncodeDecodeInterpolateThroughTheCli) {
   EXPECT_NE(bad.out.find("not a .npy file"), std::string::npos) << bad.out;
   EXPECT_FALSE(std::filesystem::exists(dir.path("y.npy")));
 }
+
+// The smld ladder and the ddpm chain have kernels only on their grid: no PF-ODE, so no likelihood or latents.
+TEST(Nll, DiscreteChainsAreRefused) {
+  cli::TempDir dir;
+  for (const char* sde : {"plugin = \"smld\"\nsigma_max = 4.0", "plugin = \"ddpm\""}) {
+    std::string text = std::regex_replace(std::string(kOracle), std::regex("plugin = \"vp\""), sde);
+    std::string pipe = dir.file("p.toml", text);
+    auto r = cli::run("nll " + pipe + " -q --num 4 --out " + dir.path("ll.csv"));
+    EXPECT_EQ(r.status, 2) << r.out;
+    EXPECT_NE(r.out.find("needs a continuous-time [sde]"), std::string::npos) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir.path("ll.csv")));
+    auto e = cli::run("encode " + pipe + " -q --num 4 --out " + dir.path("z.npy"));
+    EXPECT_EQ(e.status, 2) << e.out;
+    EXPECT_FALSE(std::filesystem::exists(dir.path("z.npy")));
+  }
+}

@@ -24,6 +24,14 @@ struct LikelihoodResult {
   std::int64_t nfe = 0;
 };
 
+// The PF-ODE is defined for continuous-time SDEs only: throws for the discrete smld ladder and ddpm chain,
+// whose kernels exist only on their N grid times.
+SCOREGEN_API void require_continuous_time(const Sde& sde, const std::string& what);
+// 8-bit data in model space ([-1, 1] when symmetric, else [0, 1]) uniformly dequantized: (x 255 + U) / 256.
+SCOREGEN_API at::Tensor dequantize_8bit(const at::Tensor& x, bool symmetric, at::Generator gen);
+// The bits/dim offset of that dequantization: 7 for [-1, 1], 8 for [0, 1] (REFERENCE.md "Likelihood").
+inline double bits_per_dim_offset(bool symmetric) { return symmetric ? 7.0 : 8.0; }
+
 // log p_eps(x) = log p_T(x(T)) + int_eps^T div f(x(t), t) dt, with f the PF-ODE drift; probes drawn once per solve.
 SCOREGEN_API LikelihoodResult log_likelihood(ScoreModel& model, const at::Tensor& x, const LikelihoodOptions& options,
                                              at::Generator gen);
