@@ -33,6 +33,8 @@ int main() {
     cases.push_back({fmt::format("heun-edm {} steps (VE)", n), ve + "1000", std::string("plugin = \"heun-edm\"\nsteps = ") + n});
     cases.push_back({fmt::format("dpm-solver++ {} steps (VP)", n), vp + "1000", std::string("plugin = \"dpm-solver++\"\nsteps = ") + n});
     cases.push_back({fmt::format("dpm-solver++ {} steps (VE)", n), ve + "1000", std::string("plugin = \"dpm-solver++\"\nsteps = ") + n});
+    cases.push_back({fmt::format("dpm-solver++ SDE (eta 1) {} steps (VP)", n), vp + "1000",
+                     std::string("plugin = \"dpm-solver++\"\neta = 1.0\nsteps = ") + n});
   }
   cases.push_back({"annealed-langevin L=10 x100 (smld 0.05-12)", "plugin = \"smld\"\nsigma_min = 0.05\nsigma_max = 12.0\nL = 10",
                    "plugin = \"annealed-langevin\"\nstep_lr = 5e-4"});

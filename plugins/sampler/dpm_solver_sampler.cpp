@@ -1,23 +1,29 @@
-// DPM-Solver++(2M) (Lu et al. 2022; k-diffusion sample_dpmpp_2m): multistep data-prediction solver of the
-// PF-ODE in lambda = -log sigma, on the Karras schedule, for any SDE through the EDM variables.
+// DPM-Solver++(2M) (Lu et al. 2022; k-diffusion sample_dpmpp_2m, sample_dpmpp_2m_sde): multistep
+// data-prediction solver in lambda = -log sigma on the Karras schedule, for any SDE through the EDM variables.
+// eta = 0 solves the PF-ODE; eta = 1 is SDE-DPM-Solver++(2M), which re-injects noise at every step.
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "scoregen/edm.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
 #include "scoregen/sampler.hpp"
 
 namespace scoregen::plugins {
 
 class DpmSolverSampler : public Sampler {
  public:
-  DpmSolverSampler(const Options& o, const BuildContext&) : n_(o.integer("steps")), rho_(o.real("rho")) {
+  DpmSolverSampler(const Options& o, const BuildContext&) : n_(o.integer("steps")), rho_(o.real("rho")), eta_(o.real("eta")) {
     if (n_ < 2) o.fail("steps", "must be >= 2");
     if (!(rho_ > 0)) o.fail("rho", "must be > 0");
+    if (!(eta_ >= 0)) o.fail("eta", "must be >= 0");
   }
   std::int64_t steps(const Sde&) const override { return n_; }
-  std::string describe() const override { return fmt::format("dpm-solver++ (2M, {} steps = {} evaluations, rho {})", n_, n_, rho_); }
+  std::string describe() const override {
+    return fmt::format("dpm-solver++ (2M{}, {} steps = {} evaluations, rho {})", eta_ > 0 ? fmt::format(" SDE, eta {}", eta_) : "",
+                       n_, n_, rho_);
+  }
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
     edm::Start st = edm::start(model, shape, gen, n_, rho_);
@@ -38,8 +44,9 @@ class DpmSolverSampler : public Sampler {
           const double r = (std::log(sig[i - 1]) - std::log(s)) / h;
           d = (1 + 1 / (2 * r)) * denoised - (1 / (2 * r)) * old_denoised;
         }
-        // x_{i+1} = (sigma_{i+1} / sigma_i) x_i - expm1(-h) D'
-        x = (s_next / s) * x - std::expm1(-h) * d;
+        // x_{i+1} = (sigma_{i+1} / sigma_i) e^{-eta h} x_i - expm1(-(1 + eta) h) D' + sigma_{i+1} sqrt(-expm1(-2 eta h)) z
+        x = (s_next / s) * std::exp(-eta_ * h) * x - std::expm1(-(1 + eta_) * h) * d;
+        if (eta_ > 0) x = x + s_next * std::sqrt(-std::expm1(-2 * eta_ * h)) * randn_like_from(x, gen);
       }
       old_denoised = denoised;
       x = edm::project(hooks, model, x, s_next);
@@ -50,11 +57,12 @@ class DpmSolverSampler : public Sampler {
 
  private:
   std::int64_t n_;
-  double rho_;
+  double rho_, eta_;
 };
 
 SCOREGEN_PLUGIN(Sampler, "dpm-solver++", "DPM-Solver++(2M): multistep second-order PF-ODE solver, few evaluations",
                 DpmSolverSampler, opt::integer("steps", 20, "steps (= evaluations)"),
-                opt::real("rho", 7.0, "Karras schedule exponent"));
+                opt::real("rho", 7.0, "Karras schedule exponent"),
+                opt::real("eta", 0.0, "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++(2M)"));
 
 }  // namespace scoregen::plugins

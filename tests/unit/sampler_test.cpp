@@ -108,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dpm_solver_ve", VE, "plugin = \"dpm-solver++\"", 0.125},
         Case{"dpm_solver_vp", VP, "plugin = \"dpm-solver++\"", 0.12},
         Case{"dpm_solver_subvp", SUBVP, "plugin = \"dpm-solver++\"", 0.15},
+        Case{"dpm_solver_sde_ve", VE, "plugin = \"dpm-solver++\"\neta = 1.0\nsteps = 20", 0.10},
+        Case{"dpm_solver_sde_vp", VP, "plugin = \"dpm-solver++\"\neta = 1.0\nsteps = 20", 0.14},
         Case{"annealed_langevin_smld_L20", "plugin = \"smld\"\nsigma_min = 0.01\nsigma_max = 12.0\nL = 20",
              "plugin = \"annealed-langevin\"\nstep_lr = 2e-5\nn_steps_each = 100", 0.165},
         Case{"annealed_langevin_smld_min05", "plugin = \"smld\"\nsigma_min = 0.05\nsigma_max = 12.0\nL = 10",
