@@ -23,7 +23,10 @@ int run_eval(int argc, char** argv) {
                            "Evaluate a trained image model: a Frechet distance between samples and the test set in the\n"
                            "feature space of a trained [guidance] classifier (not the Inception FID: the numbers are\n"
                            "comparable only with each other), the entropy of the classifier's class distribution of\n"
-                           "the samples (log K = uniform), and bits/dim of test examples (dequantized, PF-ODE).");
+                           "the samples (log K = uniform), and bits/dim of test examples (dequantized, PF-ODE).\n"
+                           "The reference test set, its pixel scale and the classifier's t = eps come from the\n"
+                           "classifier's own pipeline; samples are mapped to that scale, so models on [0, 1] and on\n"
+                           "[-1, 1] are compared alike. Models on a discrete chain (smld, ddpm) get no bits/dim.");
   options.positional_help("PIPELINE");
   add_common_options(options);
   options.add_options("evaluation")
@@ -34,7 +37,7 @@ int run_eval(int argc, char** argv) {
       ("n,num", "samples and test examples for the Frechet distance", cxxopts::value<std::int64_t>()->default_value("1000"))
       ("b,batch-size", "samples drawn at once", cxxopts::value<std::int64_t>()->default_value("250"))
       ("nll-num", "test examples for bits/dim (0: skip)", cxxopts::value<std::int64_t>()->default_value("64"))
-      ("test-split", "the [data] split used as the reference", cxxopts::value<std::string>()->default_value("t10k"))
+      ("test-split", "the split of the model's and the classifier's [data] used as test set", cxxopts::value<std::string>()->default_value("t10k"))
       ("class", "guide the samples towards class Y with the evaluation classifier itself and report the fraction it "
        "assigns to Y", cxxopts::value<std::int64_t>())
       ("guidance-scale", "W, the weight of the guidance term", cxxopts::value<double>()->default_value("1.0"));
@@ -124,25 +127,33 @@ int run_eval(int argc, char** argv) {
   }
   const double sample_time = timer.elapsed();
   const std::int64_t sample_nfe = model.nfe();
-  std::vector<at::Tensor> tf;
   at::Tensor test_correct = at::zeros({}, at::kLong);
-  for (std::int64_t i = 0; i < std::min(num, cs.data->size()); i += batch) {
-    Batch b = cs.data->get(i, std::min(batch, num - i));
-    auto [f, l] = features(b.x.to(s.device));
-    tf.push_back(f);
-    test_correct += (l.argmax(1) == b.y).sum();
-  }
-  at::Tensor samples_f = at::cat(sf), test_f = at::cat(tf);
+  auto test_features = [&](std::int64_t begin, std::int64_t end) {
+    std::vector<at::Tensor> tf;
+    for (std::int64_t i = begin; i < end; i += batch) {
+      Batch b = cs.data->get(i, std::min(batch, end - i));
+      auto [f, l] = features(b.x.to(s.device));
+      tf.push_back(f);
+      test_correct += (l.argmax(1) == b.y).sum();
+    }
+    return at::cat(tf);
+  };
+  at::Tensor samples_f = at::cat(sf), test_f = test_features(0, std::min(num, cs.data->size()));
   const double fd = frechet_distance(samples_f, test_f);
+  // The same distance between two disjoint test blocks of this size: what a perfect sampler would score at this N.
+  const bool has_floor = 2 * num <= cs.data->size();
+  const double fd_floor = has_floor ? frechet_distance(test_features(num, 2 * num), test_f) : 0.0;
   at::Tensor hist = at::bincount(at::cat(sl).argmax(1), {}, at::cat(sl).size(1)).to(at::kDouble);
   at::Tensor p = hist / hist.sum();
   const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
-  const double accuracy = test_correct.item<double>() / static_cast<double>(test_f.size(0));
+  const double accuracy = test_correct.item<double>() / static_cast<double>(has_floor ? 2 * test_f.size(0) : test_f.size(0));
 
   fmt::print("samples: {} with {} (NFE {} per batch of {}, {:.1f} s)\n", num, sampler->describe(),
              sample_nfe / ((num + batch - 1) / batch), batch, sample_time);
-  fmt::print("classifier: test accuracy at t = eps {:.4f} on {} examples\n", accuracy, test_f.size(0));
+  fmt::print("classifier: test accuracy at t = eps {:.4f} on {} examples\n", accuracy, has_floor ? 2 * test_f.size(0) : test_f.size(0));
   fmt::print("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}\n", samples_f.size(1), fd);
+  if (has_floor)
+    fmt::print("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}\n", num, fd_floor);
   fmt::print("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})\n", entropy,
              p.size(0), std::log(static_cast<double>(p.size(0))));
   fmt::print("class fractions of the samples: [{:.3f}]\n", fmt::join(std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0)), ", "));

@@ -90,7 +90,8 @@ TEST(Eval, ModelsOnDifferentDataScalesAreJudgedAlike) {
 }
 
 // The shipped VP model's samples are clothes of every class: much closer to the test set than two fixed
-// patterns, with a class entropy near log 10 (the patterns reach at most log 2).
+// patterns, with a class entropy near log 10 (the patterns reach at most log 2), yet not as close as real
+// test images are to each other.
 TEST(Eval, ShippedModelIsCloserToTheDataThanTwoPatterns) {
   cli::TempDir dir;
   auto model = cli::run(eval("--checkpoint " + cli::source("share/models/fashion_mnist_vp.pt"),
@@ -100,6 +101,10 @@ TEST(Eval, ShippedModelIsCloserToTheDataThanTwoPatterns) {
   ASSERT_EQ(patterns.status, 0) << patterns.out;
   const std::string fd = "not the Inception FID\\): ([0-9.]+)", ent = "entropy of the samples: ([0-9.]+) nats";
   EXPECT_LT(number_after(model.out, fd), 0.2 * number_after(patterns.out, fd));
+  // Two blocks of real test images are closer than the model's samples: the floor a perfect sampler reaches.
+  const double fd_floor = number_after(model.out, "two disjoint blocks of 128 test examples \\(the floor at this N\\): ([0-9.]+)");
+  EXPECT_GT(fd_floor, 0.0);
+  EXPECT_LT(fd_floor, number_after(model.out, fd));
   EXPECT_GT(number_after(model.out, ent), 1.9);
   EXPECT_LT(number_after(patterns.out, ent), std::log(2.0) + 1e-9);
 }
