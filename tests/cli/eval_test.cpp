@@ -89,24 +89,34 @@ TEST(Eval, ModelsOnDifferentDataScalesAreJudgedAlike) {
   EXPECT_NEAR(number_after(sym.out, ent), number_after(unit.out, ent), 0.05);
 }
 
-// The shipped VP model's samples are clothes of every class: much closer to the test set than two fixed
-// patterns, with a class entropy near log 10 (the patterns reach at most log 2), yet not as close as real
-// test images are to each other.
-TEST(Eval, ShippedModelIsCloserToTheDataThanTwoPatterns) {
+// The shipped models' samples are clothes of many classes: far closer to the test set than two fixed
+// patterns, with a class entropy near log 10 (the patterns reach at most log 2). Each model with a cheap
+// setting of its own sampler: VP 50 reverse-diffusion steps, VE 20 steps of SDE-DPM-Solver++, NCSN 20
+// annealed-Langevin steps per level (measured at N = 128: FD 1.12, 0.48, 5.15 against the patterns' 18.2;
+// NCSN is the weakest model, see the README's table).
+TEST(Eval, ShippedModelsAreCloserToTheDataThanTwoPatterns) {
   cli::TempDir dir;
-  auto model = cli::run(eval("--checkpoint " + cli::source("share/models/fashion_mnist_vp.pt"),
-                             "--set sde.N=50 --set sampler.corrector='\"none\"'"));
   auto patterns = cli::run(eval(dir.file("p.toml", oracle_pipeline("symmetric", "vp"))));
-  ASSERT_EQ(model.status, 0) << model.out;
   ASSERT_EQ(patterns.status, 0) << patterns.out;
   const std::string fd = "not the Inception FID\\): ([0-9.]+)", ent = "entropy of the samples: ([0-9.]+) nats";
-  EXPECT_LT(number_after(model.out, fd), 0.2 * number_after(patterns.out, fd));
-  // Two blocks of real test images are closer than the model's samples: the floor a perfect sampler reaches.
-  const double fd_floor = number_after(model.out, "two disjoint blocks of 128 test examples \\(the floor at this N\\): ([0-9.]+)");
-  EXPECT_GT(fd_floor, 0.0);
-  EXPECT_LT(fd_floor, number_after(model.out, fd));
-  EXPECT_GT(number_after(model.out, ent), 1.9);
+  const double fd_patterns = number_after(patterns.out, fd);
   EXPECT_LT(number_after(patterns.out, ent), std::log(2.0) + 1e-9);
+  // Two blocks of real test images: a positive distance (finite-sample bias and the blocks' own differences)
+  // far below the two patterns'. The same in every run: it never sees the model.
+  const std::string floor = "two disjoint blocks of 128 test examples \\(the floor at this N\\): ([0-9.]+)";
+  const double fd_floor = number_after(patterns.out, floor);
+  EXPECT_GT(fd_floor, 0.0);
+  EXPECT_LT(fd_floor, 0.2 * fd_patterns);
+  struct Case { std::string name, flags; double fd_fraction, min_entropy; };
+  for (const Case& c : {Case{"vp", "--set sde.N=50 --set sampler.corrector='\"none\"'", 0.2, 1.9},
+                        Case{"ve", "--sampler dpm-solver++ --set sampler.eta=1.0", 0.2, 1.9},
+                        Case{"ncsn", "--set sampler.n_steps_each=20", 0.5, 1.7}}) {
+    auto r = cli::run(eval("--checkpoint " + cli::source("share/models/fashion_mnist_" + c.name + ".pt"), c.flags));
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_LT(number_after(r.out, fd), c.fd_fraction * fd_patterns) << c.name;
+    EXPECT_GT(number_after(r.out, ent), c.min_entropy) << c.name;
+    EXPECT_EQ(number_after(r.out, floor), fd_floor) << c.name;
+  }
 }
 
 TEST(Eval, DiscreteLadderHasNoBitsPerDim) {
