@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Reproduces the README's results table and sample grid from the shipped models (share/models), on this
-# machine's CPU. Prints markdown rows; writes share/models/fashion_mnist_vp_samples.png.
+# Reproduces the README's results table and sample grids from the shipped models (share/models), on this
+# machine's CPU: prints markdown rows, writes share/models/fashion_mnist_{vp,ve,ncsn}_samples.png.
+# About an hour on 2 cores with the default NUM = 500 (the README table).
 #   scripts/results.sh [BUILD_DIR] [NUM]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-NUM=${2:-250}
+NUM=${2:-500}
 sg="$B/bin/scoregen"
-model=share/models/fashion_mnist_vp.pt
-cls=share/models/fashion_mnist_classifier.pt
+m=share/models
+cls=$m/fashion_mnist_classifier.pt
 echo "| model | sampler | NFE | time for $NUM samples (s) | Frechet distance (classifier features) | class entropy (nats) | bits/dim |"
 echo "|---|---|---|---|---|---|---|"
-row() {  # name, sampler description, extra flags...
-  local name=$1 label=$2; shift 2
-  out=$("$sg" eval --checkpoint $model --classifier-checkpoint $cls --num "$NUM" --batch-size 250 -q "$@")
+row() {  # model file, model name, sampler description, extra flags...
+  local model=$1 name=$2 label=$3; shift 3
+  out=$("$sg" eval --checkpoint "$model" --classifier-checkpoint $cls --num "$NUM" --batch-size 250 -q "$@")
   nfe=$(sed -n 's/.*(NFE \([0-9]*\) per batch.*/\1/p' <<< "$out")
   secs=$(sed -n 's/.*per batch of [0-9]*, \([0-9.]*\) s).*/\1/p' <<< "$out")
-  fd=$(sed -n 's/^Frechet distance.*: \([0-9.]*\)$/\1/p' <<< "$out")
+  fd=$(sed -n 's/^Frechet distance (classifier features.*: \([0-9.]*\)$/\1/p' <<< "$out")
   ent=$(sed -n 's/^class-distribution entropy of the samples: \([0-9.]*\) nats.*/\1/p' <<< "$out")
   bpd=$(sed -n 's/^bits\/dim: \([0-9.]* +- [0-9.]*\).*/\1/p' <<< "$out")
+  floor=$(sed -n 's/^Frechet distance between two disjoint blocks.*: \([0-9.]*\)$/\1/p' <<< "$out")
   echo "| $name | $label | $nfe | $secs | $fd | $ent | ${bpd:--} |"
 }
-row "VP U-Net (ch 16)" "pc reverse-diffusion, N = 200" --set sde.N=200 --set sampler.corrector='"none"' --nll-num 32
-row "VP U-Net (ch 16)" "ode RK45 1e-3" --sampler ode --set sampler.rtol=1e-3 --set sampler.atol=1e-3 --nll-num 0
-# the grid shown in the README
-"$sg" sample --checkpoint $model --num 64 --set sde.N=200 --set sampler.corrector='"none"' -q \
-  --out share/models/fashion_mnist_vp_samples.png > /dev/null
+vp=$m/fashion_mnist_vp.pt ve=$m/fashion_mnist_ve.pt ncsn=$m/fashion_mnist_ncsn.pt
+no_corrector=(--set sampler.corrector='"none"')
+row $vp "VP U-Net (ch 16)" "pc reverse-diffusion, N = 200" --set sde.N=200 "${no_corrector[@]}" --nll-num 32
+row $vp "VP U-Net (ch 16)" "dpm-solver++ (2M), 20 steps" --sampler dpm-solver++ --nll-num 0
+row $vp "VP U-Net (ch 16)" "dpm-solver++ (2M SDE, eta 1), 20 steps" --sampler dpm-solver++ --set sampler.eta=1.0 --nll-num 0
+row $vp "VP U-Net (ch 16)" "ode RK45 1e-3" --sampler ode --set sampler.rtol=1e-3 --set sampler.atol=1e-3 --nll-num 0
+row $ve "VE U-Net (ch 16)" "pc reverse-diffusion + langevin (snr 0.16), N = 500" --set sde.N=500 --nll-num 32
+row $ve "VE U-Net (ch 16)" "dpm-solver++ (2M SDE, eta 1), 20 steps" --sampler dpm-solver++ --set sampler.eta=1.0 --nll-num 0
+row $ncsn "NCSN RefineNet (ngf 16)" "annealed Langevin, 10 levels x 100" --nll-num 0
+echo
+echo "Frechet distance between two disjoint blocks of $NUM test examples (what a perfect sampler scores): $floor"
+# the grids shown in the README
+"$sg" sample --checkpoint $vp --num 64 --set sde.N=200 "${no_corrector[@]}" -q --out $m/fashion_mnist_vp_samples.png > /dev/null
+"$sg" sample --checkpoint $ve --num 64 --set sde.N=500 -q --out $m/fashion_mnist_ve_samples.png > /dev/null
+"$sg" sample --checkpoint $ncsn --num 64 -q --out $m/fashion_mnist_ncsn_samples.png > /dev/null
