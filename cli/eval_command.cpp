@@ -22,8 +22,10 @@ int run_eval(int argc, char** argv) {
   cxxopts::Options options("scoregen eval",
                            "Evaluate a trained image model: a Frechet distance between samples and the test set in the\n"
                            "feature space of a trained [guidance] classifier (not the Inception FID: the numbers are\n"
-                           "comparable only with each other), the entropy of the classifier's class distribution of\n"
-                           "the samples (log K = uniform), and bits/dim of test examples (dequantized, PF-ODE).\n"
+                           "comparable only with each other) with, beside it, the same distance between two disjoint\n"
+                           "blocks of N test examples (what a perfect sampler scores at this N), the entropy of the\n"
+                           "classifier's class distribution of the samples (log K = uniform), and bits/dim of test\n"
+                           "examples (dequantized, PF-ODE).\n"
                            "The reference test set, its pixel scale and the classifier's t = eps come from the\n"
                            "classifier's own pipeline; samples are mapped to that scale, so models on [0, 1] and on\n"
                            "[-1, 1] are compared alike. Models on a discrete chain (smld, ddpm) get no bits/dim.");
