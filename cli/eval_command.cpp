@@ -130,6 +130,7 @@ int run_eval(int argc, char** argv) {
   const double sample_time = timer.elapsed();
   const std::int64_t sample_nfe = model.nfe();
   at::Tensor test_correct = at::zeros({}, at::kLong);
+  std::int64_t test_seen = 0;  // every test example the classifier judged, in both blocks
   auto test_features = [&](std::int64_t begin, std::int64_t end) {
     std::vector<at::Tensor> tf;
     for (std::int64_t i = begin; i < end; i += batch) {
@@ -137,6 +138,7 @@ int run_eval(int argc, char** argv) {
       auto [f, l] = features(b.x.to(s.device));
       tf.push_back(f);
       test_correct += (l.argmax(1) == b.y).sum();
+      test_seen += b.x.size(0);
     }
     return at::cat(tf);
   };
@@ -148,11 +150,11 @@ int run_eval(int argc, char** argv) {
   at::Tensor hist = at::bincount(at::cat(sl).argmax(1), {}, at::cat(sl).size(1)).to(at::kDouble);
   at::Tensor p = hist / hist.sum();
   const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
-  const double accuracy = test_correct.item<double>() / static_cast<double>(has_floor ? 2 * test_f.size(0) : test_f.size(0));
+  const double accuracy = test_correct.item<double>() / static_cast<double>(test_seen);
 
   fmt::print("samples: {} with {} (NFE {} per batch of {}, {:.1f} s)\n", num, sampler->describe(),
              sample_nfe / ((num + batch - 1) / batch), batch, sample_time);
-  fmt::print("classifier: test accuracy at t = eps {:.4f} on {} examples\n", accuracy, has_floor ? 2 * test_f.size(0) : test_f.size(0));
+  fmt::print("classifier: test accuracy at t = eps {:.4f} on {} examples\n", accuracy, test_seen);
   fmt::print("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}\n", samples_f.size(1), fd);
   if (has_floor)
     fmt::print("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}\n", num, fd_floor);
