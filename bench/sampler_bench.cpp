@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "scoregen/gaussian_mixture.hpp"
-#include "scoregen/metrics.hpp"
+#include "engine/metrics.hpp"
 #include "support.hpp"
 
 int main() {
@@ -44,17 +44,14 @@ int main() {
   at::Generator ref_gen = at::make_generator<at::CPUGeneratorImpl>(5);
   at::Tensor exact = mixture.sample(n, ref_gen).first;
   at::Generator g0 = at::make_generator<at::CPUGeneratorImpl>(6);
-  const double floor_sw = scoregen::sliced_wasserstein(mixture.sample(n, g0).first, exact, 64, g0);
+  const double floor_sw = scoregen::engine::sliced_wasserstein(mixture.sample(n, g0).first, exact, 64, g0);
   fmt::print("Oracle: 3-mode 2-D mixture, {} samples; exact draws score sliced W1 {:.4f} (the noise floor).\n\n", n, floor_sw);
   fmt::print("| sampler | NFE | max weight error | sliced W1 | total ms | network ms/NFE | sampler ms/step |\n|---|---|---|---|---|---|---|\n");
   for (const auto& c : cases) {
-    auto p = test::pipeline("[sde]\n" + c.sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + mix + "[sampler]\n" + c.sampler + "\n");
-    scoregen::BuildContext ctx;
-    ctx.sde = p.create_as<scoregen::Sde>("sde", {});
-    auto net = p.create_as<scoregen::Network>("network", ctx);
-    auto sampler = p.create_as<scoregen::Sampler>("sampler", ctx);
-    scoregen::ScoreModel model(net, ctx.sde);
-    scoregen::Progress progress("b", 0, false);
+    auto a = test::assembly("[sde]\n" + c.sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + mix + "[sampler]\n" + c.sampler + "\n");
+    scoregen::Sampler* sampler = a.sampler.get();
+    scoregen::ScoreModel& model = *a.model;
+    scoregen::SilentProgress progress;
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(11);
     auto start = std::chrono::steady_clock::now();
     at::Tensor x = sampler->sample(model, {n, 2}, gen, progress, {});
@@ -65,12 +62,12 @@ int main() {
     for (int i = 0; i < 20; ++i) model.score(x, t);
     double per_nfe = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s2).count() / 20;
     const std::int64_t nfe = model.nfe() - 20;
-    const std::int64_t steps = std::max<std::int64_t>(1, sampler->steps(*ctx.sde) > 0 ? sampler->steps(*ctx.sde) : nfe);
+    const std::int64_t steps = std::max<std::int64_t>(1, sampler->steps(*a.session.sde) > 0 ? sampler->steps(*a.session.sde) : nfe);
     at::Tensor post = mixture.posterior(x, at::ones({n}, at::kDouble), at::zeros({n}, at::kDouble));
     at::Tensor w = at::bincount(post.argmax(1), {}, 3).to(at::kDouble) / static_cast<double>(n);
     double werr = (w - mixture.weights()).abs().max().item<double>();
     at::Generator sg = at::make_generator<at::CPUGeneratorImpl>(5);
-    double sw = scoregen::sliced_wasserstein(x, exact, 64, sg);
+    double sw = scoregen::engine::sliced_wasserstein(x, exact, 64, sg);
     fmt::print("| {} | {} | {:.3f} | {:.4f} | {:.0f} | {:.3f} | {:.3f} |\n", c.name, nfe, werr, sw, total, per_nfe,
                (total - per_nfe * static_cast<double>(nfe)) / static_cast<double>(steps));
   }

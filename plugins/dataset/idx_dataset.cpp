@@ -1,7 +1,10 @@
 // MNIST / Fashion-MNIST IDX files (gzip or not, read through zlib) with their labels.
 #include <zlib.h>
 
+#include <cstring>
 #include <filesystem>
+
+#include <ATen/ATen.h>
 
 #include <fmt/format.h>
 
@@ -58,46 +61,53 @@ at::Tensor read_idx(const std::string& path, int expected_dims) {
   return t;
 }
 
-std::string file_for(const Options& o, const char* key, const char* suffix) {
-  const std::string& explicit_path = o.string(key);
+std::string file_for(const std::string& explicit_path, const std::string& root, const std::string& split,
+                     const char* suffix) {
   if (!explicit_path.empty()) return explicit_path;
-  return (std::filesystem::path(o.string("root")) / (o.string("split") + suffix)).string();
+  return (std::filesystem::path(root) / (split + suffix)).string();
 }
 
 }  // namespace
 
 class IdxDataset : public ImageDataset {
  public:
-  IdxDataset(const Options& o, const BuildContext&) : ImageDataset(o) {
-    const std::string images_path = file_for(o, "images", "-images-idx3-ubyte.gz");
+  struct Settings : ImageTransformSettings {
+    std::string root = "/usr/share/datasets/fashion-mnist", split = "train", images, labels;
+    bool labelled = true;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::root, "root", "folder holding <split>-images-idx3-ubyte.gz");
+    d(&Settings::split, "split", "train or t10k (the test set)").one_of({"train", "t10k"});
+    d(&Settings::images, "images", "explicit images file (overrides root/split)");
+    d(&Settings::labels, "labels", "explicit labels file (overrides root/split)");
+    d(&Settings::labelled, "labelled", "read the labels file");
+    declare_image_transforms(d);
+  }
+  IdxDataset(const Settings& s, const Options& o, const BuildContext&) : ImageDataset(s, o) {
+    const std::string images_path = file_for(s.images, s.root, s.split, "-images-idx3-ubyte.gz");
     at::Tensor images;
     try {
       images = read_idx(images_path, 3).unsqueeze(1);  // [N, 1, H, W]
     } catch (const Error& e) {
-      o.fail(o.string("images").empty() ? "root" : "images", e.what());
+      o.fail(s.images.empty() ? "root" : "images", e.what());
     }
     at::Tensor labels;
     std::int64_t classes = 0;
-    if (o.boolean("labelled")) {
-      const std::string labels_path = file_for(o, "labels", "-labels-idx1-ubyte.gz");
+    if (s.labelled) {
+      const std::string labels_path = file_for(s.labels, s.root, s.split, "-labels-idx1-ubyte.gz");
       try {
         labels = read_idx(labels_path, 1).to(at::kLong);
       } catch (const Error& e) {
-        o.fail(o.string("labels").empty() ? "root" : "labels", e.what());
+        o.fail(s.labels.empty() ? "root" : "labels", e.what());
       }
       if (labels.size(0) != images.size(0))
         o.fail("labels", fmt::format("{} labels for {} images", labels.size(0), images.size(0)));
       classes = labels.max().item<std::int64_t>() + 1;
     }
-    set_images(images, labels, classes, o);
+    set_images(images, labels, classes);
   }
 };
 
-SCOREGEN_PLUGIN(Dataset, "idx", "MNIST / Fashion-MNIST IDX files (gzip or plain) with labels", IdxDataset,
-                opt::string("root", "/usr/share/datasets/fashion-mnist", "folder holding <split>-images-idx3-ubyte.gz"),
-                opt::string("split", "train", "train or t10k (the test set)", {"train", "t10k"}),
-                opt::string("images", "", "explicit images file (overrides root/split)"),
-                opt::string("labels", "", "explicit labels file (overrides root/split)"),
-                opt::boolean("labelled", true, "read the labels file"), SCOREGEN_IMAGE_TRANSFORM_OPTIONS);
+SCOREGEN_PLUGIN(Dataset, "idx", "MNIST / Fashion-MNIST IDX files (gzip or plain) with labels", IdxDataset);
 
 }  // namespace scoregen::plugins

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
@@ -11,16 +13,13 @@
 
 namespace scoregen::plugins {
 
-ImageDataset::ImageDataset(const Options& o)
-    : symmetric_(o.string("scale") == "symmetric"), dequantize_(o.boolean("dequantize")), hflip_(o.boolean("hflip")),
-      logit_(o.real("logit")) {
-  if (!(logit_ >= 0 && logit_ < 0.5)) o.fail("logit", "lambda must be in [0, 0.5)");
+ImageDataset::ImageDataset(const ImageTransformSettings& s, const Options& o)
+    : symmetric_(s.scale == "symmetric"), dequantize_(s.dequantize), hflip_(s.hflip), logit_(s.logit), limit_(s.limit) {
   if (logit_ > 0 && symmetric_) o.fail("logit", "the logit transform needs scale = \"unit\"");
-  if (o.integer("limit") < 0) o.fail("limit", "must be >= 0");
 }
 
-void ImageDataset::set_images(at::Tensor images, at::Tensor labels, std::int64_t num_classes, const Options& o) {
-  const std::int64_t limit = o.integer("limit");
+void ImageDataset::set_images(at::Tensor images, at::Tensor labels, std::int64_t num_classes) {
+  const std::int64_t limit = limit_;
   if (limit > 0 && limit < images.size(0)) {
     images = images.narrow(0, 0, limit);
     if (labels.defined()) labels = labels.narrow(0, 0, limit);

@@ -1,5 +1,8 @@
 // A folder of PNG/JPEG images read with OpenCV, resized, with class labels from subfolders.
+#include <algorithm>
 #include <filesystem>
+
+#include <ATen/ATen.h>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
@@ -14,11 +17,20 @@ namespace scoregen::plugins {
 
 class ImagesDataset : public ImageDataset {
  public:
-  ImagesDataset(const Options& o, const BuildContext&) : ImageDataset(o) {
-    const fs::path root = o.string("root");
-    const int size = static_cast<int>(o.integer("size"));
-    const int channels = static_cast<int>(o.integer("channels"));
-    if (size < 4) o.fail("size", "must be >= 4");
+  struct Settings : ImageTransformSettings {
+    std::string root;
+    std::int64_t size = 32, channels = 3;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::root, "root", "the folder").required();
+    d(&Settings::size, "size", "resize to size x size").at_least(4);
+    d(&Settings::channels, "channels", "1 (grey) or 3 (RGB)").at_least(1).at_most(3);
+    declare_image_transforms(d);
+  }
+  ImagesDataset(const Settings& s, const Options& o, const BuildContext&) : ImageDataset(s, o) {
+    const fs::path root = s.root;
+    const int size = static_cast<int>(s.size);
+    const int channels = static_cast<int>(s.channels);
     if (channels != 1 && channels != 3) o.fail("channels", "must be 1 or 3");
     if (!fs::is_directory(root)) o.fail("root", fmt::format("{} is not a folder", root.string()));
     // Class = subfolder (sorted); files directly in root form class 0 when there are no subfolders.
@@ -50,12 +62,10 @@ class ImagesDataset : public ImageDataset {
     if (images.empty()) o.fail("root", fmt::format("no .png or .jpg images in {}", root.string()));
     bool labelled = classes.size() > 1 || classes[0] != root;
     set_images(at::stack(images), labelled ? at::tensor(labels) : at::Tensor(),
-               labelled ? static_cast<std::int64_t>(classes.size()) : 0, o);
+               labelled ? static_cast<std::int64_t>(classes.size()) : 0);
   }
 };
 
-SCOREGEN_PLUGIN(Dataset, "images", "a folder of PNG/JPEG images (OpenCV), resized; subfolders are classes", ImagesDataset,
-                opt::required(opt::string("root", "", "the folder")), opt::integer("size", 32, "resize to size x size"),
-                opt::integer("channels", 3, "1 (grey) or 3 (RGB)"), SCOREGEN_IMAGE_TRANSFORM_OPTIONS);
+SCOREGEN_PLUGIN(Dataset, "images", "a folder of PNG/JPEG images (OpenCV), resized; subfolders are classes", ImagesDataset);
 
 }  // namespace scoregen::plugins

@@ -1,4 +1,6 @@
 // Toy data: exact draws from an isotropic Gaussian mixture, labelled by component.
+#include <ATen/ATen.h>
+
 #include "scoregen/dataset.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 
@@ -6,7 +8,11 @@ namespace scoregen::plugins {
 
 class MixtureDataset : public Dataset {
  public:
-  MixtureDataset(const Options& o, const BuildContext&) : mixture_(o) {}
+  struct Settings : MixtureSettings {
+    Settings() : MixtureSettings{{0.2, 0.8}, {{-5.0, -5.0}, {5.0, 5.0}}, {1.0, 1.0}} {}
+  };
+  static void declare(Declaration<Settings>& d) { declare_mixture(d, false); }
+  MixtureDataset(const Settings& s, const Options& o, const BuildContext&) : mixture_(s, o) {}
   std::vector<std::int64_t> shape() const override { return {mixture_.dim()}; }
   std::int64_t size() const override { return 0; }
   std::int64_t num_classes() const override { return mixture_.components(); }
@@ -23,9 +29,6 @@ class MixtureDataset : public Dataset {
   GaussianMixture mixture_;
 };
 
-SCOREGEN_PLUGIN(Dataset, "mixture", "draws from an isotropic Gaussian mixture (labels: the component)", MixtureDataset,
-                opt::reals("weights", {0.2, 0.8}, "K mixture weights (normalised)"),
-                opt::matrix("means", {{-5.0, -5.0}, {5.0, 5.0}}, "K means of D numbers each"),
-                opt::reals("stds", {1.0, 1.0}, "K isotropic standard deviations"));
+SCOREGEN_PLUGIN(Dataset, "mixture", "draws from an isotropic Gaussian mixture (labels: the component)", MixtureDataset);
 
 }  // namespace scoregen::plugins

@@ -2,16 +2,25 @@
 // swiss-roll, checkerboard, spirals. Each is scaled to roughly [-4, 4]^2 and jittered by `noise`.
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 #include "scoregen/dataset.hpp"
 #include "scoregen/random.hpp"
 
 namespace scoregen::plugins {
 
+// Every toy set's option: the jitter, with its own default per set.
+struct NoiseSettings {
+  double noise = 0.1;
+};
+template <class S>
+void declare_noise(Declaration<S>& d) {
+  d(static_cast<double S::*>(&NoiseSettings::noise), "noise", "std of Gaussian jitter added to every point").at_least(0);
+}
+
 class Toy2d : public Dataset {
  public:
-  explicit Toy2d(const Options& o) : noise_(o.real("noise")) {
-    if (!(noise_ >= 0)) o.fail("noise", "must be >= 0");
-  }
+  explicit Toy2d(double noise) : noise_(noise) {}
   std::vector<std::int64_t> shape() const override { return {2}; }
   std::int64_t size() const override { return 0; }
   std::pair<double, double> range() const override { return {-4.5, 4.5}; }
@@ -33,9 +42,15 @@ class Toy2d : public Dataset {
 
 class RingsDataset : public Toy2d {
  public:
-  RingsDataset(const Options& o, const BuildContext&) : Toy2d(o), rings_(o.integer("rings")) {
-    if (rings_ < 1) o.fail("rings", "must be >= 1");
+  struct Settings : NoiseSettings {
+    Settings() : NoiseSettings{0.08} {}
+    std::int64_t rings = 2;
+  };
+  static void declare(Declaration<Settings>& d) {
+    declare_noise(d);
+    d(&Settings::rings, "rings", "number of rings").at_least(1);
   }
+  RingsDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise), rings_(s.rings) {}
   std::int64_t num_classes() const override { return rings_; }
 
  protected:
@@ -51,7 +66,11 @@ class RingsDataset : public Toy2d {
 
 class MoonsDataset : public Toy2d {
  public:
-  MoonsDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+  struct Settings : NoiseSettings {
+    Settings() : NoiseSettings{0.1} {}
+  };
+  static void declare(Declaration<Settings>& d) { declare_noise(d); }
+  MoonsDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise) {}
   std::int64_t num_classes() const override { return 2; }
 
  protected:
@@ -68,7 +87,11 @@ class MoonsDataset : public Toy2d {
 
 class SwissRollDataset : public Toy2d {
  public:
-  SwissRollDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+  struct Settings : NoiseSettings {
+    Settings() : NoiseSettings{0.1} {}
+  };
+  static void declare(Declaration<Settings>& d) { declare_noise(d); }
+  SwissRollDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise) {}
 
  protected:
   Batch draw(std::int64_t n, at::Generator& gen) override {
@@ -80,7 +103,11 @@ class SwissRollDataset : public Toy2d {
 
 class CheckerboardDataset : public Toy2d {
  public:
-  CheckerboardDataset(const Options& o, const BuildContext&) : Toy2d(o) {}
+  struct Settings : NoiseSettings {
+    Settings() : NoiseSettings{0.0} {}
+  };
+  static void declare(Declaration<Settings>& d) { declare_noise(d); }
+  CheckerboardDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise) {}
 
  protected:
   Batch draw(std::int64_t n, at::Generator& gen) override {
@@ -94,9 +121,14 @@ class CheckerboardDataset : public Toy2d {
 
 class SpiralsDataset : public Toy2d {
  public:
-  SpiralsDataset(const Options& o, const BuildContext&) : Toy2d(o), arms_(o.integer("arms")) {
-    if (arms_ < 1) o.fail("arms", "must be >= 1");
+  struct Settings : NoiseSettings {
+    std::int64_t arms = 2;
+  };
+  static void declare(Declaration<Settings>& d) {
+    declare_noise(d);
+    d(&Settings::arms, "arms", "number of arms").at_least(1);
   }
+  SpiralsDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise), arms_(s.arms) {}
   std::int64_t num_classes() const override { return arms_; }
 
  protected:
@@ -110,13 +142,10 @@ class SpiralsDataset : public Toy2d {
   std::int64_t arms_;
 };
 
-#define TOY_NOISE(def) opt::real("noise", def, "std of Gaussian jitter added to every point")
-SCOREGEN_PLUGIN(Dataset, "rings", "concentric circles (labels: the ring)", RingsDataset, TOY_NOISE(0.08),
-                opt::integer("rings", 2, "number of rings"));
-SCOREGEN_PLUGIN(Dataset, "moons", "two interleaved half circles (labels: the moon)", MoonsDataset, TOY_NOISE(0.1));
-SCOREGEN_PLUGIN(Dataset, "swiss-roll", "the 2-D swiss roll", SwissRollDataset, TOY_NOISE(0.1));
-SCOREGEN_PLUGIN(Dataset, "checkerboard", "uniform on alternate squares of a 4x4 board", CheckerboardDataset, TOY_NOISE(0.0));
-SCOREGEN_PLUGIN(Dataset, "spirals", "interleaved spiral arms (labels: the arm)", SpiralsDataset, TOY_NOISE(0.1),
-                opt::integer("arms", 2, "number of arms"));
+SCOREGEN_PLUGIN(Dataset, "rings", "concentric circles (labels: the ring)", RingsDataset);
+SCOREGEN_PLUGIN(Dataset, "moons", "two interleaved half circles (labels: the moon)", MoonsDataset);
+SCOREGEN_PLUGIN(Dataset, "swiss-roll", "the 2-D swiss roll", SwissRollDataset);
+SCOREGEN_PLUGIN(Dataset, "checkerboard", "uniform on alternate squares of a 4x4 board", CheckerboardDataset);
+SCOREGEN_PLUGIN(Dataset, "spirals", "interleaved spiral arms (labels: the arm)", SpiralsDataset);
 
 }  // namespace scoregen::plugins

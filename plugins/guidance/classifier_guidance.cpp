@@ -1,5 +1,6 @@
-// A time-dependent classifier p_t(y | x) trained on data noised by the pipeline's SDE (seed 001 app. I):
+// A time-dependent classifier p_t(y | x) trained on data noised by the pipeline's SDE (Song et al. 2021, app. I.1):
 // the U-Net trunk with a pooled head for images, an MLP for low-dimensional data.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <torch/autograd.h>
 #include <torch/nn.h>
@@ -12,18 +13,24 @@
 
 namespace scoregen::plugins {
 
+struct ClassifierSettings {
+  std::int64_t embed_dim = 32;
+  std::vector<std::int64_t> ch_mult{1, 2, 2};
+  std::int64_t width = 128;
+};
+
 class ClassifierModule : public torch::nn::Module {
  public:
-  ClassifierModule(const Options& o, const BuildContext& ctx) : sde_(ctx.sde) {
+  ClassifierModule(const ClassifierSettings& s, const Options& o, const BuildContext& ctx) : sde_(ctx.sde) {
     if (ctx.num_classes < 2) throw Error("the classifier guidance needs labelled [data] with at least 2 classes");
-    emb_ = o.integer("embed_dim");
-    if (emb_ < 2 || emb_ % 2) o.fail("embed_dim", "must be an even number >= 2");
+    emb_ = s.embed_dim;
+    if (emb_ % 2) o.fail("embed_dim", "must be an even number");
     if (ctx.data_shape.size() == 3) {
       UNetConfig cfg;
       cfg.in_channels = ctx.data_shape[0];
       cfg.resolution = ctx.data_shape[1];
       cfg.ch = emb_;
-      cfg.ch_mult = o.integers("ch_mult");
+      cfg.ch_mult = s.ch_mult;
       cfg.num_res_blocks = 1;
       cfg.attn_resolutions = {};
       cfg.dropout = 0.0;
@@ -33,7 +40,7 @@ class ClassifierModule : public torch::nn::Module {
     } else {
       std::int64_t d = 1;
       for (auto v : ctx.data_shape) d *= v;
-      const std::int64_t width = o.integer("width");
+      const std::int64_t width = s.width;
       mlp_ = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(d + emb_, width), torch::nn::SiLU(),
                                                           torch::nn::Linear(width, width), torch::nn::SiLU(),
                                                           torch::nn::Linear(width, ctx.num_classes)));
@@ -67,7 +74,14 @@ class ClassifierModule : public torch::nn::Module {
 
 class ClassifierGuidance : public Guidance {
  public:
-  ClassifierGuidance(const Options& o, const BuildContext& ctx) : net_(std::make_shared<ClassifierModule>(o, ctx)) {}
+  using Settings = ClassifierSettings;
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::embed_dim, "embed_dim", "time-embedding size and U-Net base channels (even)").at_least(2);
+    d(&Settings::ch_mult, "ch_mult", "U-Net trunk channel multipliers (images)").at_least(1);
+    d(&Settings::width, "width", "hidden units of the MLP (low-dimensional data)").at_least(1);
+  }
+  ClassifierGuidance(const Settings& s, const Options& o, const BuildContext& ctx)
+      : net_(std::make_shared<ClassifierModule>(s, o, ctx)), classes_(ctx.num_classes) {}
   at::Tensor logits(const at::Tensor& x, const at::Tensor& t) override { return net_->logits(x, t); }
   at::Tensor features(const at::Tensor& x, const at::Tensor& t) override { return net_->features(x, t); }
   at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
@@ -78,15 +92,15 @@ class ClassifierGuidance : public Guidance {
     return torch::autograd::grad({logp}, {xg})[0].detach();
   }
   torch::nn::Module* module() override { return net_.get(); }
+  std::int64_t num_classes() const override { return classes_; }
 
  private:
   std::shared_ptr<ClassifierModule> net_;
+  std::int64_t classes_;
 };
 
 SCOREGEN_PLUGIN(Guidance, "classifier",
-                "time-dependent classifier p_t(y | x) (U-Net trunk for images, MLP otherwise); train with objective = \"classifier\"",
-                ClassifierGuidance, opt::integer("embed_dim", 32, "time-embedding size and U-Net base channels"),
-                opt::integers("ch_mult", {1, 2, 2}, "U-Net trunk channel multipliers (images)"),
-                opt::integer("width", 128, "hidden units of the MLP (low-dimensional data)"));
+                "time-dependent classifier p_t(y | x) (U-Net trunk for images, MLP otherwise); train with [objective] classifier",
+                ClassifierGuidance);
 
 }  // namespace scoregen::plugins

@@ -1,4 +1,7 @@
 // The exact class posterior of the gaussian-mixture oracle (class = component): grad_x log p_t(k | x).
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
 #include "scoregen/gaussian_mixture.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/error.hpp"
@@ -8,7 +11,9 @@ namespace scoregen::plugins {
 
 class MixturePosteriorGuidance : public Guidance {
  public:
-  MixturePosteriorGuidance(const Options& o, const BuildContext& ctx) : mixture_(o), sde_(ctx.sde) {
+  struct Settings : MixtureSettings {};
+  static void declare(Declaration<Settings>& d) { declare_mixture(d, true); }
+  MixturePosteriorGuidance(const Settings& s, const Options& o, const BuildContext& ctx) : mixture_(s, o), sde_(ctx.sde) {
     if (!sde_) throw Error("mixture-posterior guidance needs the pipeline's [sde]");
   }
   at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
@@ -20,6 +25,7 @@ class MixturePosteriorGuidance : public Guidance {
     // log p_t(k | x) up to a constant: the joint log-densities
     return mixture_.joint_log_prob(x, sde_->mean_coeff(t), sde_->marginal_std(t)).to(x.scalar_type());
   }
+  std::int64_t num_classes() const override { return mixture_.components(); }
 
  private:
   GaussianMixture mixture_;
@@ -27,8 +33,6 @@ class MixturePosteriorGuidance : public Guidance {
 };
 
 SCOREGEN_PLUGIN(Guidance, "mixture-posterior", "exact class posterior p_t(k | x) of a Gaussian mixture (class = component)",
-                MixturePosteriorGuidance, opt::required(opt::reals("weights", {}, "K mixture weights")),
-                opt::required(opt::matrix("means", {}, "K means of D numbers each")),
-                opt::required(opt::reals("stds", {}, "K isotropic standard deviations")));
+                MixturePosteriorGuidance);
 
 }  // namespace scoregen::plugins

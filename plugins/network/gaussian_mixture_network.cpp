@@ -1,4 +1,6 @@
 // The analytic oracle: the exact score of a Gaussian mixture diffused by the pipeline's SDE (no weights).
+#include <fmt/format.h>
+
 #include "scoregen/error.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 #include "scoregen/network.hpp"
@@ -8,10 +10,12 @@ namespace scoregen::plugins {
 
 class GaussianMixtureNetwork : public Network {
  public:
-  GaussianMixtureNetwork(const Options& o, const BuildContext& ctx) : mixture_(o), sde_(ctx.sde) {
+  struct Settings : MixtureSettings {};
+  static void declare(Declaration<Settings>& d) { declare_mixture(d, true); }
+  GaussianMixtureNetwork(const Settings& s, const Options& o, const BuildContext& ctx) : mixture_(s, o), sde_(ctx.sde) {
     if (!sde_) throw Error("the gaussian-mixture oracle needs the pipeline's [sde]");
     std::int64_t d = 1;
-    for (auto s : ctx.data_shape) d *= s;
+    for (auto v : ctx.data_shape) d *= v;
     if (!ctx.data_shape.empty() && d != mixture_.dim())
       o.fail("means", fmt::format("the mixture has {} dimensions but the [data] examples have {}", mixture_.dim(), d));
   }
@@ -30,8 +34,6 @@ class GaussianMixtureNetwork : public Network {
 
 SCOREGEN_PLUGIN(Network, "gaussian-mixture",
                 "analytic oracle: exact score of a Gaussian mixture diffused by the pipeline's SDE (nothing to train)",
-                GaussianMixtureNetwork, opt::required(opt::reals("weights", {}, "K mixture weights (normalised)")),
-                opt::required(opt::matrix("means", {}, "K means of D numbers each")),
-                opt::required(opt::reals("stds", {}, "K isotropic standard deviations")));
+                GaussianMixtureNetwork);
 
 }  // namespace scoregen::plugins

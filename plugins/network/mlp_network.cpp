@@ -1,6 +1,9 @@
 // MLP score network for low-dimensional data, conditioned on time by sinusoidal or Fourier features.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
-#include <torch/nn.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
 
 #include "scoregen/error.hpp"
 #include "scoregen/network.hpp"
@@ -11,35 +14,54 @@ namespace scoregen::plugins {
 
 class MlpNetwork : public Network {
  public:
-  MlpNetwork(const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), shape_(ctx.data_shape), predicts_(parse_prediction(o.string("predicts"))),
-        activation_(o.string("activation")), embedding_(o.string("embedding")),
-        scale_by_sigma_(o.boolean("scale_by_sigma")) {
+  struct Settings {
+    std::int64_t width = 128, depth = 3;
+    std::string activation = "silu", embedding = "auto";
+    std::int64_t embed_dim = 32;
+    double fourier_scale = 16.0;
+    std::string predicts = "noise";
+    bool scale_by_sigma = false, conditional = false;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::width, "width", "hidden units per layer").at_least(1);
+    d(&Settings::depth, "depth", "hidden layers").at_least(1);
+    d(&Settings::activation, "activation", "nonlinearity").one_of({"silu", "relu", "softplus", "elu", "tanh"});
+    d(&Settings::embedding, "embedding",
+      "time embedding: sinusoidal of 1000 t, Fourier of log sigma(t), or auto (what the SDE conditions on: Fourier for "
+      "VE, sinusoidal otherwise)")
+        .one_of({"auto", "sinusoidal", "fourier"});
+    d(&Settings::embed_dim, "embed_dim", "time-embedding size (even)").at_least(2);
+    d(&Settings::fourier_scale, "fourier_scale", "std of the Fourier frequencies").above(0);
+    d(&Settings::predicts, "predicts", "what the output means").one_of({"score", "noise", "data"});
+    d(&Settings::scale_by_sigma, "scale_by_sigma", "divide the output by sigma(t) (score prediction, NCSNv2)");
+    d(&Settings::conditional, "conditional", "add a class embedding (labelled data)");
+  }
+
+  MlpNetwork(const Settings& s, const Options& o, const BuildContext& ctx)
+      : sde_(ctx.sde), shape_(ctx.data_shape), predicts_(parse_prediction(s.predicts)), activation_(s.activation),
+        embedding_(s.embedding), scale_by_sigma_(s.scale_by_sigma), embed_dim_(s.embed_dim) {
     if (shape_.empty()) throw Error("the mlp network needs a [data] section to know its input size");
+    if (embed_dim_ % 2) o.fail("embed_dim", "must be an even number");
     std::int64_t dim = 1;
     for (auto d : shape_) dim *= d;
-    const std::int64_t width = o.integer("width"), depth = o.integer("depth"), emb = o.integer("embed_dim");
-    if (width < 1) o.fail("width", "must be >= 1");
-    if (depth < 1) o.fail("depth", "must be >= 1");
-    if (emb < 2 || emb % 2) o.fail("embed_dim", "must be an even number >= 2");
-    if (embedding_ == "auto") embedding_ = sde_->family() == SdeFamily::VE ? "fourier" : "sinusoidal";
-    embed_dim_ = emb;
+    if (embedding_ == "auto")
+      embedding_ = sde_->noise_conditioning() == NoiseConditioning::LogSigma ? "fourier" : "sinusoidal";
     if (embedding_ == "fourier") {
       // Fixed random frequencies W ~ N(0, scale^2) (GaussianFourierProjection), part of the checkpoint.
-      fourier_w_ = register_buffer("fourier_w", at::randn({emb / 2}) * o.real("fourier_scale"));
+      fourier_w_ = register_buffer("fourier_w", at::randn({embed_dim_ / 2}) * s.fourier_scale);
     }
-    if (o.boolean("conditional")) {
+    if (s.conditional) {
       if (ctx.num_classes < 1) o.fail("conditional", "the [data] set has no class labels");
-      classes_ = register_module("classes", torch::nn::Embedding(ctx.num_classes, emb));
+      classes_ = register_module("classes", torch::nn::Embedding(ctx.num_classes, embed_dim_));
     }
     torch::nn::ModuleList layers;
-    std::int64_t in = dim + emb;
-    for (std::int64_t i = 0; i < depth; ++i) {
-      layers->push_back(torch::nn::Linear(in, width));
-      in = width;
+    std::int64_t in = dim + embed_dim_;
+    for (std::int64_t i = 0; i < s.depth; ++i) {
+      layers->push_back(torch::nn::Linear(in, s.width));
+      in = s.width;
     }
     hidden_ = register_module("hidden", layers);
-    out_ = register_module("out", torch::nn::Linear(width, dim));
+    out_ = register_module("out", torch::nn::Linear(s.width, dim));
   }
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
@@ -80,15 +102,6 @@ class MlpNetwork : public Network {
 };
 
 SCOREGEN_PLUGIN(Network, "mlp", "MLP for low-dimensional data, time by sinusoidal features of t or Fourier features of log sigma",
-                MlpNetwork, opt::integer("width", 128, "hidden units per layer"),
-                opt::integer("depth", 3, "hidden layers"),
-                opt::string("activation", "silu", "nonlinearity", {"silu", "relu", "softplus", "elu", "tanh"}),
-                opt::string("embedding", "auto", "time embedding: sinusoidal of 1000 t, Fourier of log sigma(t), or auto "
-                            "(Fourier for VE, sinusoidal otherwise)", {"auto", "sinusoidal", "fourier"}),
-                opt::integer("embed_dim", 32, "time-embedding size (even)"),
-                opt::real("fourier_scale", 16.0, "std of the Fourier frequencies"),
-                opt::string("predicts", "noise", "what the output means", {"score", "noise", "data"}),
-                opt::boolean("scale_by_sigma", false, "divide the output by sigma(t) (score prediction, NCSNv2)"),
-                opt::boolean("conditional", false, "add a class embedding (labelled data)"));
+                MlpNetwork);
 
 }  // namespace scoregen::plugins

@@ -1,5 +1,6 @@
 // NCSN: a RefineNet with dilated convolutions and conditional instance norm++ over the sigma ladder
 // (Song & Ermon 2019); `conditional = false` gives NCSNv2's unconditional network with output / sigma.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "ncsn_blocks.hpp"
@@ -11,13 +12,21 @@ namespace scoregen::plugins {
 
 class NcsnNetwork : public Network {
  public:
-  NcsnNetwork(const Options& o, const BuildContext& ctx) : sde_(ctx.sde), conditional_(o.boolean("conditional")) {
+  struct Settings {
+    std::int64_t ngf = 32;
+    bool conditional = true;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::ngf, "ngf", "base feature maps").at_least(2);
+    d(&Settings::conditional, "conditional",
+      "condition on the noise level (NCSN, needs smld); false: NCSNv2, output divided by sigma");
+  }
+  NcsnNetwork(const Settings& s, const Options& o, const BuildContext& ctx) : sde_(ctx.sde), conditional_(s.conditional) {
     if (ctx.data_shape.size() != 3) throw Error("the ncsn network needs image data [C, H, W] in [data]");
     if (conditional_ && !sde_->is_discrete())
       o.fail("conditional", "conditioning on the noise level needs a discrete ladder ([sde] plugin = \"smld\"); "
                             "use conditional = false (NCSNv2) for continuous SDEs");
-    const std::int64_t c = ctx.data_shape[0], ngf = o.integer("ngf");
-    if (ngf < 2) o.fail("ngf", "must be >= 2");
+    const std::int64_t c = ctx.data_shape[0], ngf = s.ngf;
     const std::int64_t levels = conditional_ ? sde_->N() : 0;
     namespace nn = torch::nn;
     begin_ = register_module("begin", nn::Conv2d(nn::Conv2dOptions(c, ngf, 3).padding(1)));
@@ -59,8 +68,6 @@ class NcsnNetwork : public Network {
 };
 
 SCOREGEN_PLUGIN(Network, "ncsn", "NCSN RefineNet: dilated residual blocks, conditional instance norm++ over the sigma ladder",
-                NcsnNetwork, opt::integer("ngf", 32, "base feature maps"),
-                opt::boolean("conditional", true,
-                             "condition on the noise level (NCSN, needs smld); false: NCSNv2, output divided by sigma"));
+                NcsnNetwork);
 
 }  // namespace scoregen::plugins

@@ -1,7 +1,9 @@
 // A user's TorchScript module (torch.jit.save from Python) as a score network: forward(x, time[, labels]).
 #include <filesystem>
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/script.h>
 
 #include "scoregen/error.hpp"
@@ -12,10 +14,20 @@ namespace scoregen::plugins {
 
 class TorchScriptNetwork : public Network {
  public:
-  TorchScriptNetwork(const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), predicts_(parse_prediction(o.string("predicts"))), time_input_(o.string("time_input")),
-        pass_labels_(o.boolean("pass_labels")) {
-    const std::string& file = o.string("file");
+  struct Settings {
+    std::string file, predicts = "score", time_input = "t";
+    bool pass_labels = false;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::file, "file", "the .pt file written by torch.jit.save").required();
+    d(&Settings::predicts, "predicts", "what the module outputs").one_of({"score", "noise", "data"});
+    d(&Settings::time_input, "time_input", "what the module takes as time: t, 999 t, sigma(t) or log sigma(t)")
+        .one_of({"t", "999t", "sigma", "log_sigma"});
+    d(&Settings::pass_labels, "pass_labels", "pass class labels as a third argument");
+  }
+  TorchScriptNetwork(const Settings& s, const Options& o, const BuildContext& ctx)
+      : sde_(ctx.sde), predicts_(parse_prediction(s.predicts)), time_input_(s.time_input), pass_labels_(s.pass_labels) {
+    const std::string& file = s.file;
     if (!std::filesystem::is_regular_file(file)) o.fail("file", fmt::format("{}: no such file", file));
     try {
       module_ = torch::jit::load(file);
@@ -59,10 +71,6 @@ class TorchScriptNetwork : public Network {
 };
 
 SCOREGEN_PLUGIN(Network, "torchscript", "a TorchScript module from Python (torch.jit.save), called as forward(x, time)",
-                TorchScriptNetwork, opt::required(opt::string("file", "", "the .pt file written by torch.jit.save")),
-                opt::string("predicts", "score", "what the module outputs", {"score", "noise", "data"}),
-                opt::string("time_input", "t", "what the module takes as time: t, 999 t, sigma(t) or log sigma(t)",
-                            {"t", "999t", "sigma", "log_sigma"}),
-                opt::boolean("pass_labels", false, "pass class labels as a third argument"));
+                TorchScriptNetwork);
 
 }  // namespace scoregen::plugins

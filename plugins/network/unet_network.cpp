@@ -1,4 +1,5 @@
-// The DDPM U-Net as a score network (Ho et al. 2020; score_sde models/ddpm.py), sized down for CPUs.
+// The DDPM U-Net as a score network (Ho et al. 2020, app. B; as score_sde models/ddpm.py), sized down for CPUs.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
@@ -11,29 +12,48 @@ namespace scoregen::plugins {
 
 class UNetNetwork : public Network {
  public:
-  UNetNetwork(const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), predicts_(parse_prediction(o.string("predicts"))), embedding_(o.string("embedding")),
-        scale_by_sigma_(o.boolean("scale_by_sigma")) {
+  struct Settings {
+    std::int64_t ch = 32;
+    std::vector<std::int64_t> ch_mult{1, 2, 2};
+    std::int64_t num_res_blocks = 1;
+    std::vector<std::int64_t> attn_resolutions{7};
+    double dropout = 0.1;
+    std::string embedding = "auto", predicts = "noise";
+    bool scale_by_sigma = false, conditional = false;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::ch, "ch", "base channels (even)").at_least(2);
+    d(&Settings::ch_mult, "ch_mult", "channel multiplier per resolution level").at_least(1);
+    d(&Settings::num_res_blocks, "num_res_blocks", "residual blocks per level").at_least(1);
+    d(&Settings::attn_resolutions, "attn_resolutions", "resolutions with self-attention");
+    d(&Settings::dropout, "dropout", "dropout in residual blocks").at_least(0).below(1);
+    d(&Settings::embedding, "embedding",
+      "time embedding: sinusoidal of 1000 t, Fourier of log sigma, or auto (what the SDE conditions on)")
+        .one_of({"auto", "sinusoidal", "fourier"});
+    d(&Settings::predicts, "predicts", "what the output means").one_of({"score", "noise", "data"});
+    d(&Settings::scale_by_sigma, "scale_by_sigma", "divide the output by sigma(t) (score prediction)");
+    d(&Settings::conditional, "conditional", "class-conditional (labelled data)");
+  }
+
+  UNetNetwork(const Settings& s, const Options& o, const BuildContext& ctx)
+      : sde_(ctx.sde), predicts_(parse_prediction(s.predicts)), embedding_(s.embedding), scale_by_sigma_(s.scale_by_sigma) {
     if (ctx.data_shape.size() != 3) throw Error("the unet network needs image data [C, H, W] in [data]");
+    if (s.ch % 2) o.fail("ch", "must be an even number");
+    if (s.ch_mult.empty()) o.fail("ch_mult", "needs at least one level");
     UNetConfig cfg;
     cfg.in_channels = cfg.out_channels = ctx.data_shape[0];
     cfg.resolution = ctx.data_shape[1];
-    cfg.ch = o.integer("ch");
-    cfg.ch_mult = o.integers("ch_mult");
-    cfg.num_res_blocks = o.integer("num_res_blocks");
-    cfg.attn_resolutions = o.integers("attn_resolutions");
-    cfg.dropout = o.real("dropout");
-    if (cfg.ch < 2 || cfg.ch % 2) o.fail("ch", "must be an even number >= 2");
-    if (cfg.ch_mult.empty()) o.fail("ch_mult", "needs at least one level");
-    for (auto m : cfg.ch_mult)
-      if (m < 1) o.fail("ch_mult", "multipliers must be >= 1");
-    if (cfg.num_res_blocks < 1) o.fail("num_res_blocks", "must be >= 1");
-    if (!(cfg.dropout >= 0 && cfg.dropout < 1)) o.fail("dropout", "must be in [0, 1)");
-    if (o.boolean("conditional")) {
+    cfg.ch = s.ch;
+    cfg.ch_mult = s.ch_mult;
+    cfg.num_res_blocks = s.num_res_blocks;
+    cfg.attn_resolutions = s.attn_resolutions;
+    cfg.dropout = s.dropout;
+    if (s.conditional) {
       if (ctx.num_classes < 1) o.fail("conditional", "the [data] set has no class labels");
       cfg.num_classes = ctx.num_classes;
     }
-    if (embedding_ == "auto") embedding_ = sde_->family() == SdeFamily::VE ? "fourier" : "sinusoidal";
+    if (embedding_ == "auto")
+      embedding_ = sde_->noise_conditioning() == NoiseConditioning::LogSigma ? "fourier" : "sinusoidal";
     if (embedding_ == "fourier") fourier_w_ = register_buffer("fourier_w", at::randn({cfg.ch / 2}) * 16.0);
     unet_ = register_module("unet", UNet(cfg));
     ch_ = cfg.ch;
@@ -61,16 +81,6 @@ class UNetNetwork : public Network {
   UNet unet_{nullptr};
 };
 
-SCOREGEN_PLUGIN(Network, "unet", "DDPM U-Net: residual blocks with time embedding, group norm, self-attention",
-                UNetNetwork, opt::integer("ch", 32, "base channels"),
-                opt::integers("ch_mult", {1, 2, 2}, "channel multiplier per resolution level"),
-                opt::integer("num_res_blocks", 1, "residual blocks per level"),
-                opt::integers("attn_resolutions", {7}, "resolutions with self-attention"),
-                opt::real("dropout", 0.1, "dropout in residual blocks"),
-                opt::string("embedding", "auto", "time embedding: sinusoidal of 1000 t, Fourier of log sigma, or auto",
-                            {"auto", "sinusoidal", "fourier"}),
-                opt::string("predicts", "noise", "what the output means", {"score", "noise", "data"}),
-                opt::boolean("scale_by_sigma", false, "divide the output by sigma(t) (score prediction)"),
-                opt::boolean("conditional", false, "class-conditional (labelled data)"));
+SCOREGEN_PLUGIN(Network, "unet", "DDPM U-Net: residual blocks with time embedding, group norm, self-attention", UNetNetwork);
 
 }  // namespace scoregen::plugins

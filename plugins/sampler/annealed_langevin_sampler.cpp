@@ -1,12 +1,15 @@
-// NCSN's annealed Langevin dynamics over the sigma ladder (seed 002 alg. 1; ncsn anneal_Langevin_dynamics),
-// and plain single-sigma Langevin dynamics for contrast (the poster's point: it gets mixture weights wrong).
+// NCSN's annealed Langevin dynamics over the sigma ladder (Song & Ermon 2019, alg. 1), and plain single-sigma
+// Langevin dynamics for contrast (Song & Ermon 2019, sec. 3.2: it gets the weights of separated modes wrong).
 #include <cmath>
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
 #include "scoregen/random.hpp"
 #include "scoregen/sampler.hpp"
+#include "scoregen/schedules.hpp"
+#include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {
 
@@ -19,23 +22,43 @@ at::Tensor langevin_step(ScoreModel& model, const at::Tensor& x, const at::Tenso
 
 class AnnealedLangevinSampler : public Sampler {
  public:
-  AnnealedLangevinSampler(const Options& o, const BuildContext&)
-      : step_lr_(o.real("step_lr")), n_each_(o.integer("n_steps_each")), denoise_(o.boolean("denoise")),
-        init_(o.string("init")) {
-    if (!(step_lr_ > 0)) o.fail("step_lr", "must be > 0");
-    if (n_each_ < 1) o.fail("n_steps_each", "must be >= 1");
+  struct Settings {
+    double step_lr = 2e-5;
+    std::int64_t n_steps = 100, steps = 0;
+    bool denoise = true;
+    std::string init = "prior";
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::step_lr, "step_lr", "epsilon: the step at sigma_L is epsilon, at sigma_i epsilon sigma_i^2/sigma_L^2").above(0);
+    d(&Settings::n_steps, "n_steps", "Langevin steps T per noise level").at_least(1);
+    d(&Settings::steps, "steps",
+      "noise levels: 0 = the SDE's own ladder; another count is a geometric ladder between its smallest and largest "
+      "sigma (continuous VE SDEs only: a discrete ladder fixes the levels its network was trained on)")
+        .at_least(0);
+    d(&Settings::denoise, "denoise", "final denoising step x + sigma_L^2 s (NCSNv2)");
+    d(&Settings::init, "init", "start: the SDE's prior N(0, sigma_max^2) or uniform U(0, 1) (NCSN images)")
+        .one_of({"prior", "uniform"});
   }
-  std::int64_t steps(const Sde& sde) const override { return sde.N() * n_each_; }
+  AnnealedLangevinSampler(const Settings& s, const Options& o, const BuildContext& ctx)
+      : step_lr_(s.step_lr), n_each_(s.n_steps), levels_(s.steps), denoise_(s.denoise), init_(s.init) {
+    if (ctx.sde && !ctx.sde->discrete_sigmas().defined())
+      throw Error("annealed-langevin needs an SDE with a noise ladder (smld or ve): its levels are the sigma ladder");
+    if (levels_ > 0 && ctx.sde && ctx.sde->is_discrete() && levels_ != ctx.sde->N())
+      o.fail("steps", fmt::format("the discrete ladder has {} levels, fixed by the network's training: set [sde] L "
+                                  "instead, or 0 here", ctx.sde->N()));
+    if (levels_ == 1) o.fail("steps", "needs at least 2 noise levels (or 0: the SDE's ladder)");
+  }
+  std::int64_t steps(const Sde& sde) const override { return (levels_ > 0 ? levels_ : sde.N()) * n_each_; }
   std::string describe() const override {
-    return fmt::format("annealed-langevin (step_lr {}, {} steps per level, {})", step_lr_, n_each_,
-                       denoise_ ? "final denoise" : "no final denoise");
+    return fmt::format("annealed-langevin (step_lr {}, {} levels x {} steps, {})", step_lr_,
+                       levels_ > 0 ? std::to_string(levels_) : "L", n_each_, denoise_ ? "final denoise" : "no final denoise");
   }
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
     Sde& sde = model.sde();
-    if (sde.family() != SdeFamily::VE)
-      throw Error("annealed-langevin needs a VE-family SDE (smld or ve): its levels are the sigma ladder");
     at::Tensor sigmas = sde.discrete_sigmas();  // ascending sigma_L .. sigma_1
+    if (levels_ > 0 && levels_ != sigmas.size(0))
+      sigmas = schedule::geometric_ladder(sigmas[0].item<double>(), sigmas[-1].item<double>(), levels_);
     const std::int64_t levels = sigmas.size(0);
     const double sigma_min = sigmas[0].item<double>();
     at::Tensor x = init_ == "uniform" ? rand_from(shape, gen, model.options())  // NCSN: U(0, 1) images
@@ -62,19 +85,24 @@ class AnnealedLangevinSampler : public Sampler {
 
  private:
   double step_lr_;
-  std::int64_t n_each_;
+  std::int64_t n_each_, levels_;
   bool denoise_;
   std::string init_;
 };
 
 class PlainLangevinSampler : public Sampler {
  public:
-  PlainLangevinSampler(const Options& o, const BuildContext&)
-      : step_(o.real("step_size")), n_(o.integer("n_steps")), range_(o.real("init_range")) {
-    if (!(step_ > 0)) o.fail("step_size", "must be > 0");
-    if (n_ < 1) o.fail("n_steps", "must be >= 1");
-    if (!(range_ > 0)) o.fail("init_range", "must be > 0");
+  struct Settings {
+    double step_size = 1e-3;
+    std::int64_t steps = 1000;
+    double init_range = 8.0;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::step_size, "step_size", "Langevin step epsilon").above(0);
+    d(&Settings::steps, "steps", "number of steps").at_least(1);
+    d(&Settings::init_range, "init_range", "start uniformly in [-init_range, init_range]^D").above(0);
   }
+  PlainLangevinSampler(const Settings& s, const BuildContext&) : step_(s.step_size), n_(s.steps), range_(s.init_range) {}
   std::int64_t steps(const Sde&) const override { return n_; }
   std::string describe() const override {
     return fmt::format("langevin (single sigma, step {}, {} steps, init U(-{}, {}))", step_, n_, range_, range_);
@@ -100,14 +128,8 @@ class PlainLangevinSampler : public Sampler {
 };
 
 SCOREGEN_PLUGIN(Sampler, "annealed-langevin", "NCSN annealed Langevin dynamics over the sigma ladder ([sde] smld or ve)",
-                AnnealedLangevinSampler, opt::real("step_lr", 2e-5, "epsilon: the step at sigma_L is epsilon, at sigma_i epsilon sigma_i^2/sigma_L^2"),
-                opt::integer("n_steps_each", 100, "Langevin steps T per noise level"),
-                opt::boolean("denoise", true, "final denoising step x + sigma_L^2 s (NCSNv2)"),
-                opt::string("init", "prior", "start: the SDE's prior N(0, sigma_max^2) or uniform U(0, 1) (NCSN images)",
-                            {"prior", "uniform"}));
+                AnnealedLangevinSampler);
 SCOREGEN_PLUGIN(Sampler, "langevin", "plain Langevin dynamics at the smallest noise level (no annealing)",
-                PlainLangevinSampler, opt::real("step_size", 1e-3, "Langevin step epsilon"),
-                opt::integer("n_steps", 1000, "number of steps"),
-                opt::real("init_range", 8.0, "start uniformly in [-init_range, init_range]^D"));
+                PlainLangevinSampler);
 
 }  // namespace scoregen::plugins

@@ -3,6 +3,7 @@
 // eta = 0 solves the PF-ODE; eta = 1 is SDE-DPM-Solver++(2M), which re-injects noise at every step.
 #include <cmath>
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "scoregen/edm.hpp"
@@ -14,11 +15,16 @@ namespace scoregen::plugins {
 
 class DpmSolverSampler : public Sampler {
  public:
-  DpmSolverSampler(const Options& o, const BuildContext&) : n_(o.integer("steps")), rho_(o.real("rho")), eta_(o.real("eta")) {
-    if (n_ < 2) o.fail("steps", "must be >= 2");
-    if (!(rho_ > 0)) o.fail("rho", "must be > 0");
-    if (!(eta_ >= 0)) o.fail("eta", "must be >= 0");
+  struct Settings {
+    std::int64_t steps = 20;
+    double rho = 7.0, eta = 0.0;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::steps, "steps", "steps (= evaluations)").at_least(2);
+    d(&Settings::rho, "rho", "Karras schedule exponent").above(0);
+    d(&Settings::eta, "eta", "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++(2M)").at_least(0);
   }
+  DpmSolverSampler(const Settings& s, const BuildContext&) : n_(s.steps), rho_(s.rho), eta_(s.eta) {}
   std::int64_t steps(const Sde&) const override { return n_; }
   std::string describe() const override {
     return fmt::format("dpm-solver++ (2M{}, {} steps = {} evaluations, rho {})", eta_ > 0 ? fmt::format(" SDE, eta {}", eta_) : "",
@@ -61,8 +67,6 @@ class DpmSolverSampler : public Sampler {
 };
 
 SCOREGEN_PLUGIN(Sampler, "dpm-solver++", "DPM-Solver++(2M): multistep second-order PF-ODE solver, few evaluations",
-                DpmSolverSampler, opt::integer("steps", 20, "steps (= evaluations)"),
-                opt::real("rho", 7.0, "Karras schedule exponent"),
-                opt::real("eta", 0.0, "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++(2M)"));
+                DpmSolverSampler);
 
 }  // namespace scoregen::plugins

@@ -1,6 +1,7 @@
 // EDM's Heun sampler (Karras et al. 2022, alg. 2) on any SDE's PF-ODE: rho-schedule, optional churn.
 #include <cmath>
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "scoregen/edm.hpp"
@@ -12,13 +13,20 @@ namespace scoregen::plugins {
 
 class HeunEdmSampler : public Sampler {
  public:
-  HeunEdmSampler(const Options& o, const BuildContext&)
-      : n_(o.integer("steps")), rho_(o.real("rho")), churn_(o.real("churn")), s_tmin_(o.real("s_tmin")),
-        s_tmax_(o.real("s_tmax")), s_noise_(o.real("s_noise")) {
-    if (n_ < 2) o.fail("steps", "must be >= 2");
-    if (!(rho_ > 0)) o.fail("rho", "must be > 0");
-    if (churn_ < 0) o.fail("churn", "must be >= 0");
+  struct Settings {
+    std::int64_t steps = 18;
+    double rho = 7.0, churn = 0.0, s_tmin = 0.0, s_tmax = 1e9, s_noise = 1.0;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::steps, "steps", "noise levels N (2N - 1 evaluations)").at_least(2);
+    d(&Settings::rho, "rho", "schedule exponent rho").above(0);
+    d(&Settings::churn, "churn", "S_churn (0: deterministic)").at_least(0);
+    d(&Settings::s_tmin, "s_tmin", "churn only for sigma >= S_tmin").at_least(0);
+    d(&Settings::s_tmax, "s_tmax", "churn only for sigma <= S_tmax").at_least(0);
+    d(&Settings::s_noise, "s_noise", "S_noise").at_least(0);
   }
+  HeunEdmSampler(const Settings& s, const BuildContext&)
+      : n_(s.steps), rho_(s.rho), churn_(s.churn), s_tmin_(s.s_tmin), s_tmax_(s.s_tmax), s_noise_(s.s_noise) {}
   std::int64_t steps(const Sde&) const override { return n_; }
   std::string describe() const override {
     return fmt::format("heun-edm ({} steps = {} evaluations, rho {}, churn {})", n_, 2 * n_ - 1, rho_, churn_);
@@ -55,9 +63,6 @@ class HeunEdmSampler : public Sampler {
 };
 
 SCOREGEN_PLUGIN(Sampler, "heun-edm", "EDM's Heun sampler on the PF-ODE with the Karras rho-schedule (optional churn)",
-                HeunEdmSampler, opt::integer("steps", 18, "noise levels N (2N - 1 evaluations)"),
-                opt::real("rho", 7.0, "schedule exponent rho"), opt::real("churn", 0.0, "S_churn (0: deterministic)"),
-                opt::real("s_tmin", 0.0, "churn only for sigma >= S_tmin"),
-                opt::real("s_tmax", 1e9, "churn only for sigma <= S_tmax"), opt::real("s_noise", 1.0, "S_noise"));
+                HeunEdmSampler);
 
 }  // namespace scoregen::plugins

@@ -1,23 +1,35 @@
-// Probability-flow ODE sampler (seed 001 eq. 13; sampling.get_ode_sampler): integrate dx/dt = f - 1/2 g^2 s
+// Probability-flow ODE sampler (Song et al. 2021, eq. 13): integrate dx/dt = f - 1/2 g^2 s
 // from T to eps with adaptive RK45 or fixed-step Euler / Heun / RK4.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "scoregen/ode.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/sampler.hpp"
+#include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {
 
 class OdeSampler : public Sampler {
  public:
-  OdeSampler(const Options& o, const BuildContext&)
-      : method_(o.string("method")), rtol_(o.real("rtol")), atol_(o.real("atol")), steps_(o.integer("steps")),
-        denoise_(o.boolean("denoise")) {
-    if (!(rtol_ > 0)) o.fail("rtol", "must be > 0");
-    if (!(atol_ > 0)) o.fail("atol", "must be > 0");
-    if (steps_ < 1) o.fail("steps", "must be >= 1");
+  struct Settings {
+    std::string method = "rk45";
+    double rtol = 1e-5, atol = 1e-5;
+    std::int64_t steps = 100;
+    bool denoise = true;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::method, "method", "solver").one_of({"rk45", "euler", "heun", "rk4"});
+    d(&Settings::rtol, "rtol", "RK45 relative tolerance").above(0);
+    d(&Settings::atol, "atol", "RK45 absolute tolerance").above(0);
+    d(&Settings::steps, "steps", "steps of the fixed-step methods").at_least(1);
+    d(&Settings::denoise, "denoise", "one Tweedie denoising step at the end");
   }
+  OdeSampler(const Settings& s, const BuildContext&)
+      : method_(s.method), rtol_(s.rtol), atol_(s.atol), steps_(s.steps), denoise_(s.denoise) {}
   std::int64_t steps(const Sde&) const override { return method_ == "rk45" ? 0 : steps_; }
+  // An adaptive solve cannot take a projection between its stages (its error control would break).
+  bool honours_projection() const override { return false; }
   std::string describe() const override {
     return method_ == "rk45" ? fmt::format("ode (RK45, rtol {}, atol {})", rtol_, atol_)
                              : fmt::format("ode ({}, {} steps)", method_, steps_);
@@ -56,9 +68,6 @@ class OdeSampler : public Sampler {
 };
 
 SCOREGEN_PLUGIN(Sampler, "ode", "probability-flow ODE: adaptive Dormand-Prince RK45 or fixed-step Euler / Heun / RK4",
-                OdeSampler, opt::string("method", "rk45", "solver", {"rk45", "euler", "heun", "rk4"}),
-                opt::real("rtol", 1e-5, "RK45 relative tolerance"), opt::real("atol", 1e-5, "RK45 absolute tolerance"),
-                opt::integer("steps", 100, "steps of the fixed-step methods"),
-                opt::boolean("denoise", true, "one Tweedie denoising step at the end"));
+                OdeSampler);
 
 }  // namespace scoregen::plugins

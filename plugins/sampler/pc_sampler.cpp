@@ -1,71 +1,62 @@
-// The predictor-corrector sampler (seed 001 alg. 1; sampling.get_pc_sampler): corrector, then predictor, at each t.
+// The predictor-corrector sampler (Song et al. 2021, alg. 1): at each t, corrector then predictor, each a plugin;
+// optional RePaint resampling (Lugmayr et al. 2022): every jump_length steps, re-noise and redo them.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "pc_steps.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/pc_steps.hpp"
 #include "scoregen/random.hpp"
 #include "scoregen/sampler.hpp"
+#include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {
 
-std::unique_ptr<Predictor> make_euler_maruyama();
-std::unique_ptr<Predictor> make_reverse_diffusion();
-std::unique_ptr<Predictor> make_ancestral(const Sde& sde);
-std::unique_ptr<Corrector> make_langevin(double snr, std::int64_t n);
-std::unique_ptr<Corrector> make_ald(double snr, std::int64_t n);
-
-const std::vector<std::string>& predictor_names() {
-  static const std::vector<std::string> names = {"euler-maruyama", "reverse-diffusion", "ancestral", "none"};
-  return names;
-}
-const std::vector<std::string>& corrector_names() {
-  static const std::vector<std::string> names = {"langevin", "ald", "none"};
-  return names;
-}
-
-std::unique_ptr<Predictor> make_predictor(const std::string& name, const Sde& sde) {
-  if (name == "euler-maruyama") return make_euler_maruyama();
-  if (name == "reverse-diffusion") return make_reverse_diffusion();
-  if (name == "ancestral") return make_ancestral(sde);
-  return nullptr;
-}
-
-std::unique_ptr<Corrector> make_corrector(const std::string& name, double snr, std::int64_t n_steps) {
-  if (name == "langevin") return make_langevin(snr, n_steps);
-  if (name == "ald") return make_ald(snr, n_steps);
-  return nullptr;
-}
-
-at::Tensor noise_like(const at::Tensor& x, at::Generator& gen) { return randn_like_from(x, gen); }
-
 class PcSampler : public Sampler {
  public:
-  PcSampler(const Options& o, const BuildContext&)
-      : predictor_(o.string("predictor")), corrector_(o.string("corrector")), snr_(o.real("snr")),
-        n_steps_(o.integer("n_steps")), denoise_(o.boolean("denoise")) {
-    if (predictor_ == "none" && corrector_ == "none") o.fail("corrector", "predictor and corrector cannot both be none");
-    if (!(snr_ > 0)) o.fail("snr", "must be > 0");
-    if (n_steps_ < 1) o.fail("n_steps", "must be >= 1");
+  struct Settings {
+    std::string predictor = "reverse-diffusion", corrector = "langevin";
+    std::int64_t steps = 0;
+    bool denoise = true;
+    std::int64_t jump_length = 1, resample = 1;
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::predictor, "predictor", "predictor step").names_plugin(PluginKind::Predictor, true);
+    d(&Settings::corrector, "corrector", "corrector step").names_plugin(PluginKind::Corrector, true);
+    d(&Settings::steps, "steps", "time steps, linspace(T, eps, steps); 0: the SDE's N (which reverse-diffusion and "
+                                 "ancestral steps require)")
+        .at_least(0);
+    d(&Settings::denoise, "denoise", "return the last step's noise-free mean");
+    d(&Settings::jump_length, "jump_length", "RePaint: every K steps, re-noise back K steps and redo them (1: off)").at_least(1);
+    d(&Settings::resample, "resample", "RePaint: times each jump is done (1: no resampling)").at_least(1);
   }
 
-  // Timesteps follow the SDE's discretisation ([sde] N), as the reverse-diffusion and ancestral steps require.
-  std::int64_t steps(const Sde& sde) const override { return sde.N(); }
+  PcSampler(const Settings& s, const Options& o, const BuildContext& ctx)
+      : s_(s), predictor_(ctx.build<Predictor>(PluginKind::Predictor, o, "predictor")),
+        corrector_(ctx.build<Corrector>(PluginKind::Corrector, o, "corrector")) {
+    if (!predictor_ && !corrector_) o.fail("corrector", "predictor and corrector cannot both be none");
+    if (s_.steps > 0 && predictor_ && predictor_->uses_sde_grid() && ctx.sde && s_.steps != ctx.sde->N())
+      o.fail("steps", fmt::format("the {} predictor follows the SDE's own N = {} steps: set [sde] N = {} instead",
+                                  s_.predictor, ctx.sde->N(), s_.steps));
+    if (s_.resample > 1 && s_.jump_length < 1) o.fail("jump_length", "must be >= 1 with resample > 1");
+  }
+
+  std::int64_t steps(const Sde& sde) const override { return s_.steps > 0 ? s_.steps : sde.N(); }
 
   std::string describe() const override {
-    return fmt::format("pc ({} + {}, snr {}, {} corrector step(s), {})", predictor_, corrector_, snr_, n_steps_,
-                       denoise_ ? "denoised" : "noisy last step");
+    return fmt::format("pc ({} + {}, {} steps{}, {})", s_.predictor, s_.corrector, s_.steps > 0 ? std::to_string(s_.steps) : "N",
+                       s_.resample > 1 ? fmt::format(", RePaint jump {} x{}", s_.jump_length, s_.resample) : std::string(),
+                       s_.denoise ? "denoised" : "noisy last step");
   }
 
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
     Sde& sde = model.sde();
-    auto predictor = make_predictor(predictor_, sde);
-    auto corrector = make_corrector(corrector_, snr_, n_steps_);
     const std::int64_t n = steps(sde);
+    const double dt = -sde.T() / static_cast<double>(n);
     auto options = model.options();
     at::Tensor x = sde.prior_sample(shape, gen, options);
     at::Tensor mean = x;
-    // Timesteps linspace(T, eps, N)
+    // Timesteps linspace(T, eps, n)
     at::Tensor ts = at::linspace(sde.T(), sde.sample_eps(), n, at::kDouble);
     auto apply = [&](const Step& s, const at::Tensor& t) {
       x = s.x, mean = s.mean;
@@ -74,42 +65,38 @@ class PcSampler : public Sampler {
     auto step = [&](std::int64_t i) {
       if (interrupt_requested()) throw Interrupted();
       at::Tensor t = at::full({shape[0]}, ts[i].item<double>(), options);
-      if (corrector) apply(corrector->step(model, x, t, gen), t);
-      if (predictor) apply(predictor->step(model, x, t, gen), t);
+      if (corrector_) apply(corrector_->step(model, x, t, gen), t);
+      if (predictor_) apply(predictor_->step(model, x, t, dt, gen), t);
     };
-    const std::int64_t jump = std::max<std::int64_t>(1, hooks.jump_length);
+    const std::int64_t jump = s_.jump_length;
     for (std::int64_t i = 0; i < n; ++i) {
       step(i);
       progress.update(i + 1);
       const std::int64_t done = i + 1;
-      if (hooks.resample > 1 && jump > 0 && done % jump == 0 && done < n) {
-        for (std::int64_t r = 1; r < hooks.resample; ++r) {
-          // Re-noise from t_done back to t_{done - jump} with the forward kernel: x <- (a_t/a_s) x + sqrt(s_t^2 - (a_t/a_s)^2 s_s^2) z
-          at::Tensor ts_now = at::full({shape[0]}, ts[done].item<double>(), options);
-          at::Tensor ts_back = at::full({shape[0]}, ts[done - jump].item<double>(), options);
-          at::Tensor ratio = sde.mean_coeff(ts_back) / sde.mean_coeff(ts_now);
-          at::Tensor var = (sde.marginal_std(ts_back).pow(2) - ratio.pow(2) * sde.marginal_std(ts_now).pow(2)).clamp_min(0);
-          x = batch_view(ratio, x) * x + batch_view(at::sqrt(var), x) * noise_like(x, gen);
-          if (hooks.project) x = hooks.project(x, ts_back);
+      if (s_.resample > 1 && done % jump == 0 && done < n) {
+        for (std::int64_t r = 1; r < s_.resample; ++r) {
+          // Re-noise from t_done back to t_{done - jump} with the forward kernel:
+          // x <- (a_b / a_d) x + sqrt(s_b^2 - (a_b / a_d)^2 s_d^2) z (Lugmayr et al. 2022, alg. 1)
+          at::Tensor t_now = at::full({shape[0]}, ts[done].item<double>(), options);
+          at::Tensor t_back = at::full({shape[0]}, ts[done - jump].item<double>(), options);
+          at::Tensor ratio = sde.mean_coeff(t_back) / sde.mean_coeff(t_now);
+          at::Tensor var = (sde.marginal_std(t_back).pow(2) - ratio.pow(2) * sde.marginal_std(t_now).pow(2)).clamp_min(0);
+          x = batch_view(ratio, x) * x + batch_view(at::sqrt(var), x) * randn_like_from(x, gen);
+          if (hooks.project) x = hooks.project(x, t_back);
           for (std::int64_t k = done - jump; k < done; ++k) step(k);
         }
       }
     }
-    return denoise_ ? mean : x;
+    return s_.denoise ? mean : x;
   }
 
  private:
-  std::string predictor_, corrector_;
-  double snr_;
-  std::int64_t n_steps_;
-  bool denoise_;
+  Settings s_;
+  std::shared_ptr<Predictor> predictor_;
+  std::shared_ptr<Corrector> corrector_;
 };
 
 SCOREGEN_PLUGIN(Sampler, "pc", "predictor-corrector sampler of the reverse-time SDE (any predictor with any corrector)",
-                PcSampler, opt::string("predictor", "reverse-diffusion", "predictor step", predictor_names()),
-                opt::string("corrector", "langevin", "corrector step", corrector_names()),
-                opt::real("snr", 0.16, "corrector signal-to-noise ratio r"),
-                opt::integer("n_steps", 1, "corrector steps per noise level"),
-                opt::boolean("denoise", true, "return the last step's noise-free mean"));
+                PcSampler);
 
 }  // namespace scoregen::plugins

@@ -1,13 +1,18 @@
-// DDPM: the discrete linear-beta chain (seed 000), alpha_bar_i = prod_j (1 - beta_j); a discrete VP SDE.
-#include "vp_sde.hpp"
+// DDPM: the discrete linear-beta chain (Ho et al. 2020, sec. 2), alpha_bar_i = prod_j (1 - beta_j); a discrete VP SDE.
+#include <ATen/ATen.h>
 
-#include "scoregen/schedules.hpp"
+#include "vp_sde.hpp"
 
 namespace scoregen::plugins {
 
 class DdpmSde : public VpSde {
  public:
-  DdpmSde(const Options& o, const BuildContext& ctx) : VpSde(o, ctx) {
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::beta_min, "beta_min", "N * beta_1 (0.1 gives beta_1 = 1e-4 at N = 1000)").above(0);
+    d(&Settings::beta_max, "beta_max", "N * beta_N (20 gives beta_N = 0.02 at N = 1000)").above(0);
+    d(&Settings::N, "N", "chain length").at_least(2);
+  }
+  DdpmSde(const Settings& s, const Options& o, const BuildContext& ctx) : VpSde(s, o, ctx) {
     if (beta_max_ / static_cast<double>(n_) >= 1.0) o.fail("N", "too short a chain: beta_N = beta_max / N must be below 1");
   }
   bool is_discrete() const override { return true; }
@@ -22,15 +27,12 @@ class DdpmSde : public VpSde {
 
  private:
   at::Tensor alpha_bar(const at::Tensor& t) const {
-    // alpha_bar_i = prod_{j <= i} (1 - beta_j) (seed 000 sec. 2)
+    // alpha_bar_i = prod_{j <= i} (1 - beta_j) (Ho et al. 2020, eq. 4)
     at::Tensor ab = at::cumprod(1.0 - discrete_betas(), 0);
     return ab.to(t.options()).index_select(0, timestep(t));
   }
 };
 
-SCOREGEN_PLUGIN(Sde, "ddpm", "DDPM's discrete chain, beta_i = linspace(beta_min/N, beta_max/N, N)", DdpmSde,
-                opt::real("beta_min", 0.1, "N * beta_1 (0.1 gives beta_1 = 1e-4 at N = 1000)"),
-                opt::real("beta_max", 20.0, "N * beta_N (20 gives beta_N = 0.02 at N = 1000)"),
-                opt::integer("N", 1000, "chain length"));
+SCOREGEN_PLUGIN(Sde, "ddpm", "DDPM's discrete chain, beta_i = linspace(beta_min/N, beta_max/N, N)", DdpmSde);
 
 }  // namespace scoregen::plugins

@@ -1,14 +1,14 @@
-// sub-VP SDE: dx = -1/2 beta x dt + sqrt(beta(t)(1 - e^{-2 int beta})) dW (seed 001 eq. 34; sde_lib.subVPSDE).
-#include "vp_sde.hpp"
+// sub-VP SDE: dx = -1/2 beta x dt + sqrt(beta(t)(1 - e^{-2 int_0^t beta})) dW (Song et al. 2021, eq. 12).
+#include <ATen/ATen.h>
 
 #include "scoregen/schedules.hpp"
+#include "vp_sde.hpp"
 
 namespace scoregen::plugins {
 
 class SubVpSde : public VpSde {
  public:
   using VpSde::VpSde;
-  SdeFamily family() const override { return SdeFamily::SubVP; }
   at::Tensor diffusion(const at::Tensor& t) const override {
     // g(t) = sqrt(beta(t) (1 - e^{-2 int_0^t beta})), int_0^t beta = -2 m(t)
     at::Tensor m = schedule::vp_log_mean_coeff(t, beta_min_, beta_max_);
@@ -18,10 +18,13 @@ class SubVpSde : public VpSde {
     // s(t) = 1 - e^{2 m(t)} (no square root)
     return -at::expm1(2.0 * schedule::vp_log_mean_coeff(t, beta_min_, beta_max_));
   }
+  // No discrete chain has the sub-VP marginals.
+  bool has_ancestral_step() const override { return false; }
+  AncestralStep ancestral_step(const at::Tensor& x, const at::Tensor& score, const at::Tensor& t) const override {
+    return Sde::ancestral_step(x, score, t);
+  }
 };
 
-SCOREGEN_PLUGIN(Sde, "subvp", "sub-VP SDE (variance bounded by the VP SDE's), linear beta(t)", SubVpSde,
-                opt::real("beta_min", 0.1, "beta(0)"), opt::real("beta_max", 20.0, "beta(1)"),
-                opt::integer("N", 1000, "discretisation steps (reverse diffusion, ancestral sampling)"));
+SCOREGEN_PLUGIN(Sde, "subvp", "sub-VP SDE (variance bounded by the VP SDE's), linear beta(t)", SubVpSde);
 
 }  // namespace scoregen::plugins

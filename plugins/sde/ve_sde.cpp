@@ -1,30 +1,28 @@
-// VE SDE: dx = sigma(t) sqrt(2 ln(smax/smin)) dW (seed 001 eq. 30; sde_lib.VESDE).
+// VE SDE: dx = sigma(t) sqrt(2 ln(smax/smin)) dW, sigma(t) = smin (smax/smin)^t (Song et al. 2021, eq. 9 and app. B).
 #include "ve_sde.hpp"
 
 #include <cmath>
+
+#include <ATen/ATen.h>
 
 #include "scoregen/schedules.hpp"
 
 namespace scoregen::plugins {
 
-namespace {
-std::int64_t positive_steps(const Options& o, const char* key) {
-  if (o.integer(key) < 2) o.fail(key, "needs at least 2 steps");
-  return o.integer(key);
+void VeSde::declare(Declaration<Settings>& d) {
+  d(&Settings::sigma_min, "sigma_min", "smallest noise level sigma(0)").above(0);
+  d(&Settings::sigma_max, "sigma_max", "largest noise level sigma(1); \"auto\": the largest pairwise distance in the data")
+      .above(0);
+  d(&Settings::N, "N", "discretisation steps (reverse diffusion, ancestral sampling)").at_least(2);
 }
-}  // namespace
 
-VeSde::VeSde(double sigma_min, double sigma_max, std::int64_t n) : sigma_min_(sigma_min), sigma_max_(sigma_max), n_(n) {}
-
-VeSde::VeSde(const Options& o, const BuildContext&) : VeSde(0, 0, positive_steps(o, "N")) { read_sigmas(o); }
-
-void VeSde::read_sigmas(const Options& o) {
-  if (o.is_auto("sigma_max")) o.fail("sigma_max", "\"auto\" is resolved from the [data] set; this command has none");
-  sigma_min_ = o.real("sigma_min");
-  sigma_max_ = o.real("sigma_max");
-  if (!(sigma_min_ > 0)) o.fail("sigma_min", "must be > 0");
+VeSde::VeSde(double sigma_min, const RealOrAuto& sigma_max, std::int64_t n, const Options& o)
+    : sigma_min_(sigma_min), sigma_max_(sigma_max.value), n_(n) {
+  if (sigma_max.automatic) o.fail("sigma_max", "\"auto\" is resolved from the [data] set; this command has none");
   if (!(sigma_max_ > sigma_min_)) o.fail("sigma_max", "must be greater than sigma_min");
 }
+
+VeSde::VeSde(const Settings& s, const Options& o, const BuildContext&) : VeSde(s.sigma_min, s.sigma_max, s.N, o) {}
 
 at::Tensor VeSde::drift(const at::Tensor& x, const at::Tensor&) const { return at::zeros_like(x); }
 
@@ -40,7 +38,7 @@ at::Tensor VeSde::marginal_std(const at::Tensor& t) const { return schedule::ve_
 at::Tensor VeSde::discrete_sigmas() const { return schedule::geometric_ladder(sigma_min_, sigma_max_, n_); }
 
 std::pair<at::Tensor, at::Tensor> VeSde::discretize(const at::Tensor& x, const at::Tensor& t) const {
-  // SMLD discretisation (VESDE.discretize): f = 0, G_i = sqrt(sigma_i^2 - sigma_{i-1}^2), sigma_{-1} = 0.
+  // SMLD discretisation (Song et al. 2021, eq. 8): f = 0, G_i = sqrt(sigma_i^2 - sigma_{i-1}^2), sigma_{-1} = 0.
   at::Tensor sigmas = discrete_sigmas().to(t.options());
   at::Tensor i = timestep(t);
   at::Tensor sigma = sigmas.index_select(0, i);
@@ -48,10 +46,17 @@ std::pair<at::Tensor, at::Tensor> VeSde::discretize(const at::Tensor& x, const a
   return {at::zeros_like(x), at::sqrt(sigma * sigma - prev * prev)};
 }
 
-SCOREGEN_PLUGIN(Sde, "ve", "variance-exploding SDE (SMLD / NCSN++), sigma(t) = smin (smax/smin)^t", VeSde,
-                opt::real("sigma_min", 0.01, "smallest noise level sigma(0)"),
-                opt::real_or_auto("sigma_max", 50.0,
-                                  "largest noise level sigma(1); \"auto\": the largest pairwise distance in the data"),
-                opt::integer("N", 1000, "discretisation steps (reverse diffusion, ancestral sampling)"));
+AncestralStep VeSde::ancestral_step(const at::Tensor& x, const at::Tensor& score, const at::Tensor& t) const {
+  at::Tensor sigmas = discrete_sigmas().to(x.options());
+  at::Tensor i = timestep(t);
+  at::Tensor sigma = sigmas.index_select(0, i);
+  at::Tensor prev = at::where(i == 0, at::zeros_like(sigma), sigmas.index_select(0, (i - 1).clamp_min(0)));
+  // SMLD ancestral step (Song et al. 2021, app. F): mean = x + (sigma_i^2 - sigma_{i-1}^2) s,
+  // std = sqrt(sigma_{i-1}^2 (sigma_i^2 - sigma_{i-1}^2) / sigma_i^2)
+  at::Tensor var_step = sigma * sigma - prev * prev;
+  return {x + batch_view(var_step, x) * score, at::sqrt(prev * prev * var_step / (sigma * sigma))};
+}
+
+SCOREGEN_PLUGIN(Sde, "ve", "variance-exploding SDE (SMLD / NCSN++), sigma(t) = smin (smax/smin)^t", VeSde);
 
 }  // namespace scoregen::plugins

@@ -1,4 +1,4 @@
-// Variance-preserving SDE (score_sde_pytorch sde_lib.VPSDE) and the discrete DDPM chain.
+// Variance-preserving SDE (Song et al. 2021, eq. 11; as score_sde_pytorch sde_lib.VPSDE) and the discrete DDPM chain.
 #pragma once
 
 #include "scoregen/sde.hpp"
@@ -7,8 +7,13 @@ namespace scoregen::plugins {
 
 class VpSde : public Sde {
  public:
-  VpSde(const Options& o, const BuildContext& ctx);
-  SdeFamily family() const override { return SdeFamily::VP; }
+  struct Settings {
+    double beta_min = 0.1, beta_max = 20.0;
+    std::int64_t N = 1000;
+  };
+  static void declare(Declaration<Settings>& d);
+  VpSde(const Settings& s, const Options& o, const BuildContext& ctx);
+
   std::int64_t N() const override { return n_; }
   at::Tensor drift(const at::Tensor& x, const at::Tensor& t) const override;
   at::Tensor diffusion(const at::Tensor& t) const override;
@@ -18,13 +23,15 @@ class VpSde : public Sde {
   std::pair<at::Tensor, at::Tensor> discretize(const at::Tensor& x, const at::Tensor& t) const override;
   double sample_eps() const override { return 1e-3; }
   at::Tensor discrete_betas() const override;
+  at::Tensor langevin_alpha(const at::Tensor& t) const override;
+  bool has_ancestral_step() const override { return true; }
+  AncestralStep ancestral_step(const at::Tensor& x, const at::Tensor& score, const at::Tensor& t) const override;
 
  protected:
+  // The discrete betas beta_max / N must stay below 1 for the chain's steps.
+  void require_discrete_betas_below_one(const char* what) const;
   double beta_min_, beta_max_;
   std::int64_t n_;
 };
-
-// Reads and checks beta_min, beta_max and N.
-void read_beta_options(const Options& o, double& beta_min, double& beta_max, std::int64_t& n);
 
 }  // namespace scoregen::plugins

@@ -1,8 +1,10 @@
 // Names of plugin kinds and predictions, and the Component base.
+#include <string>
+
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
-#include "scoregen/network.hpp"
+#include "scoregen/parameterization.hpp"
 #include "scoregen/plugin.hpp"
 
 namespace scoregen {
@@ -14,6 +16,9 @@ const char* kind_name(PluginKind kind) {
     case PluginKind::Sde: return "sde";
     case PluginKind::Network: return "network";
     case PluginKind::Sampler: return "sampler";
+    case PluginKind::Predictor: return "predictor";
+    case PluginKind::Corrector: return "corrector";
+    case PluginKind::Objective: return "objective";
     case PluginKind::Guidance: return "guidance";
     case PluginKind::Dataset: return "dataset";
   }

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 namespace scoregen::edm {
 
 double sigma_of_t(const Sde& sde, double t) {

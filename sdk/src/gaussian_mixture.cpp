@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
@@ -35,16 +37,16 @@ GaussianMixture::GaussianMixture(std::vector<double> weights, std::vector<std::v
 }
 
 namespace {
-GaussianMixture from_options(const Options& o) {
+GaussianMixture checked(const MixtureSettings& s, const Options& o) {
   try {
-    return GaussianMixture(o.reals("weights"), o.matrix("means"), o.reals("stds"));
+    return GaussianMixture(s.weights, s.means, s.stds);
   } catch (const Error& e) {
-    o.fail(o.where("means").empty() ? "weights" : "means", e.what());
+    o.fail("means", e.what());
   }
 }
 }  // namespace
 
-GaussianMixture::GaussianMixture(const Options& o) : GaussianMixture(from_options(o)) {}
+GaussianMixture::GaussianMixture(const MixtureSettings& s, const Options& o) : GaussianMixture(checked(s, o)) {}
 
 std::pair<at::Tensor, at::Tensor> GaussianMixture::sample(std::int64_t n, at::Generator gen) const {
   at::Tensor k = at::multinomial(weights_, n, true, gen);

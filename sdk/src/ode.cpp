@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"

@@ -24,34 +24,67 @@ const char* type_name(OptionType type) {
 
 namespace opt {
 OptionSpec integer(std::string name, std::int64_t def, std::string help) {
-  return {std::move(name), OptionType::Integer, def, std::move(help), {}};
+  return {std::move(name), OptionType::Integer, def, std::move(help)};
 }
 OptionSpec real(std::string name, double def, std::string help) {
-  return {std::move(name), OptionType::Real, def, std::move(help), {}};
-}
-OptionSpec real_or_auto(std::string name, double def, std::string help) {
-  return {std::move(name), OptionType::RealOrAuto, def, std::move(help), {}};
+  return {std::move(name), OptionType::Real, def, std::move(help)};
 }
 OptionSpec boolean(std::string name, bool def, std::string help) {
-  return {std::move(name), OptionType::Boolean, def, std::move(help), {}};
+  return {std::move(name), OptionType::Boolean, def, std::move(help)};
 }
 OptionSpec string(std::string name, std::string def, std::string help, std::vector<std::string> choices) {
-  return {std::move(name), OptionType::String, std::move(def), std::move(help), std::move(choices)};
-}
-OptionSpec reals(std::string name, std::vector<double> def, std::string help) {
-  return {std::move(name), OptionType::RealList, std::move(def), std::move(help), {}};
-}
-OptionSpec integers(std::string name, std::vector<std::int64_t> def, std::string help) {
-  return {std::move(name), OptionType::IntegerList, std::move(def), std::move(help), {}};
-}
-OptionSpec matrix(std::string name, std::vector<std::vector<double>> def, std::string help) {
-  return {std::move(name), OptionType::RealMatrix, std::move(def), std::move(help), {}};
-}
-OptionSpec required(OptionSpec spec) {
-  spec.default_value = std::monostate{};
+  OptionSpec spec{std::move(name), OptionType::String, std::move(def), std::move(help)};
+  spec.choices = std::move(choices);
   return spec;
 }
 }  // namespace opt
+
+OptionSpec& OptionSpec::at_least(double v) {
+  range.min = v, range.min_open = false;
+  return *this;
+}
+OptionSpec& OptionSpec::above(double v) {
+  range.min = v, range.min_open = true;
+  return *this;
+}
+OptionSpec& OptionSpec::at_most(double v) {
+  range.max = v, range.max_open = false;
+  return *this;
+}
+OptionSpec& OptionSpec::below(double v) {
+  range.max = v, range.max_open = true;
+  return *this;
+}
+OptionSpec& OptionSpec::one_of(std::vector<std::string> values) {
+  choices = std::move(values);
+  return *this;
+}
+OptionSpec& OptionSpec::required() {
+  default_value = std::monostate{};
+  return *this;
+}
+OptionSpec& OptionSpec::names_plugin(PluginKind kind, bool allow_none) {
+  plugin_kind = kind, none_allowed = allow_none;
+  return *this;
+}
+
+namespace {
+std::string bound_text(double v) { return fmt::format("{}", v); }
+}  // namespace
+
+std::string Range::text() const {
+  if (min && max)
+    return fmt::format("in {}{}, {}{}", min_open ? "(" : "[", bound_text(*min), bound_text(*max), max_open ? ")" : "]");
+  if (min) return fmt::format("{} {}", min_open ? ">" : ">=", bound_text(*min));
+  if (max) return fmt::format("{} {}", max_open ? "<" : "<=", bound_text(*max));
+  return std::string();
+}
+
+std::string Range::violation(double v) const {
+  const bool low = min && (min_open ? !(v > *min) : !(v >= *min));
+  const bool high = max && (max_open ? !(v < *max) : !(v <= *max));
+  return low || high ? "must be " + text() : std::string();
+}
 
 namespace {
 std::string real_text(double v) {

@@ -1,5 +1,7 @@
-// Score <-> noise <-> data conversions (seed 000 eq. 9-10, REFERENCE.md "Parameterisations").
+// Score <-> noise <-> data conversions (Ho et al. 2020, sec. 3.2; docs/formulas.md "Parameterisations").
 #include "scoregen/parameterization.hpp"
+
+#include <ATen/ATen.h>
 
 #include "scoregen/sde.hpp"
 
@@ -9,7 +11,7 @@ at::Tensor to_score(Prediction kind, const at::Tensor& out, const at::Tensor& x,
                     const at::Tensor& s) {
   switch (kind) {
     case Prediction::Score: return out;
-    // eq. 9-10: score = -eps_hat / s
+    // score = -eps_hat / s (x_t = a x0 + s eps)
     case Prediction::Noise: return -out / batch_view(s, x);
     // score = (a x0_hat - x_t) / s^2
     case Prediction::Data: return (batch_view(a, x) * out - x) / batch_view(s * s, x);

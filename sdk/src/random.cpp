@@ -1,6 +1,8 @@
 // Draws happen on the CPU generator and are then moved to the target device.
 #include "scoregen/random.hpp"
 
+#include <ATen/ATen.h>
+
 namespace scoregen {
 
 namespace {

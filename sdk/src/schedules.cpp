@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 namespace scoregen::schedule {
 
 at::Tensor vp_beta(const at::Tensor& t, double bmin, double bmax) {

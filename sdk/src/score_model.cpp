@@ -1,12 +1,21 @@
 // ScoreModel: the network's output as a score, plus optional class guidance; counts NFE.
 #include "scoregen/score_model.hpp"
 
+#include <ATen/ATen.h>
+
+#include "scoregen/guidance.hpp"
+#include "scoregen/network.hpp"
 #include "scoregen/parameterization.hpp"
+#include "scoregen/sde.hpp"
 
 namespace scoregen {
 
 ScoreModel::ScoreModel(std::shared_ptr<Network> network, std::shared_ptr<Sde> sde)
     : network_(std::move(network)), sde_(std::move(sde)) {}
+
+ScoreModel::~ScoreModel() = default;
+
+at::TensorOptions ScoreModel::options() const { return at::TensorOptions().dtype(at::kFloat).device(device_); }
 
 void ScoreModel::set_guidance(std::shared_ptr<Guidance> guidance, at::Tensor labels, double scale) {
   guidance_ = std::move(guidance);
@@ -16,16 +25,19 @@ void ScoreModel::set_guidance(std::shared_ptr<Guidance> guidance, at::Tensor lab
 
 at::Tensor ScoreModel::score(const at::Tensor& x, const at::Tensor& t) {
   ++nfe_;
-  at::Tensor labels = labels_.defined() && labels_.size(0) != x.size(0) ? labels_.narrow(0, 0, x.size(0)) : labels_;
+  // One label for the whole batch, or one per example (a shorter batch takes the first ones).
+  at::Tensor labels = labels_;
+  if (labels.defined() && labels.size(0) != x.size(0))
+    labels = labels.size(0) == 1 ? labels.expand({x.size(0)}) : labels.narrow(0, 0, x.size(0));
   at::Tensor out = network_->forward(x, t, labels);
   at::Tensor s = to_score(network_->predicts(), out, x, sde_->mean_coeff(t), sde_->marginal_std(t));
-  // Controllable generation (seed 001 eq. 14): s(x,t) + w grad log p_t(y | x).
+  // Controllable generation (Song et al. 2021, eq. 14): s(x, t) + w grad log p_t(y | x).
   if (guidance_) s = s + guidance_scale_ * guidance_->grad_log_prob(x, t, labels);
   return s;
 }
 
 at::Tensor ScoreModel::ode_drift(const at::Tensor& x, const at::Tensor& t) {
-  // Probability-flow ODE (seed 001 eq. 13): f(x,t) - 1/2 g(t)^2 s(x,t).
+  // Probability-flow ODE (Song et al. 2021, eq. 13): f(x, t) - 1/2 g(t)^2 s(x, t).
   at::Tensor g = sde_->diffusion(t);
   return sde_->drift(x, t) - 0.5 * batch_view(g * g, x) * score(x, t);
 }

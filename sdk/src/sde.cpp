@@ -1,7 +1,9 @@
-// Default Sde behaviour shared by every SDE plugin (score_sde_pytorch sde_lib.SDE).
+// Default Sde behaviour shared by every SDE plugin (as score_sde_pytorch sde_lib.SDE).
 #include "scoregen/sde.hpp"
 
 #include <cmath>
+
+#include <ATen/ATen.h>
 
 #include <fmt/format.h>
 
@@ -22,11 +24,13 @@ std::pair<at::Tensor, at::Tensor> Sde::discretize(const at::Tensor& x, const at:
   return {drift(x, t) * dt, diffusion(t) * std::sqrt(dt)};
 }
 
-at::Tensor Sde::discrete_sigmas() const {
-  throw Error("this SDE has no discrete sigma schedule (ancestral VE steps need a VE-family SDE)");
-}
-at::Tensor Sde::discrete_betas() const {
-  throw Error("this SDE has no discrete beta schedule (ancestral VP steps need a VP-family SDE)");
+at::Tensor Sde::discrete_sigmas() const { return {}; }
+at::Tensor Sde::discrete_betas() const { return {}; }
+
+at::Tensor Sde::langevin_alpha(const at::Tensor& t) const { return at::ones_like(t); }
+
+AncestralStep Sde::ancestral_step(const at::Tensor&, const at::Tensor&, const at::Tensor&) const {
+  throw Error("this SDE has no discrete chain to sample ancestrally; use the reverse-diffusion predictor");
 }
 
 at::Tensor Sde::prior_sample(at::IntArrayRef shape, at::Generator gen, const at::TensorOptions& options) const {
@@ -34,7 +38,7 @@ at::Tensor Sde::prior_sample(at::IntArrayRef shape, at::Generator gen, const at:
 }
 
 at::Tensor Sde::prior_logp(const at::Tensor& z) const {
-  // REFERENCE.md: -D/2 ln(2 pi sigma^2) - |z|^2 / (2 sigma^2), sigma = prior std.
+  // log N(z; 0, sigma^2 I) = -D/2 ln(2 pi sigma^2) - |z|^2 / (2 sigma^2), sigma = prior std.
   const double var = prior_std() * prior_std();
   const auto d = static_cast<double>(z[0].numel());
   auto flat = z.reshape({z.size(0), -1});

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <ATen/ATen.h>
+
 namespace scoregen {
 
 at::Tensor sinusoidal_embedding(const at::Tensor& v, std::int64_t dim) {

@@ -1,5 +1,7 @@
 // Example third-party plugin: the exact score of Gaussian data N(0, data_std^2 I) diffused by any SDE,
-// score(x, t) = -x / (a(t)^2 data_std^2 + s(t)^2).
+// score(x, t) = -x / (a(t)^2 data_std^2 + s(t)^2). docs/plugins.md walks through it.
+#include <ATen/ATen.h>
+
 #include <scoregen/network.hpp>
 #include <scoregen/sde.hpp>
 
@@ -7,11 +9,18 @@ namespace example {
 
 class ExampleGaussian : public scoregen::Network {
  public:
-  ExampleGaussian(const scoregen::Options& o, const scoregen::BuildContext& ctx)
-      : dim_(o.integer("dim")), data_std_(o.real("data_std")), sde_(ctx.sde) {
-    if (dim_ < 1) o.fail("dim", "must be >= 1");
-    if (!(data_std_ > 0)) o.fail("data_std", "must be > 0");
+  // Each option is declared once: bound to its member, with its help text and range; the default is the
+  // member's initial value. The host validates pipelines against it and `plugins info` prints it.
+  struct Settings {
+    std::int64_t dim = 2;
+    double data_std = 1.0;
+  };
+  static void declare(scoregen::Declaration<Settings>& d) {
+    d(&Settings::dim, "dim", "data dimension").at_least(1);
+    d(&Settings::data_std, "data_std", "standard deviation of the data").above(0);
   }
+  ExampleGaussian(const Settings& s, const scoregen::BuildContext& ctx) : dim_(s.dim), data_std_(s.data_std), sde_(ctx.sde) {}
+
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor&) override {
     at::Tensor a = sde_->mean_coeff(t), s = sde_->marginal_std(t);
     // Var_t = a^2 data_std^2 + s^2
@@ -28,7 +37,6 @@ class ExampleGaussian : public scoregen::Network {
 };
 
 SCOREGEN_PLUGIN(Network, "example-gaussian", "example out-of-tree plugin: exact score of N(0, data_std^2 I) data",
-                ExampleGaussian, scoregen::opt::integer("dim", 2, "data dimension"),
-                scoregen::opt::real("data_std", 1.0, "standard deviation of the data"));
+                ExampleGaussian);
 
 }  // namespace example

@@ -110,7 +110,7 @@ TEST(Eval, ShippedModelsAreCloserToTheDataThanTwoPatterns) {
   struct Case { std::string name, flags; double fd_fraction, min_entropy; };
   for (const Case& c : {Case{"vp", "--set sde.N=50 --set sampler.corrector='\"none\"'", 0.2, 1.9},
                         Case{"ve", "--sampler dpm-solver++ --set sampler.eta=1.0", 0.2, 1.9},
-                        Case{"ncsn", "--set sampler.n_steps_each=20", 0.5, 1.7}}) {
+                        Case{"ncsn", "--set sampler.n_steps=20", 0.5, 1.7}}) {
     auto r = cli::run(eval("--checkpoint " + cli::source("share/models/fashion_mnist_" + c.name + ".pt"), c.flags));
     ASSERT_EQ(r.status, 0) << r.out;
     EXPECT_LT(number_after(r.out, fd), c.fd_fraction * fd_patterns) << c.name;
@@ -123,7 +123,7 @@ TEST(Eval, DiscreteLadderHasNoBitsPerDim) {
   cli::TempDir dir;
   std::string p = oracle_pipeline("unit", "smld");
   p = std::regex_replace(p, std::regex("N = 100"), "L = 10");
-  p = std::regex_replace(p, std::regex("\\[sampler\\][^]*"), "[sampler]\nplugin = \"annealed-langevin\"\nn_steps_each = 5\n");
+  p = std::regex_replace(p, std::regex("\\[sampler\\][^]*"), "[sampler]\nplugin = \"annealed-langevin\"\nn_steps = 5\n");
   auto r = cli::run("eval " + dir.file("p.toml", p) + " -q --num 16 --nll-num 4 --classifier-checkpoint " + kClassifier);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("bits/dim: - (the [sde] is a discrete chain"), std::string::npos) << r.out;

@@ -4,7 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.hpp"
-#include "scoregen/io.hpp"
+#include "engine/array_io.hpp"
 
 namespace {
 
@@ -33,7 +33,7 @@ TEST(Inpaint, KeepsTheKnownPixelsAndFillsTheRest) {
   auto r = cli::run("inpaint " + pipe + " -q --image " + dir.path("in.png") + " --mask " + dir.path("mask.png") +
                     " --num 64 --out " + dir.path("out.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  at::Tensor x = scoregen::load_npy(dir.path("out.npy"));
+  at::Tensor x = scoregen::engine::load_npy(dir.path("out.npy"));
   ASSERT_EQ(x.sizes(), at::IntArrayRef({64, 1, 4, 4}));
   EXPECT_TRUE(at::allclose(x.narrow(2, 0, 2), at::ones({64, 1, 2, 4}), 0, 1e-6));  // known: exactly the data
   // unknown: the oracle's pixels are independent N(0, 0.3^2), so the fill ignores the white half
@@ -76,7 +76,7 @@ TEST(Inpaint, ColorizeKeepsTheGreyLevel) {
   auto r = cli::run("inpaint " + pipe + " -q --colorize --image " + dir.path("grey.png") + " --num 32 --out " +
                     dir.path("c.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  at::Tensor x = scoregen::load_npy(dir.path("c.npy"));
+  at::Tensor x = scoregen::engine::load_npy(dir.path("c.npy"));
   // the mean over channels (the grey channel of the decoupled space) is exactly the input's
   EXPECT_TRUE(at::allclose(x.mean(1), at::full({32, 4, 4}, 191.0 / 255.0 * 2 - 1), 0, 1e-5));
   EXPECT_GT(x.std(1).mean().item<double>(), 0.05);  // and the colours vary
@@ -89,9 +89,30 @@ TEST(Sample, ClassGuidanceThroughTheCli) {
                                             mix + "[guidance]\nplugin = \"mixture-posterior\"\n" + mix + "[sampler]\nplugin = \"pc\"\n");
   auto r = cli::run("sample " + pipe + " -q --num 500 --class 1 --out " + dir.path("x.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  at::Tensor x = scoregen::load_npy(dir.path("x.npy"));
+  at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
   EXPECT_GT((x.select(1, 0) > 0).to(at::kDouble).mean().item<double>(), 0.99);
   auto bad = cli::run("sample " + pipe + " -q --num 5 --class 7 --out " + dir.path("y.npy"));
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.out.find("class labels must be in 0..1"), std::string::npos) << bad.out;
+}
+
+TEST(Inpaint, TwoDimensionalDataAndASamplerThatCannotProjectIsRefused) {
+  cli::TempDir dir;
+  scoregen::engine::save_npy(at::tensor({3.0f, 0.0f}), dir.path("known.npy"));
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), dir.path("mask.npy"));
+  const std::string base = "inpaint " + cli::source("pipelines/oracle_mixture.toml") + " -q --image " +
+                           dir.path("known.npy") + " --mask " + dir.path("mask.npy");
+  // An adaptive ODE solve cannot apply the known coordinate at every step: its completions would ignore it.
+  auto ode = cli::run(base + " --sampler ode --out " + dir.path("ode.npy"));
+  EXPECT_EQ(ode.status, 2) << ode.out;
+  EXPECT_NE(ode.out.find("the ode sampler cannot apply the inpainting projection after every update"), std::string::npos)
+      << ode.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("ode.npy")));
+  // The pc sampler completes the free coordinate on the conditional modes y = +-3 given x = 3.
+  auto pc = cli::run(base + " --num 200 --set sde.N=200 --out " + dir.path("pc.npy"));
+  ASSERT_EQ(pc.status, 0) << pc.out;
+  at::Tensor x = scoregen::engine::load_npy(dir.path("pc.npy"));
+  ASSERT_EQ(x.sizes(), at::IntArrayRef({200, 2}));
+  EXPECT_TRUE(at::all(x.select(1, 0) == 3.0f).item<bool>());
+  EXPECT_GT((x.select(1, 1).abs() > 1.0).to(at::kDouble).mean().item<double>(), 0.95);
 }

@@ -4,7 +4,8 @@
 #include <regex>
 
 #include "cli_support.hpp"
-#include "scoregen/io.hpp"
+#include "engine/array_io.hpp"
+#include "engine/files.hpp"
 
 namespace {
 const char* kOracle = R"([sde]
@@ -57,7 +58,7 @@ num = 200
   // A trained model beats the best Gaussian fit of the moons (about -3.6 nats per example)
   EXPECT_GT(me, -3.3) << exact.out;
   EXPECT_NE(exact.out.find("convention: continuous data"), std::string::npos);
-  std::string csv = scoregen::read_file(dir.path("nll.csv"));
+  std::string csv = scoregen::engine::read_file(dir.path("nll.csv"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 201);
 }
 
@@ -86,15 +87,15 @@ TEST(Latent, EncodeDecodeInterpolateThroughTheCli) {
   ASSERT_EQ(e.status, 0) << e.out;
   auto d = cli::run("decode " + pipe + " -q --latent " + dir.path("z.npy") + " --out " + dir.path("x.npy"));
   ASSERT_EQ(d.status, 0) << d.out;
-  at::Tensor z = scoregen::load_npy(dir.path("z.npy")), x = scoregen::load_npy(dir.path("x.npy"));
+  at::Tensor z = scoregen::engine::load_npy(dir.path("z.npy")), x = scoregen::engine::load_npy(dir.path("x.npy"));
   EXPECT_EQ(z.sizes(), at::IntArrayRef({8, 2}));
   // decode(encode(x)) = x: the first 8 draws of [data] with the same seed
   auto again = cli::run("encode " + pipe + " -q --num 8 --out " + dir.path("z2.npy"));
   ASSERT_EQ(again.status, 0);
-  EXPECT_TRUE(at::equal(scoregen::load_npy(dir.path("z2.npy")), z));
+  EXPECT_TRUE(at::equal(scoregen::engine::load_npy(dir.path("z2.npy")), z));
   auto i = cli::run("interpolate " + pipe + " -q --latent " + dir.path("z.npy") + " --steps 5 --out " + dir.path("i.npy"));
   ASSERT_EQ(i.status, 0) << i.out;
-  EXPECT_EQ(scoregen::load_npy(dir.path("i.npy")).sizes(), at::IntArrayRef({5, 2}));
+  EXPECT_EQ(scoregen::engine::load_npy(dir.path("i.npy")).sizes(), at::IntArrayRef({5, 2}));
   auto bad = cli::run("decode " + pipe + " -q --latent " + dir.file("bad.npy", "junk") + " --out " + dir.path("y.npy"));
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.out.find("not a .npy file"), std::string::npos) << bad.out;

@@ -81,7 +81,7 @@ TEST(PipelineErrors, UnknownSection) {
 
 TEST(PipelineErrors, ChoiceOutsideTheAllowedValues) {
   expect_error(std::string(kGood) + "predictor = \"euler\"\n",
-               "FILE:12:13: [sampler] predictor: 'euler' is not one of: euler-maruyama, reverse-diffusion, ancestral, none");
+               "FILE:12:13: [sampler] predictor: 'euler' is not one of: ancestral, euler-maruyama, reverse-diffusion, none");
 }
 
 TEST(PipelineErrors, NotANumber) {
@@ -97,10 +97,46 @@ TEST(PipelineErrors, SetOverrideIsTypedByTheDeclaration) {
   expect_error(kGood, "--set sde.N: expected section.key=value", "--set sde.N");
 }
 
-TEST(PipelineErrors, SemanticCheckNamesThePosition) {
+TEST(PipelineErrors, DeclaredRangeNamesThePosition) {
   std::string text = kGood;
   text.replace(text.find("N = 50"), 6, "N = 1");
-  expect_error(text, "FILE:4:5: [sde] N: needs at least 2 steps");
+  expect_error(text, "FILE:4:5: [sde] N: must be >= 2 (got 1)");
+  expect_error(kGood, "--set sampler.steps=-1: [sampler] steps: must be >= 0 (got -1)", "--set sampler.steps=-1");
+  std::string weights = kGood;
+  weights.replace(weights.find("weights = [0.5, 0.5]"), 20, "weights = [0.5, -0.5]");
+  expect_error(weights, "FILE:7:17: [network] weights: every element must be > 0 (element 1 is -0.5)");
+}
+
+TEST(PipelineErrors, SemanticCheckNamesThePosition) {
+  std::string text = kGood;
+  text.replace(text.find("N = 50"), 6, "N = 50\nbeta_min = 30.0\nbeta_max = 20.0");
+  expect_error(text, "FILE:6:12: [sde] beta_max: must be greater than beta_min");
+}
+
+TEST(PipelineErrors, RenamedKeysSayHowToRewriteThem) {
+  const std::string train = "[data]\nplugin = \"moons\"\n[train]\nsteps = 10\nobjective = \"ssm\"\nprobe = \"gaussian\"\n"
+                            "weighting = \"sigma2\"\n";
+  expect_error(std::string(kGood) + train,
+               "FILE:16:1: [train] objective, weighting, probe moved to their own table: write [objective] with "
+               "plugin = \"ssm\", probe = \"gaussian\" (and delete weighting: not options of 'ssm')");
+  std::string ald = kGood;
+  ald.replace(ald.find("plugin = \"pc\""), 13, "plugin = \"annealed-langevin\"\nn_steps_each = 20");
+  ald.replace(ald.find("plugin = \"vp\""), 13, "plugin = \"smld\"");
+  ald.replace(ald.find("N = 50"), 6, "L = 5");
+  expect_error(ald, "FILE:12:1: [sampler] n_steps_each was renamed: write n_steps = 20 instead");
+  expect_error(std::string(kGood) + "[inpaint]\nresample = 3\n",
+               "FILE:13:1: [inpaint] resample moved to the pc sampler's table: write resample = 3 under [sampler] "
+               "(plugin = \"pc\")");
+}
+
+TEST(PipelineErrors, SwitchingThePredictorOrCorrectorDropsTheOldOnesOptions) {
+  // the file's corrector takes snr; --set corrector=none takes it away with the corrector
+  cli::TempDir dir;
+  std::string pipe = dir.file("p.toml", std::string(kGood) + "corrector = \"langevin\"\nsnr = 0.2\n");
+  auto r = cli::run("sample " + pipe + " -q --num 8 --out " + dir.path("x.npy") + " --set sampler.corrector=none");
+  EXPECT_EQ(r.status, 0) << r.out;
+  // but an snr without a corrector that takes it is an error, not silently ignored
+  expect_error(std::string(kGood) + "corrector = \"none\"\nsnr = 0.2\n", "FILE:13:1: [sampler] unknown key 'snr'");
 }
 
 TEST(PipelineErrors, MismatchedShapes) {
@@ -149,7 +185,7 @@ TEST(Cli, HelpAndVersion) {
     EXPECT_NE(s.out.find(flag), std::string::npos) << flag;
   auto v = cli::run("--version");
   EXPECT_EQ(v.status, 0);
-  EXPECT_NE(v.out.find("scoregen 0.1.0 (plugin ABI 1, LibTorch 1.13"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("scoregen 0.1.0 (plugin ABI 2, LibTorch 1.13"), std::string::npos) << v.out;
   auto top = cli::run("--help");
   for (const char* cmd : {"train", "sample", "nll", "inpaint", "plugins"}) EXPECT_NE(top.out.find(cmd), std::string::npos);
 }
@@ -161,7 +197,9 @@ TEST(Cli, PluginsJsonAndInfo) {
   EXPECT_NE(j.out.find("{\"name\": \"sigma_max\", \"type\": \"float or \\\"auto\\\"\", \"default\": 50.0"), std::string::npos);
   auto i = cli::run("plugins info pc");
   EXPECT_EQ(i.status, 0);
-  EXPECT_NE(i.out.find("one of: euler-maruyama, reverse-diffusion, ancestral, none"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("a predictor plugin, one of: ancestral, euler-maruyama, reverse-diffusion, none"), std::string::npos)
+      << i.out;
+  EXPECT_NE(i.out.find("steps (integer, default 0, >= 0)"), std::string::npos) << i.out;
   auto u = cli::run("plugins info nothing-like-this");
   EXPECT_EQ(u.status, 2);
 }

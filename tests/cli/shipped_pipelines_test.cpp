@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
-#include "scoregen/io.hpp"
+#include "engine/files.hpp"
 
 TEST(ShippedPipelines, EveryPipelineRuns) {
   std::vector<std::string> files;
@@ -12,7 +12,7 @@ TEST(ShippedPipelines, EveryPipelineRuns) {
   ASSERT_GE(files.size(), 10u);
   for (const auto& f : files) {
     cli::TempDir dir;
-    std::string text = scoregen::read_file(f);
+    std::string text = scoregen::engine::read_file(f);
     bool trainable = text.find("\n[train]") != std::string::npos;
     auto r = trainable ? cli::run("train " + f + " -q --steps 1 --set train.batch_size=4 --out " + dir.path("run"))
                        : cli::run("sample " + f + " -q --num 4 --set sde.N=50 --out " + dir.path("x.npy"));

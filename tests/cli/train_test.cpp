@@ -5,11 +5,10 @@
 #include <fstream>
 
 #include "cli_support.hpp"
-#include "scoregen/checkpoint.hpp"
-#include "scoregen/io.hpp"
-#include "scoregen/pipeline.hpp"
-#include "scoregen/registry.hpp"
-#include "scoregen/sde.hpp"
+#include "engine/array_io.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/session.hpp"
+#include "scoregen/network.hpp"
 
 namespace {
 
@@ -29,16 +28,14 @@ checkpoint_every = 3000
 log_every = 100
 )";
 
-// The parameters of a checkpoint (network and EMA), loaded through the SDK.
+// The parameters of a checkpoint (network and EMA), loaded through the engine.
 std::vector<at::Tensor> weights(const std::string& ckpt) {
-  static scoregen::Registry registry;
-  if (registry.all().empty()) registry.load_path(scoregen::Registry::builtin_dir());
-  auto p = scoregen::Pipeline::parse(scoregen::checkpoint_pipeline(ckpt), ckpt, {}, registry);
-  scoregen::BuildContext ctx;
-  ctx.sde = p.create_as<scoregen::Sde>("sde", {});
-  ctx.data_shape = {2};
-  auto net = p.create_as<scoregen::Network>("network", ctx);
-  auto st = scoregen::load_checkpoint(ckpt, net.get(), nullptr);
+  auto registry = scoregen::engine::builtin_registry();
+  auto s = scoregen::engine::open_session(
+      registry, scoregen::engine::Pipeline::parse(scoregen::engine::checkpoint_pipeline(ckpt), ckpt, {}, *registry,
+                                                  scoregen::engine::PipelineOrigin::Stored));
+  auto net = s.pipeline->create_as<scoregen::Network>("network", s.context());
+  auto st = scoregen::engine::load_checkpoint(ckpt, net.get(), nullptr);
   std::vector<at::Tensor> out;
   for (const auto& t : net->parameters()) out.push_back(t.detach().clone());
   for (const auto& t : st.ema) out.push_back(t);
@@ -86,7 +83,7 @@ TEST(Train, TrainedToyModelSamplesThroughTheCli) {
   auto s = cli::run("sample --checkpoint " + dir.path("run/checkpoint.pt") + " -q --num 500 --set sde.N=200 --out " +
                     dir.path("x.npy"));
   ASSERT_EQ(s.status, 0) << s.out;
-  at::Tensor x = scoregen::load_npy(dir.path("x.npy"));
+  at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
   ASSERT_EQ(x.sizes(), at::IntArrayRef({500, 2}));
   // Moons live in [-3, 4] x [-1.5, 2.5]: a trained model keeps nearly every sample there.
   at::Tensor inside = (x.select(1, 0) > -3.5) & (x.select(1, 0) < 4.5) & (x.select(1, 1) > -2) & (x.select(1, 1) < 3);

@@ -1,6 +1,8 @@
 // The gaussian-mixture oracle: its score is the autograd gradient of the exact diffused log-density.
 #include <gtest/gtest.h>
 
+#include <torch/csrc/autograd/autograd.h>
+
 #include "scoregen/gaussian_mixture.hpp"
 #include "support.hpp"
 

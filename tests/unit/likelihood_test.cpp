@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "scoregen/gaussian_mixture.hpp"
-#include "scoregen/likelihood.hpp"
+#include "engine/likelihood.hpp"
 #include "support.hpp"
 
 namespace {
@@ -17,12 +17,8 @@ struct Oracle {
   std::unique_ptr<scoregen::ScoreModel> model;
 };
 Oracle oracle(const std::string& sde) {
-  auto p = test::pipeline("[sde]\n" + sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + kMixture);
-  Oracle o;
-  scoregen::BuildContext ctx;
-  ctx.sde = o.sde = p.create_as<scoregen::Sde>("sde", {});
-  o.model = std::make_unique<scoregen::ScoreModel>(p.create_as<scoregen::Network>("network", ctx), o.sde);
-  return o;
+  auto a = test::assembly("[sde]\n" + sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + kMixture);
+  return {a.session.sde, std::move(a.model)};
 }
 at::Tensor at_time(const scoregen::Sde& sde, double t, std::int64_t n) { return at::full({n}, t, at::kDouble); }
 // Points from the mixture, in float64 so the check is limited by the solver, not by rounding.
@@ -37,11 +33,11 @@ class ExactLikelihood : public ::testing::TestWithParam<const char*> {};
 TEST_P(ExactLikelihood, EqualsTheDiffusedMixtureDensity) {
   Oracle o = oracle(GetParam());
   at::Tensor x = points(64);
-  scoregen::LikelihoodOptions opt;
+  scoregen::engine::LikelihoodOptions opt;
   opt.divergence = "exact";
   opt.rtol = opt.atol = 1e-7;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  auto r = scoregen::log_likelihood(*o.model, x, opt, gen);
+  auto r = scoregen::engine::log_likelihood(*o.model, x, opt, gen);
   const double eps = o.sde->likelihood_eps(), T = o.sde->T();
   auto n = x.size(0);
   // log p_eps(x) = log p_T(x(T)) + int div: compare with the exact diffused density at both ends
@@ -49,8 +45,8 @@ TEST_P(ExactLikelihood, EqualsTheDiffusedMixtureDensity) {
   at::Tensor via_ode = mixture().log_prob(r.z, o.sde->mean_coeff(at_time(*o.sde, T, n)), o.sde->marginal_std(at_time(*o.sde, T, n))) + r.delta;
   EXPECT_LT((via_ode - exact).abs().max().item<double>(), 1e-3) << GetParam();
   // Hutchinson (Rademacher, one probe): mean within three standard errors of the exact mean
-  scoregen::LikelihoodOptions h;
-  auto rh = scoregen::log_likelihood(*o.model, x, h, gen);
+  scoregen::engine::LikelihoodOptions h;
+  auto rh = scoregen::engine::log_likelihood(*o.model, x, h, gen);
   at::Tensor diff = rh.delta - r.delta;
   double se = diff.std().item<double>() / std::sqrt(static_cast<double>(n));
   EXPECT_LT(std::abs(diff.mean().item<double>()), 3 * se + 1e-4) << GetParam() << " se " << se;
@@ -64,8 +60,8 @@ TEST(Latent, EncodeThenDecodeReturnsTheInput) {
   for (const char* sde : {"plugin = \"vp\"", "plugin = \"ve\"\nsigma_max = 20.0"}) {
     Oracle o = oracle(sde);
     at::Tensor x = points(32).to(at::kFloat);
-    auto z = scoregen::encode(*o.model, x, 1e-5, 1e-5);
-    auto back = scoregen::decode(*o.model, z.y, 1e-5, 1e-5);
+    auto z = scoregen::engine::encode(*o.model, x, 1e-5, 1e-5);
+    auto back = scoregen::engine::decode(*o.model, z.y, 1e-5, 1e-5);
     EXPECT_LT((back.y - x).abs().max().item<double>(), 2e-2) << sde;
     EXPECT_GT((z.y - x).abs().max().item<double>(), 1.0) << "the latent should be far from the data";
   }
@@ -73,7 +69,7 @@ TEST(Latent, EncodeThenDecodeReturnsTheInput) {
 
 TEST(Latent, SlerpKeepsTheEndsAndTheNorm) {
   at::Tensor a = at::tensor({3.0f, 0.0f}), b = at::tensor({0.0f, 3.0f});
-  at::Tensor path = scoregen::slerp(a, b, at::linspace(0.0, 1.0, 5, at::kDouble));
+  at::Tensor path = scoregen::engine::slerp(a, b, at::linspace(0.0, 1.0, 5, at::kDouble));
   EXPECT_TRUE(at::allclose(path[0], a, 1e-6, 1e-6));
   EXPECT_TRUE(at::allclose(path[4], b, 1e-6, 1e-6));
   EXPECT_NEAR(path[2].norm().item<double>(), 3.0, 1e-5);  // on the circle, not the chord

@@ -2,9 +2,10 @@
 // the TorchScript loader against its fixture's closed form.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/optim/adam.h>
 
-#include "scoregen/checkpoint.hpp"
+#include "engine/checkpoint.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen_build_config.hpp"
@@ -19,7 +20,7 @@ struct Case {
   const char* network;  // [network] body
 };
 
-std::shared_ptr<scoregen::Network> build(const Case& c, scoregen::Pipeline& p) {
+std::shared_ptr<scoregen::Network> build(const Case& c, scoregen::engine::Pipeline& p) {
   scoregen::BuildContext ctx;
   ctx.sde = p.create_as<scoregen::Sde>("sde", {});
   auto data = p.create_as<scoregen::Dataset>("data", {});
@@ -72,13 +73,13 @@ TEST_P(NetworkContract, ShapeTimeGradientsAndRoundTrip) {
   EXPECT_GT((o[0] - o[1]).abs().max().item<double>(), 1e-6) << c.name << ": output does not depend on t";
   // Save and load into a differently initialised copy: identical outputs.
   std::string file = std::string(SCOREGEN_BUILD_DIR) + "/network-roundtrip-" + c.name + ".pt";
-  scoregen::CheckpointState st;
+  scoregen::engine::CheckpointState st;
   st.pipeline = text(c);
-  scoregen::save_checkpoint(file, st, *net, nullptr);
+  scoregen::engine::save_checkpoint(file, st, *net, nullptr);
   at::manual_seed(123);
   auto copy = build(c, p);
   copy->eval();
-  scoregen::load_checkpoint(file, copy.get(), nullptr);
+  scoregen::engine::load_checkpoint(file, copy.get(), nullptr);
   EXPECT_TRUE(at::equal(copy->forward(b.x, t, b.y), net->forward(b.x, t, b.y))) << c.name;
   std::remove(file.c_str());
 }

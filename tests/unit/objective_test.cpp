@@ -1,9 +1,9 @@
-// Each objective's minimiser, reached by training an affine score model on Gaussian data, is the
-// analytic score of the perturbed data: s(x) = -(Sigma + sigma^2 I)^{-1} (x - mu) at a (nearly) single sigma.
+// Each objective's minimiser, reached by training an affine score model on Gaussian data with the engine's
+// Trainer (the loop `scoregen train` runs), is the analytic score of the perturbed data:
+// s(x) = -(Sigma + sigma^2 I)^{-1} (x - mu) at a (nearly) single sigma.
 #include <gtest/gtest.h>
 
-#include <torch/torch.h>
-
+#include "engine/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/objective.hpp"
 #include "support.hpp"
@@ -39,22 +39,28 @@ struct Fit {
   at::Tensor a, b;
 };
 
-Fit train(const std::string& sde_text, const std::string& train_text, int steps = 1500) {
-  auto p = test::pipeline(sde_text + "\n[train]\n" + train_text + "\n");
-  auto sde = p.create_as<scoregen::Sde>("sde", {});
-  auto objective = scoregen::make_objective(p.options("train"), sde, 2);
+// The [objective] of the pipeline text, built for 2-D data.
+std::shared_ptr<scoregen::Objective> objective_of(const scoregen::engine::Pipeline& p) {
+  scoregen::BuildContext ctx;
+  ctx.sde = p.create_as<scoregen::Sde>("sde", {});
+  ctx.data_shape = {2};
+  return p.create_as<scoregen::Objective>("objective", ctx);
+}
+
+Fit train(const std::string& sde_text, const std::string& objective_text, int steps = 1500) {
+  auto p = test::pipeline(sde_text + "\n[objective]\n" + objective_text + "\n");
+  auto objective = objective_of(p);
   auto net = std::make_shared<AffineScore>();
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(0.02));
   GaussianData data;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  for (int i = 0; i < steps; ++i) {
-    // Step-size decay so the iterate settles at the minimiser, not in its noise ball.
-    double lr = i < steps / 2 ? 0.02 : 0.002;
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
-    opt.zero_grad();
-    objective->loss(*net, data.sample(1024, gen), gen).backward();
-    opt.step();
-  }
+  scoregen::engine::TrainSettings settings;
+  settings.steps = steps, settings.batch_size = 1024, settings.lr = 0.02, settings.warmup = 0, settings.grad_clip = 0;
+  settings.ema = 0.99;  // the moving average settles at the minimiser, not in the iterates' noise ball
+  scoregen::Trainee trainee;
+  trainee.network = net.get();
+  scoregen::engine::Trainer trainer(*net, trainee, *objective, data, settings, at::kCPU,
+                                    at::make_generator<at::CPUGeneratorImpl>(7), at::make_generator<at::CPUGeneratorImpl>(8));
+  for (int i = 0; i < steps; ++i) trainer.step();
+  trainer.apply_ema();
   return {net->a_.detach().clone(), net->b_.detach().clone()};
 }
 
@@ -72,44 +78,47 @@ const char* kNarrowSmld = "[sde]\nplugin = \"smld\"\nsigma_min = 0.3\nsigma_max 
 
 }  // namespace
 
-TEST(Objective, DsmSigmaSquaredWeighting) { expect_analytic(train(kNarrowVe, "objective = \"dsm\""), 0.3, 0.05, "dsm"); }
+TEST(Objective, DsmSigmaSquaredWeighting) { expect_analytic(train(kNarrowVe, "plugin = \"dsm\""), 0.3, 0.05, "dsm"); }
 
 TEST(Objective, DsmLikelihoodWeightingHalfSum) {
-  expect_analytic(train(kNarrowVe, "objective = \"dsm\"\nweighting = \"likelihood\"\nreduction = \"half-sum\""), 0.3, 0.05,
+  expect_analytic(train(kNarrowVe, "plugin = \"dsm\"\nweighting = \"likelihood\"\nreduction = \"half-sum\""), 0.3, 0.05,
                   "dsm likelihood");
 }
 
-TEST(Objective, NcsnAnnealedDsm) { expect_analytic(train(kNarrowSmld, "objective = \"ncsn\""), 0.3, 0.05, "ncsn"); }
+TEST(Objective, NcsnAnnealedDsm) { expect_analytic(train(kNarrowSmld, "plugin = \"ncsn\""), 0.3, 0.05, "ncsn"); }
 
 TEST(Objective, SlicedRademacherAndGaussian) {
-  expect_analytic(train(kNarrowVe, "objective = \"ssm\"\nn_probes = 2"), 0.3, 0.05, "ssm rademacher");
-  expect_analytic(train(kNarrowVe, "objective = \"ssm\"\nprobe = \"gaussian\"\nn_probes = 2"), 0.3, 0.05, "ssm gaussian");
+  expect_analytic(train(kNarrowVe, "plugin = \"ssm\"\nn_probes = 2"), 0.3, 0.05, "ssm rademacher");
+  expect_analytic(train(kNarrowVe, "plugin = \"ssm\"\nprobe = \"gaussian\"\nn_probes = 2"), 0.3, 0.05, "ssm gaussian");
 }
 
-TEST(Objective, SlicedVarianceReduced) { expect_analytic(train(kNarrowVe, "objective = \"ssm-vr\""), 0.3, 0.05, "ssm-vr"); }
+TEST(Objective, SlicedVarianceReduced) { expect_analytic(train(kNarrowVe, "plugin = \"ssm-vr\""), 0.3, 0.05, "ssm-vr"); }
 
-TEST(Objective, ExactScoreMatching) { expect_analytic(train(kNarrowVe, "objective = \"esm\""), 0.3, 0.05, "esm"); }
+TEST(Objective, ExactScoreMatching) { expect_analytic(train(kNarrowVe, "plugin = \"esm\""), 0.3, 0.05, "esm"); }
 
 TEST(Objective, SlicedAndExactAgreeWithDsm) {
-  Fit dsm = train(kNarrowVe, "objective = \"dsm\"");
-  Fit esm = train(kNarrowVe, "objective = \"esm\"");
-  Fit ssm = train(kNarrowVe, "objective = \"ssm-vr\"");
+  Fit dsm = train(kNarrowVe, "plugin = \"dsm\"");
+  Fit esm = train(kNarrowVe, "plugin = \"esm\"");
+  Fit ssm = train(kNarrowVe, "plugin = \"ssm-vr\"");
   EXPECT_TRUE(at::allclose(esm.a, dsm.a, 0, 0.06)) << esm.a << dsm.a;
   EXPECT_TRUE(at::allclose(ssm.a, dsm.a, 0, 0.06)) << ssm.a << dsm.a;
 }
 
 TEST(Objective, DdpmNeedsTheDiscreteChain) {
-  auto p = test::pipeline("[sde]\nplugin = \"vp\"\n[train]\nobjective = \"ddpm\"\n");
-  EXPECT_THROW(scoregen::make_objective(p.options("train"), p.create_as<scoregen::Sde>("sde", {}), 2), scoregen::Error);
-  auto q = test::pipeline("[sde]\nplugin = \"vp\"\n[train]\nobjective = \"ncsn\"\n");
-  EXPECT_THROW(scoregen::make_objective(q.options("train"), q.create_as<scoregen::Sde>("sde", {}), 2), scoregen::Error);
+  auto p = test::pipeline("[sde]\nplugin = \"vp\"\n[objective]\nplugin = \"ddpm\"\n");
+  EXPECT_THROW(objective_of(p), scoregen::Error);
+  auto q = test::pipeline("[sde]\nplugin = \"vp\"\n[objective]\nplugin = \"ncsn\"\n");
+  EXPECT_THROW(objective_of(q), scoregen::Error);
+  // and each on the other's chain
+  EXPECT_THROW(objective_of(test::pipeline("[sde]\nplugin = \"smld\"\n[objective]\nplugin = \"ddpm\"\n")), scoregen::Error);
+  EXPECT_THROW(objective_of(test::pipeline("[sde]\nplugin = \"ddpm\"\n[objective]\nplugin = \"ncsn\"\n")), scoregen::Error);
 }
 
 TEST(Objective, DdpmLossIsEpsilonMse) {
   // For a noise-predicting network, L_simple = |eps_hat - eps|^2: a network that outputs the true eps scores 0.
-  auto p = test::pipeline("[sde]\nplugin = \"ddpm\"\nN = 100\n[train]\nobjective = \"ddpm\"\n");
+  auto p = test::pipeline("[sde]\nplugin = \"ddpm\"\nN = 100\n[objective]\nplugin = \"ddpm\"\n");
   auto sde = p.create_as<scoregen::Sde>("sde", {});
-  auto objective = scoregen::make_objective(p.options("train"), sde, 2);
+  auto objective = objective_of(p);
   // Oracle: data are all zero, so x_t = std z and eps = x_t / std.
   struct EpsOracle : scoregen::Network {
     std::shared_ptr<scoregen::Sde> sde;
@@ -121,5 +130,7 @@ TEST(Objective, DdpmLossIsEpsilonMse) {
   oracle.sde = sde;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
   scoregen::Batch zeros{at::zeros({64, 2}), at::Tensor()};
-  EXPECT_LT(objective->loss(oracle, zeros, gen).item<double>(), 1e-10);
+  scoregen::Trainee trainee;
+  trainee.network = &oracle;
+  EXPECT_LT(objective->loss(trainee, zeros, gen).item<double>(), 1e-10);
 }

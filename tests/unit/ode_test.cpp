@@ -50,17 +50,17 @@ TEST(Edm, SigmaOfTimeAndItsInverse) {
   EXPECT_EQ(k[18], 0.0);
 }
 
-#include "scoregen/metrics.hpp"
+#include "engine/metrics.hpp"
 
 TEST(Metrics, FrechetDistanceOfGaussiansInClosedForm) {
   // N(0, I) vs N(m, 4 I) in 3-D: |m|^2 + tr(I + 4I - 2 * 2I) = |m|^2 + 3
   at::Generator g = at::make_generator<at::CPUGeneratorImpl>(2);
   at::Tensor a = at::randn({100000, 3}, g, at::kDouble);
   at::Tensor b = at::randn({100000, 3}, g, at::kDouble) * 2.0 + at::tensor({1.0, 0.0, -1.0}, at::kDouble);
-  EXPECT_NEAR(scoregen::frechet_distance(a, b), 2.0 + 3.0, 0.1);
-  EXPECT_NEAR(scoregen::frechet_distance(a, a), 0.0, 1e-6);
+  EXPECT_NEAR(scoregen::engine::frechet_distance(a, b), 2.0 + 3.0, 0.1);
+  EXPECT_NEAR(scoregen::engine::frechet_distance(a, a), 0.0, 1e-6);
   // Sliced W1 of a shift by c along every direction: E|<c, u>| over unit u in 2-D = 2|c|/pi
   // (1000 random directions: their own sampling error is about 0.03)
   at::Tensor x = at::randn({5000, 2}, g, at::kDouble);
-  EXPECT_NEAR(scoregen::sliced_wasserstein(x + at::tensor({3.0, 0.0}, at::kDouble), x, 1000, g), 6.0 / M_PI, 0.1);
+  EXPECT_NEAR(scoregen::engine::sliced_wasserstein(x + at::tensor({3.0, 0.0}, at::kDouble), x, 1000, g), 6.0 / M_PI, 0.1);
 }

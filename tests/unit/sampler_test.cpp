@@ -3,8 +3,10 @@
 // measured here (bench/sampler_bench.sh prints them) plus about 25%; exact draws score 0.05 on this yardstick.
 #include <gtest/gtest.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "scoregen/gaussian_mixture.hpp"
-#include "scoregen/metrics.hpp"
+#include "engine/metrics.hpp"
 #include "support.hpp"
 
 namespace {
@@ -21,17 +23,12 @@ struct Result {
 };
 
 Result draw(const std::string& sde, const std::string& sampler, std::int64_t n = 10000) {
-  auto p = test::pipeline("[sde]\n" + sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + kMixture + "[sampler]\n" +
+  auto a = test::assembly("[sde]\n" + sde + "\n[network]\nplugin = \"gaussian-mixture\"\n" + kMixture + "[sampler]\n" +
                           sampler + "\n");
-  scoregen::BuildContext ctx;
-  ctx.sde = p.create_as<scoregen::Sde>("sde", {});
-  auto net = p.create_as<scoregen::Network>("network", ctx);
-  auto s = p.create_as<scoregen::Sampler>("sampler", ctx);
-  scoregen::ScoreModel model(net, ctx.sde);
-  scoregen::Progress progress("test", 0, false);
+  scoregen::SilentProgress progress;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(11);
-  at::Tensor x = s->sample(model, {n, 2}, gen, progress, {});
-  return {x, model.nfe()};
+  at::Tensor x = a.sampler->sample(*a.model, {n, 2}, gen, progress, {});
+  return {x, a.model->nfe()};
 }
 
 // Largest error in the mode weights (modes assigned by the exact posterior at t = 0).
@@ -45,7 +42,7 @@ double weight_error(const at::Tensor& x) {
 double sliced_wasserstein(const at::Tensor& x, std::uint64_t seed = 5) {
   at::Generator g = at::make_generator<at::CPUGeneratorImpl>(seed);
   at::Tensor exact = mixture().sample(x.size(0), g).first;
-  return scoregen::sliced_wasserstein(x, exact, 64, g);
+  return scoregen::engine::sliced_wasserstein(x, exact, 64, g);
 }
 
 struct Case {
@@ -111,24 +108,24 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dpm_solver_sde_ve", VE, "plugin = \"dpm-solver++\"\neta = 1.0\nsteps = 20", 0.10},
         Case{"dpm_solver_sde_vp", VP, "plugin = \"dpm-solver++\"\neta = 1.0\nsteps = 20", 0.14},
         Case{"annealed_langevin_smld_L20", "plugin = \"smld\"\nsigma_min = 0.01\nsigma_max = 12.0\nL = 20",
-             "plugin = \"annealed-langevin\"\nstep_lr = 2e-5\nn_steps_each = 100", 0.165},
+             "plugin = \"annealed-langevin\"\nstep_lr = 2e-5\nn_steps = 100", 0.165},
         Case{"annealed_langevin_smld_min05", "plugin = \"smld\"\nsigma_min = 0.05\nsigma_max = 12.0\nL = 10",
-             "plugin = \"annealed-langevin\"\nstep_lr = 5e-4\nn_steps_each = 100", 0.14}),
+             "plugin = \"annealed-langevin\"\nstep_lr = 5e-4\nn_steps = 100", 0.14}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(Sampler, PlainLangevinGetsTheWeightsWrongAnnealedGetsThemRight) {
-  // Seed 002's claim: Langevin with the data score alone mixes poorly between separated modes, so the
+  // Song & Ermon 2019, sec. 3.2: Langevin with the data score alone mixes poorly between separated modes, so the
   // fraction in each mode reflects where chains started, not the weights; annealing fixes it.
   Result plain = draw("plugin = \"smld\"\nsigma_min = 0.05\nsigma_max = 12.0\nL = 10",
-                      "plugin = \"langevin\"\nstep_size = 5e-4\nn_steps = 1000\ninit_range = 8.0");
+                      "plugin = \"langevin\"\nstep_size = 5e-4\nsteps = 1000\ninit_range = 8.0");
   Result annealed = draw("plugin = \"smld\"\nsigma_min = 0.05\nsigma_max = 12.0\nL = 10",
-                         "plugin = \"annealed-langevin\"\nstep_lr = 5e-4\nn_steps_each = 100");
+                         "plugin = \"annealed-langevin\"\nstep_lr = 5e-4\nn_steps = 100");
   std::printf("plain Langevin weight error %.3f, annealed %.3f\n", weight_error(plain.x), weight_error(annealed.x));
   EXPECT_GT(weight_error(plain.x), 0.1);
   EXPECT_LT(weight_error(annealed.x), 0.03);
 }
 
 TEST(Sampler, HeunEdmUsesTwoNMinusOneEvaluations) {
-  EXPECT_EQ(draw(VE, "plugin = \"heun-edm\"\nsteps = 18", 16).nfe, 35);  // REFERENCE.md: 18 steps = 35 evaluations
+  EXPECT_EQ(draw(VE, "plugin = \"heun-edm\"\nsteps = 18", 16).nfe, 35);  // Karras et al. 2022, alg. 1: 18 steps = 35 evaluations
   EXPECT_EQ(draw(VP, "plugin = \"dpm-solver++\"\nsteps = 10", 16).nfe, 10);
 }

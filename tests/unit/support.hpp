@@ -1,35 +1,49 @@
-// Shared by the unit tests: the built-in plugins and components built from pipeline text.
+// Shared by the unit tests and benchmarks: the built-in plugins and components built from pipeline text through
+// the engine (the same assemble() the commands use).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "engine/assemble.hpp"
+#include "engine/pipeline.hpp"
+#include "engine/registry.hpp"
+#include "engine/session.hpp"
 #include "scoregen/network.hpp"
-#include "scoregen/pipeline.hpp"
-#include "scoregen/registry.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
 
 namespace test {
 
 // The built-in plugins, loaded once per test process.
-inline const scoregen::Registry& registry() {
-  static scoregen::Registry* r = [] {
-    auto* reg = new scoregen::Registry();
-    reg->load_path(scoregen::Registry::builtin_dir());
-    return reg;
-  }();
-  return *r;
-}
+inline const scoregen::engine::Registry& registry() { return *scoregen::engine::builtin_registry(); }
 
-inline scoregen::Pipeline pipeline(const std::string& text) {
-  return scoregen::Pipeline::parse(text, "test.toml", {}, registry());
+inline scoregen::engine::Pipeline pipeline(const std::string& text) {
+  return scoregen::engine::Pipeline::parse(text, "test.toml", {}, registry());
 }
 
 // An SDE from a one-line table body, e.g. sde("vp") or sde("ve", "sigma_max = 10.0").
 inline std::shared_ptr<scoregen::Sde> sde(const std::string& name, const std::string& keys = "") {
   auto p = pipeline("[sde]\nplugin = \"" + name + "\"\n" + keys + "\n");
   return p.create_as<scoregen::Sde>("sde", {});
+}
+
+// A session (SDE and data built) from pipeline text.
+inline scoregen::engine::Session session(const std::string& text) {
+  return scoregen::engine::open_session(scoregen::engine::builtin_registry(), pipeline(text));
+}
+
+// Network (analytic, or untrained), sampler when the pipeline has one, ScoreModel and shape: as `scoregen sample`
+// builds them.
+inline scoregen::engine::Assembly assembly(const std::string& text) {
+  scoregen::engine::Session s = session(text);
+  scoregen::engine::AssemblyRequest r;
+  r.command = "test";
+  r.sampler = s.pipeline->has("sampler");
+  return scoregen::engine::assemble(std::move(s), r);
 }
 
 inline at::Tensor full_t(double t, std::int64_t n = 1) { return at::full({n}, t, at::kDouble); }

@@ -5,7 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/plugin.hpp"
 
@@ -33,7 +34,7 @@ class SCOREGEN_API Dataset : public Component {
   virtual at::Tensor to_data(const at::Tensor& x) const { return x; }
   // 8 for 8-bit data (images), 0 for continuous data: decides dequantization and the bits/dim offset.
   virtual int bits() const { return 0; }
-  // True when a logit transform maps the data to model space (its Jacobian enters the likelihood).
+  // The lambda of a logit transform mapping the data to model space (its Jacobian enters the likelihood); 0: none.
   virtual double logit_lambda() const { return 0.0; }
 };
 

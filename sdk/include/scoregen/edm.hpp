@@ -2,10 +2,15 @@
 // denoiser D(x_hat; sigma) built from the score. Used by the heun-edm and dpm-solver++ samplers.
 #pragma once
 
-#include <ATen/ATen.h>
+#include <cstdint>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/sampler.hpp"
 #include "scoregen/score_model.hpp"
+#include "scoregen/sde.hpp"
 
 namespace scoregen::edm {
 

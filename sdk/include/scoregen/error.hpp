@@ -1,4 +1,4 @@
-// The one exception type that crosses library boundaries (see DESIGN.md "Plugin ABI").
+// The one exception type that crosses library boundaries (docs/plugins.md "ABI rules").
 #pragma once
 
 #include <stdexcept>

@@ -1,20 +1,43 @@
-// An isotropic Gaussian mixture and its exact diffused density and score (the oracle, its posterior, toy data).
+// An isotropic Gaussian mixture and its exact diffused density and score (the oracle network, its class
+// posterior, toy data), with the one declaration of its weights / means / stds options.
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
-#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/options.hpp"
 
 namespace scoregen {
 
+// The options of every plugin that takes a mixture (gaussian-mixture, mixture-posterior, mixture).
+struct MixtureSettings {
+  std::vector<double> weights;
+  std::vector<std::vector<double>> means;
+  std::vector<double> stds;
+};
+// Declares weights, means and stds on a settings struct derived from MixtureSettings; `required`: no defaults.
+template <class S>
+void declare_mixture(Declaration<S>& d, bool required) {
+  OptionSpec& w = d(static_cast<std::vector<double> S::*>(&MixtureSettings::weights), "weights",
+                    "K mixture weights (normalised)");
+  OptionSpec& m = d(static_cast<std::vector<std::vector<double>> S::*>(&MixtureSettings::means), "means",
+                    "K means of D numbers each");
+  OptionSpec& s = d(static_cast<std::vector<double> S::*>(&MixtureSettings::stds), "stds",
+                    "K isotropic standard deviations");
+  w.above(0);
+  s.at_least(0);
+  if (required) w.required(), m.required(), s.required();
+}
+
 class SCOREGEN_API GaussianMixture {
  public:
-  // Reads and checks `weights` (K), `means` (K x D) and `stds` (K) from a plugin's options.
-  explicit GaussianMixture(const Options& o);
   GaussianMixture(std::vector<double> weights, std::vector<std::vector<double>> means, std::vector<double> stds);
+  // From a plugin's settings; an inconsistent mixture is an error at the `means` key of `o`.
+  GaussianMixture(const MixtureSettings& s, const Options& o);
 
   std::int64_t components() const { return weights_.size(0); }
   std::int64_t dim() const { return means_.size(1); }

@@ -1,7 +1,8 @@
-// Guidance: the gradient of log p_t(y | x) that steers an unchanged score model (seed 001 sec. 5, app. I).
+// Guidance: the gradient of log p_t(y | x) that steers an unchanged score model (Song et al. 2021, eq. 14 and
+// app. I.1).
 #pragma once
 
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/plugin.hpp"
 
@@ -19,8 +20,10 @@ class SCOREGEN_API Guidance : public Component {
   virtual at::Tensor logits(const at::Tensor& x, const at::Tensor& t) = 0;
   // Features for evaluation metrics (the classifier's pooled trunk); the logits by default.
   virtual at::Tensor features(const at::Tensor& x, const at::Tensor& t) { return logits(x, t); }
-  // The trainable module (a classifier trained by `scoregen train` with objective = "classifier"); null if analytic.
+  // The trainable module (trained by `scoregen train` with [objective] plugin = "classifier"); null if analytic.
   virtual torch::nn::Module* module() { return nullptr; }
+  // Number of classes it tells apart.
+  virtual std::int64_t num_classes() const = 0;
 };
 
 }  // namespace scoregen

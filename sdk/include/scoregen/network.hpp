@@ -1,4 +1,5 @@
-// A score network: a torch::nn::Module conditioned on time (and optionally a class).
+// A score network: a torch::nn::Module conditioned on time (and optionally a class). The only SDK header that
+// includes LibTorch's nn headers.
 #pragma once
 
 #include <cstdint>
@@ -6,19 +7,16 @@
 
 #include <torch/nn/module.h>
 
+#include "scoregen/parameterization.hpp"
 #include "scoregen/plugin.hpp"
 
 namespace scoregen {
-
-// What the network's output means (seed 000, eq. 9-10): converted by ScoreModel.
-enum class Prediction { Score, Noise, Data };
-SCOREGEN_API const char* prediction_name(Prediction p);
-SCOREGEN_API Prediction parse_prediction(const std::string& name);
 
 class SCOREGEN_API Network : public torch::nn::Module, public Component {
  public:
   // x: [B, ...]; t: [B] in [0, T]; y: [B] int64 class labels or undefined.
   virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) = 0;
+  // What the output means (converted to a score by ScoreModel).
   virtual Prediction predicts() const = 0;
   // False for analytic oracles that have nothing to train.
   virtual bool trainable() const { return true; }

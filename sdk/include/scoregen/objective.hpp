@@ -1,43 +1,53 @@
-// Score-matching objectives selected by [train] objective (REFERENCE.md "Training objectives").
+// Training objectives ([objective] plugin = "..."; docs/formulas.md "Training objectives") and the pieces they
+// share: training times, the perturbation kernel, reductions and the DSM loss.
 #pragma once
 
-#include <memory>
 #include <string>
 
-#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/dataset.hpp"
-#include "scoregen/network.hpp"
-#include "scoregen/options.hpp"
-#include "scoregen/sde.hpp"
+#include "scoregen/plugin.hpp"
 
 namespace scoregen {
 
-class SCOREGEN_API Objective {
+class Guidance;
+class Network;
+
+// What an objective trains: the score network, or the [guidance] classifier.
+enum class TrainingTarget { Network, Guidance };
+struct Trainee {
+  Network* network = nullptr;    // set when target() is Network
+  Guidance* guidance = nullptr;  // set when target() is Guidance
+};
+
+class SCOREGEN_API Objective : public Component {
  public:
-  virtual ~Objective();
-  // The mean loss over the batch (a scalar with a graph back to the network's parameters).
-  virtual at::Tensor loss(Network& network, const Batch& batch, at::Generator gen) = 0;
+  virtual TrainingTarget target() const { return TrainingTarget::Network; }
+  // The mean loss over the batch: a scalar with a graph back to the trainee's parameters.
+  virtual at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) = 0;
   virtual std::string describe() const = 0;
 };
 
-// Builds the objective named by the [train] table (objective, weighting, reduction, probe, n_probes).
-// Checks that it fits the SDE (ncsn needs a VE ladder, ddpm a VP chain, esm low dimensions).
-SCOREGEN_API std::unique_ptr<Objective> make_objective(const Options& train, std::shared_ptr<Sde> sde,
-                                                       std::int64_t data_dim);
-
-namespace objective_detail {
+namespace objective {
 // Training times: t ~ U(train_eps, T) for continuous SDEs, a uniform grid index for discrete ones.
-SCOREGEN_API at::Tensor sample_times(const Sde& sde, std::int64_t n, at::Generator gen, const at::TensorOptions& opts);
-// A perturbed batch x_t = a(t) x0 + std(t) z at training times t (float like x0).
+SCOREGEN_API at::Tensor sample_times(const Sde& sde, std::int64_t n, at::Generator& gen, const at::TensorOptions& opts);
+// A perturbed batch x_t = a(t) x0 + s(t) z at training times t (Song et al. 2021, eq. 7).
 struct Perturbed {
   at::Tensor t, xt, z, std;  // std: [B]
 };
-SCOREGEN_API Perturbed perturb(const Sde& sde, const at::Tensor& x0, at::Generator gen);
+SCOREGEN_API Perturbed perturb(const Sde& sde, const at::Tensor& x0, at::Generator& gen);
 // Per-example reduction of a [B, ...] tensor: mean over dimensions, or half the sum.
 SCOREGEN_API at::Tensor reduce(const at::Tensor& per_dim, bool half_sum);
 // The network's output at (x, t) as a score.
-SCOREGEN_API at::Tensor score_of(Network& network, Sde& sde, const at::Tensor& x, const at::Tensor& t, const at::Tensor& y);
-}  // namespace objective_detail
+SCOREGEN_API at::Tensor score_of(Network& network, const Sde& sde, const at::Tensor& x, const at::Tensor& t,
+                                 const at::Tensor& y);
+// Denoising score matching (Vincent 2011; Song et al. 2021, eq. 7) at one draw of t and z per example:
+// lambda = sigma^2 gives |s s(x_t) + z|^2, likelihood weighting gives g(t)^2 |s(x_t) + z / s|^2; reduced per
+// example (mean over dimensions or half the sum) and averaged over the batch.
+SCOREGEN_API at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, at::Generator& gen,
+                                 bool likelihood_weighting, bool half_sum);
+}  // namespace objective
 
 }  // namespace scoregen

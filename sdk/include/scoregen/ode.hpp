@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/api.hpp"
 

@@ -1,7 +1,10 @@
-// Declared plugin options and the validated values a component receives.
+// Declared plugin options: each option named once, bound to a member of the plugin's settings struct, with its
+// type, default, help, allowed values and range; and the validated table a component receives.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,37 +15,58 @@
 
 namespace scoregen {
 
-enum class OptionType { Integer, Real, Boolean, String, RealList, IntegerList, RealMatrix, RealOrAuto };
+// The extension points. A pipeline table chooses a plugin of its kind with `plugin = "name"`; a plugin-valued
+// option (the pc sampler's predictor and corrector) chooses one inside a table.
+enum class PluginKind { Sde, Network, Sampler, Predictor, Corrector, Objective, Guidance, Dataset };
+SCOREGEN_API const char* kind_name(PluginKind kind);
 
+enum class OptionType { Integer, Real, Boolean, String, RealList, IntegerList, RealMatrix, RealOrAuto };
 SCOREGEN_API const char* type_name(OptionType type);
 
 // A typed option value; std::monostate means "no value" (a required option's default).
 using Value = std::variant<std::monostate, std::int64_t, double, bool, std::string, std::vector<double>,
                            std::vector<std::int64_t>, std::vector<std::vector<double>>>;
 
-// One option as a plugin (or a command section) declares it.
-struct OptionSpec {
-  std::string name;
-  OptionType type = OptionType::Real;
-  Value default_value;             // monostate: required
-  std::string help;
-  std::vector<std::string> choices;  // allowed values of a String option (empty: any)
-  bool required() const { return std::holds_alternative<std::monostate>(default_value); }
+// Bounds on a number (on every element of a list): checked when the pipeline is read, printed by `plugins info`.
+struct Range {
+  std::optional<double> min, max;
+  bool min_open = false, max_open = false;  // > instead of >=, < instead of <=
+  bool empty() const { return !min && !max; }
+  // "" when v is inside, else "must be >= 2" (or "> 0", "in [0, 1)").
+  SCOREGEN_API std::string violation(double v) const;
+  SCOREGEN_API std::string text() const;
 };
 
-// Builders used inside SCOREGEN_PLUGIN declarations.
+// One option as a plugin (or a command table) declares it.
+struct SCOREGEN_API OptionSpec {
+  std::string name;
+  OptionType type = OptionType::Real;
+  Value default_value;               // monostate: required
+  std::string help;
+  std::vector<std::string> choices;  // allowed values of a String option (empty: any)
+  Range range;
+  // A String option naming a plugin of this kind; the chosen plugin's own options join the same table.
+  std::optional<PluginKind> plugin_kind;
+  bool none_allowed = false;  // with plugin_kind: "none" chooses no plugin
+
+  bool is_required() const { return std::holds_alternative<std::monostate>(default_value); }
+  // Builders, chained after a declaration: .at_least(2), .above(0), .one_of({...}), .required().
+  OptionSpec& at_least(double v);
+  OptionSpec& above(double v);
+  OptionSpec& at_most(double v);
+  OptionSpec& below(double v);
+  OptionSpec& one_of(std::vector<std::string> values);
+  OptionSpec& required();
+  OptionSpec& names_plugin(PluginKind kind, bool allow_none);
+};
+
+// Free-standing declarations (command tables, tests).
 namespace opt {
 SCOREGEN_API OptionSpec integer(std::string name, std::int64_t def, std::string help);
 SCOREGEN_API OptionSpec real(std::string name, double def, std::string help);
-SCOREGEN_API OptionSpec real_or_auto(std::string name, double def, std::string help);
 SCOREGEN_API OptionSpec boolean(std::string name, bool def, std::string help);
 SCOREGEN_API OptionSpec string(std::string name, std::string def, std::string help,
                                std::vector<std::string> choices = {});
-SCOREGEN_API OptionSpec reals(std::string name, std::vector<double> def, std::string help);
-SCOREGEN_API OptionSpec integers(std::string name, std::vector<std::int64_t> def, std::string help);
-SCOREGEN_API OptionSpec matrix(std::string name, std::vector<std::vector<double>> def, std::string help);
-// A required option: no default, the pipeline must set it.
-SCOREGEN_API OptionSpec required(OptionSpec spec);
 }  // namespace opt
 
 // Renders a value as TOML text (used by `plugins info` and for resolved pipelines).
@@ -79,6 +103,96 @@ class SCOREGEN_API Options {
   std::string section_;
   std::map<std::string, Value> values_;
   std::map<std::string, std::string> where_;
+};
+
+// A float option that may also be the string "auto" (resolved by the host before the plugin is built).
+struct RealOrAuto {
+  double value = 0.0;
+  bool automatic = false;
+};
+
+// How a member type maps to an option type (the types a settings struct may hold).
+template <class T>
+struct OptionTraits;
+template <>
+struct OptionTraits<std::int64_t> {
+  static constexpr OptionType type = OptionType::Integer;
+  static Value to_value(std::int64_t v) { return v; }
+  static std::int64_t read(const Options& o, const std::string& n) { return o.integer(n); }
+};
+template <>
+struct OptionTraits<double> {
+  static constexpr OptionType type = OptionType::Real;
+  static Value to_value(double v) { return v; }
+  static double read(const Options& o, const std::string& n) { return o.real(n); }
+};
+template <>
+struct OptionTraits<bool> {
+  static constexpr OptionType type = OptionType::Boolean;
+  static Value to_value(bool v) { return v; }
+  static bool read(const Options& o, const std::string& n) { return o.boolean(n); }
+};
+template <>
+struct OptionTraits<std::string> {
+  static constexpr OptionType type = OptionType::String;
+  static Value to_value(const std::string& v) { return v; }
+  static std::string read(const Options& o, const std::string& n) { return o.string(n); }
+};
+template <>
+struct OptionTraits<std::vector<double>> {
+  static constexpr OptionType type = OptionType::RealList;
+  static Value to_value(const std::vector<double>& v) { return v; }
+  static std::vector<double> read(const Options& o, const std::string& n) { return o.reals(n); }
+};
+template <>
+struct OptionTraits<std::vector<std::int64_t>> {
+  static constexpr OptionType type = OptionType::IntegerList;
+  static Value to_value(const std::vector<std::int64_t>& v) { return v; }
+  static std::vector<std::int64_t> read(const Options& o, const std::string& n) { return o.integers(n); }
+};
+template <>
+struct OptionTraits<std::vector<std::vector<double>>> {
+  static constexpr OptionType type = OptionType::RealMatrix;
+  static Value to_value(const std::vector<std::vector<double>>& v) { return v; }
+  static std::vector<std::vector<double>> read(const Options& o, const std::string& n) { return o.matrix(n); }
+};
+template <>
+struct OptionTraits<RealOrAuto> {
+  static constexpr OptionType type = OptionType::RealOrAuto;
+  static Value to_value(const RealOrAuto& v) { return v.automatic ? Value(std::string("auto")) : Value(v.value); }
+  static RealOrAuto read(const Options& o, const std::string& n) {
+    return o.is_auto(n) ? RealOrAuto{0.0, true} : RealOrAuto{o.real(n), false};
+  }
+};
+
+// A plugin's settings struct S declared member by member (PDAL's ProgramArgs idea): the declaration gives the
+// name, help and bounds once, the default is the member's initial value, and bind() fills an S from the
+// validated table.
+//   struct Settings { std::int64_t steps = 20; double rho = 7.0; };
+//   static void declare(Declaration<Settings>& d) {
+//     d(&Settings::steps, "steps", "number of steps").at_least(2);
+//     d(&Settings::rho, "rho", "schedule exponent").above(0);
+//   }
+template <class S>
+class Declaration {
+ public:
+  template <class T>
+  OptionSpec& operator()(T S::*member, std::string name, std::string help) {
+    specs_.push_back(OptionSpec{name, OptionTraits<T>::type, OptionTraits<T>::to_value(defaults_.*member), std::move(help)});
+    setters_.push_back([member, name](S& s, const Options& o) { s.*member = OptionTraits<T>::read(o, name); });
+    return specs_.back();
+  }
+  std::vector<OptionSpec> specs() const { return {specs_.begin(), specs_.end()}; }
+  S bind(const Options& o) const {
+    S s = defaults_;
+    for (const auto& set : setters_) set(s, o);
+    return s;
+  }
+
+ private:
+  S defaults_{};
+  std::deque<OptionSpec> specs_;  // stable references for the chained builders
+  std::vector<std::function<void(S&, const Options&)>> setters_;
 };
 
 }  // namespace scoregen

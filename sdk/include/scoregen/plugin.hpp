@@ -1,19 +1,18 @@
-// Plugin declaration: kind, name, summary, options and factory, collected per library.
+// Plugin declaration: kind, name, summary, declared options and factory, collected per library.
+// The rules a plugin follows (ABI, lifetime, errors) are in docs/plugins.md.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "scoregen/api.hpp"
 #include "scoregen/options.hpp"
 
 namespace scoregen {
-
-enum class PluginKind { Sde, Network, Sampler, Guidance, Dataset };
-SCOREGEN_API const char* kind_name(PluginKind kind);
 
 class Sde;
 
@@ -23,12 +22,31 @@ class SCOREGEN_API Component {
   virtual ~Component();
 };
 
+struct BuildContext;
+// Builds the plugin of `kind` named `name` from a validated table (how a plugin-valued option is honoured).
+using PluginBuilder =
+    std::function<std::shared_ptr<Component>(PluginKind kind, const std::string& name, const Options& options,
+                                             const BuildContext& ctx)>;
+
 // What a factory may need besides its own options.
 struct BuildContext {
-  std::shared_ptr<Sde> sde;             // the pipeline's SDE (null while building the SDE)
+  std::shared_ptr<Sde> sde;              // the pipeline's SDE (null while building the SDE)
   std::vector<std::int64_t> data_shape;  // shape of one example, e.g. {2} or {1, 28, 28}
   std::int64_t num_classes = 0;          // 0: unlabelled data
   std::string device = "cpu";
+  PluginBuilder builder;                 // set by the host
+
+  // The plugin a plugin-valued option chose (e.g. the pc sampler's predictor), built from the same table;
+  // nullptr for "none".
+  template <class T>
+  std::shared_ptr<T> build(PluginKind kind, const Options& options, const std::string& option) const {
+    const std::string& name = options.string(option);
+    if (name == "none") return nullptr;
+    if (!builder) options.fail(option, "this host cannot build plugin-valued options");
+    auto made = std::dynamic_pointer_cast<T>(builder(kind, name, options, *this));
+    if (!made) options.fail(option, "'" + name + "' did not build a " + kind_name(kind) + " (a broken plugin)");
+    return made;
+  }
 };
 
 using Factory = std::function<std::shared_ptr<Component>(const Options&, const BuildContext&)>;
@@ -51,6 +69,36 @@ SCOREGEN_LOCAL inline std::vector<PluginInfo>& module_plugins() {
 struct SCOREGEN_LOCAL Registrar {
   explicit Registrar(PluginInfo info) { module_plugins().push_back(std::move(info)); }
 };
+
+template <class C, class = void>
+struct has_settings : std::false_type {};
+template <class C>
+struct has_settings<C, std::void_t<typename C::Settings, decltype(&C::declare)>> : std::true_type {};
+
+// The declaration and factory of CLASS: options from CLASS::declare(Declaration<CLASS::Settings>&) when it has
+// settings; built as CLASS(settings, ctx), or CLASS(settings, options, ctx) when it checks options against each
+// other and needs their positions for errors; CLASS(ctx) when it has no options.
+template <class C>
+PluginInfo plugin_info(PluginKind kind, const char* name, const char* summary) {
+  PluginInfo info{kind, name, summary, {}, nullptr, std::string()};
+  if constexpr (has_settings<C>::value) {
+    using S = typename C::Settings;
+    auto declaration = std::make_shared<Declaration<S>>();
+    C::declare(*declaration);
+    info.options = declaration->specs();
+    info.factory = [declaration](const Options& o, const BuildContext& c) -> std::shared_ptr<Component> {
+      if constexpr (std::is_constructible_v<C, const S&, const Options&, const BuildContext&>)
+        return std::make_shared<C>(declaration->bind(o), o, c);
+      else
+        return std::make_shared<C>(declaration->bind(o), c);
+    };
+  } else {
+    info.factory = [](const Options&, const BuildContext& c) -> std::shared_ptr<Component> {
+      return std::make_shared<C>(c);
+    };
+  }
+  return info;
+}
 }  // namespace detail
 
 }  // namespace scoregen
@@ -58,14 +106,7 @@ struct SCOREGEN_LOCAL Registrar {
 #define SCOREGEN_CONCAT_INNER(a, b) a##b
 #define SCOREGEN_CONCAT(a, b) SCOREGEN_CONCAT_INNER(a, b)
 
-// Declares one plugin: SCOREGEN_PLUGIN(Sde, "vp", "summary", VpSde, opt::real(...), ...).
-// CLASS must be constructible from (const Options&, const BuildContext&).
-#define SCOREGEN_PLUGIN(KIND, NAME, SUMMARY, CLASS, ...)                                              \
-  static const ::scoregen::detail::Registrar SCOREGEN_CONCAT(scoregen_registrar_, __LINE__)(          \
-      ::scoregen::PluginInfo{::scoregen::PluginKind::KIND, NAME, SUMMARY,                              \
-                             std::vector<::scoregen::OptionSpec>{__VA_ARGS__},                         \
-                             [](const ::scoregen::Options& o, const ::scoregen::BuildContext& c)       \
-                                 -> std::shared_ptr<::scoregen::Component> {                           \
-                               return std::make_shared<CLASS>(o, c);                                   \
-                             },                                                                        \
-                             std::string()})
+// Declares one plugin: SCOREGEN_PLUGIN(Sde, "vp", "one-line summary", VpSde).
+#define SCOREGEN_PLUGIN(KIND, NAME, SUMMARY, CLASS)                                            \
+  static const ::scoregen::detail::Registrar SCOREGEN_CONCAT(scoregen_registrar_, __LINE__)( \
+      ::scoregen::detail::plugin_info<CLASS>(::scoregen::PluginKind::KIND, NAME, SUMMARY))

@@ -1,7 +1,7 @@
-// A one-line progress bar on a terminal, plain periodic lines otherwise (stderr).
+// How long work reports its progress and notices an interrupt. The host supplies the Progress (a bar on a
+// terminal, plain lines in logs); samplers only call update() and poll interrupt_requested().
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -11,24 +11,20 @@ namespace scoregen {
 
 class SCOREGEN_API Progress {
  public:
-  Progress(std::string label, std::int64_t total, bool enabled = true);
-  ~Progress();
-  // Advance to `done` of `total`; `extra` is shown after the rate (e.g. "loss 0.123").
-  void update(std::int64_t done, const std::string& extra = "");
-  void finish();
-  double elapsed() const;
-
- private:
-  std::string label_;
-  std::int64_t total_;
-  bool enabled_;
-  bool tty_;
-  bool finished_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
+  virtual ~Progress();
+  // `done` of the total the host was told; `extra` is shown after the rate (e.g. "loss 0.123").
+  virtual void update(std::int64_t done, const std::string& extra) = 0;
+  void update(std::int64_t done) { update(done, std::string()); }
 };
 
-// Set by the CLI's SIGINT handler; long loops poll it and stop cleanly.
+// Reports nothing (tests, benchmarks, inner loops).
+class SCOREGEN_API SilentProgress : public Progress {
+ public:
+  using Progress::update;
+  void update(std::int64_t, const std::string&) override {}
+};
+
+// Set by the host's signal handler (Ctrl-C); long loops poll it and stop cleanly by throwing Interrupted.
 SCOREGEN_API bool interrupt_requested();
 SCOREGEN_API void request_interrupt();
 

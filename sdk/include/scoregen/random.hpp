@@ -1,7 +1,8 @@
 // Seeded draws from explicit CPU generators, moved to the tensor's device (same seed, same bits on any device).
 #pragma once
 
-#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/api.hpp"
 

@@ -1,7 +1,9 @@
-// Noise schedules shared by the SDE plugins (REFERENCE.md "Forward processes").
+// Noise schedules shared by the SDE plugins (Song et al. 2021, app. B; docs/formulas.md "Forward processes").
 #pragma once
 
-#include <ATen/ATen.h>
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/api.hpp"
 

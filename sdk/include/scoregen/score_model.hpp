@@ -1,35 +1,46 @@
-// ScoreModel: network + SDE + parameterisation -> score(x, t); counts evaluations (NFE).
+// ScoreModel: network + SDE + parameterisation -> score(x, t), with optional guidance; counts evaluations (NFE).
+// Light on purpose: samplers see it without LibTorch's nn headers.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
-#include "scoregen/guidance.hpp"
-#include "scoregen/network.hpp"
-#include "scoregen/sde.hpp"
+#include "scoregen/api.hpp"
 
 namespace scoregen {
+
+class Guidance;
+class Network;
+class Sde;
 
 class SCOREGEN_API ScoreModel {
  public:
   ScoreModel(std::shared_ptr<Network> network, std::shared_ptr<Sde> sde);
+  ~ScoreModel();
 
   // s(x, t) plus scale * grad log p_t(y | x) when guidance is set. Counts one NFE per call.
   at::Tensor score(const at::Tensor& x, const at::Tensor& t);
-  // Probability-flow ODE drift f - 1/2 g^2 s (seed 001 eq. 13).
+  // Probability-flow ODE drift f - 1/2 g^2 s (Song et al. 2021, eq. 13).
   at::Tensor ode_drift(const at::Tensor& x, const at::Tensor& t);
 
+  // Class guidance: the labels (one per example; a shorter batch uses the first ones) and the weight.
   void set_guidance(std::shared_ptr<Guidance> guidance, at::Tensor labels, double scale);
+  // Labels passed to a class-conditional network.
   void set_labels(at::Tensor labels) { labels_ = std::move(labels); }
+  const std::shared_ptr<Guidance>& guidance() const { return guidance_; }
+  const at::Tensor& labels() const { return labels_; }
 
   Sde& sde() { return *sde_; }
   const std::shared_ptr<Sde>& sde_ptr() const { return sde_; }
   Network& network() { return *network_; }
+  const std::shared_ptr<Network>& network_ptr() const { return network_; }
   std::int64_t nfe() const { return nfe_; }
   // Float32 on the model's device: how samplers create their tensors.
-  at::TensorOptions options() const { return at::TensorOptions().dtype(at::kFloat).device(device_); }
+  at::TensorOptions options() const;
+  at::Device device() const { return device_; }
   void set_device(at::Device device) { device_ = device; }
   void reset_nfe() { nfe_ = 0; }
 

@@ -2,7 +2,9 @@
 // features of log sigma (NCSN++), the way the reference implementations condition on noise.
 #pragma once
 
-#include <ATen/ATen.h>
+#include <cstdint>
+
+#include <ATen/core/Tensor.h>
 
 #include "scoregen/api.hpp"
 

@@ -1,0 +1,44 @@
+// What the pipeline commands share at the command line: the common flags (PIPELINE, --set, --seed, --device,
+// --threads, --plugin-path, --quiet) and their translation into an engine SessionRequest.
+#pragma once
+
+#define CXXOPTS_VECTOR_DELIMITER '\x1f'  // --set values may contain commas (TOML arrays)
+#include <cxxopts.hpp>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/session.hpp"
+
+namespace scoregen::cli {
+
+void add_common_options(cxxopts::Options& options);
+// Parses argv; prints help and returns false when --help was given. Unknown flags are errors (exit 2).
+bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result);
+// PIPELINE, --checkpoint, --set, --seed, --threads, --device, --plugin-path and --quiet; `extra` overrides
+// (the command's own flags, as section.key=value) follow --set.
+engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& extra = {});
+
+// The value of an optional flag.
+template <class T>
+std::optional<T> flag(const cxxopts::ParseResult& args, const std::string& name) {
+  if (!args.count(name)) return std::nullopt;
+  return args[name].as<T>();
+}
+std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& name);
+// Appends `key=value` (TOML) for a flag that overrides a pipeline key, when the flag was given.
+template <class T>
+void override_from(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key,
+                   std::vector<std::string>& extra) {
+  if (!args.count(flag)) return;
+  if constexpr (std::is_same_v<T, std::string>)
+    extra.push_back(fmt::format("{}=\"{}\"", key, args[flag].as<T>()));
+  else
+    extra.push_back(fmt::format("{}={}", key, args[flag].as<T>()));
+}
+
+}  // namespace scoregen::cli

@@ -1,0 +1,17 @@
+// Arrays on disk: NumPy .npy and .pt files (a tensor pickled as Python's torch.save does).
+#pragma once
+
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+namespace scoregen::engine {
+
+void save_npy(const at::Tensor& tensor, const std::string& path);
+at::Tensor load_npy(const std::string& path);
+void save_pt(const at::Tensor& tensor, const std::string& path);
+at::Tensor load_pt(const std::string& path);
+// A .pt or .npy file by its extension, as float32.
+at::Tensor load_array(const std::string& path);
+
+}  // namespace scoregen::engine

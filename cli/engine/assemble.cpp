@@ -1,0 +1,113 @@
+// The one place where a command's components are built from a session and a checkpoint.
+#include "engine/assemble.hpp"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "engine/array_io.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/image_io.hpp"
+#include "scoregen/error.hpp"
+
+namespace scoregen::engine {
+
+at::Tensor DataMapping::to_data(const at::Tensor& x) const { return data ? data->to_data(x) : x; }
+
+std::pair<double, double> DataMapping::range() const {
+  if (!data) return {-1.0, 1.0};
+  if (data->logit_lambda() > 0) return {0.0, 1.0};  // to_data has undone the logit: pixels in [0, 1]
+  return data->range();
+}
+
+at::Tensor DataMapping::to_unit(const at::Tensor& x) const {
+  const auto [lo, hi] = range();
+  return ((to_data(x).clamp(lo, hi) - lo) / (hi - lo)).clamp(0, 1);
+}
+
+void DataMapping::save(const at::Tensor& x, const std::string& path) const {
+  const auto [lo, hi] = range();
+  save_samples(to_data(x), path, lo, hi);
+}
+
+std::int64_t numel(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto v : shape) n *= v;
+  return n;
+}
+
+std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& checkpoint, const std::string& needed_by) {
+  auto guidance = s.pipeline->create_as<Guidance>("guidance", s.context(), needed_by);
+  if (torch::nn::Module* m = guidance->module()) {
+    if (checkpoint.empty())
+      throw Error("the [guidance] classifier needs trained weights: pass --guidance-checkpoint FILE");
+    load_ema_weights(checkpoint, *m);
+    m->to(s.device);
+    m->eval();
+  }
+  return guidance;
+}
+
+Assembly assemble(Session session, const AssemblyRequest& request) {
+  Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};
+  const Session& s = a.session;
+  a.network = s.pipeline->create_as<Network>("network", s.context(), request.command);
+  if (request.checkpoint.empty()) {
+    if (a.network->trainable() && !a.network->parameters().empty())
+      throw Error(fmt::format("[network] plugin '{}' needs trained weights: pass --checkpoint RUN/checkpoint.pt",
+                              s.pipeline->plugin("network").name));
+  } else {
+    load_ema_weights(request.checkpoint, *a.network);
+  }
+  a.network->to(s.device);
+  a.network->eval();
+  if (request.sampler) a.sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), request.command);
+  a.model = std::make_unique<ScoreModel>(a.network, s.sde);
+  a.model->set_device(s.device);
+  if (request.class_label) {
+    const std::int64_t y = *request.class_label;
+    if (y < 0) throw Error("--class must be >= 0");
+    at::Tensor labels = at::full({1}, y, at::TensorOptions().dtype(at::kLong).device(s.device));
+    if (s.pipeline->has("guidance")) {
+      a.guidance = load_guidance(s, request.guidance_checkpoint, "--class");
+      if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
+        throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
+      a.model->set_guidance(a.guidance, labels, request.guidance_scale);
+      fmt::print(stderr, "{}: class {} with {} guidance, scale {}\n", request.command, y,
+                 s.pipeline->plugin("guidance").name, request.guidance_scale);
+    } else {
+      a.model->set_labels(labels);  // a class-conditional network only
+    }
+  }
+  if (s.data) {
+    a.shape = s.data->shape();
+  } else {
+    a.shape = a.network->example_shape();
+    if (a.shape.empty())
+      throw Error(fmt::format("{}: the pipeline needs a [data] section to know the shape of a sample", s.pipeline->source()));
+  }
+  a.mapping.data = s.data;
+  return a;
+}
+
+at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t num, const std::vector<std::int64_t>& shape) {
+  at::Tensor data;
+  if (!file.empty()) {
+    data = load_array(file);
+  } else if (s.data) {
+    at::Generator g = s.generator(20);
+    data = s.data->size() > 0 ? s.data->get(0, std::min(num, s.data->size())).x : s.data->sample(num, g).x;
+  } else {
+    throw Error(fmt::format("{}: this command needs a [data] section or --data FILE", s.pipeline->source()));
+  }
+  data = data.narrow(0, 0, std::min<std::int64_t>(num, data.size(0)));
+  if (data.dim() == 0 || data.size(0) == 0 || data[0].numel() != numel(shape))
+    throw Error(fmt::format("the examples have shape [{}]; the model expects [N, {}]", fmt::join(data.sizes(), ", "),
+                            fmt::join(shape, ", ")));
+  if (!at::isfinite(data).all().item<bool>()) throw Error("the examples contain NaN or infinite values");
+  std::vector<std::int64_t> full{data.size(0)};
+  full.insert(full.end(), shape.begin(), shape.end());
+  return data.reshape(full);
+}
+
+}  // namespace scoregen::engine

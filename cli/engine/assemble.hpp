@@ -1,0 +1,65 @@
+// assemble(): from a session and a checkpoint to everything a sampling or evaluating command uses: the network
+// with its EMA weights on the device, the sampler, class guidance, the ScoreModel, the example shape and the
+// mapping between model space and the data's own values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "engine/session.hpp"
+#include "scoregen/guidance.hpp"
+#include "scoregen/network.hpp"
+#include "scoregen/sampler.hpp"
+#include "scoregen/score_model.hpp"
+
+namespace scoregen::engine {
+
+// Model space <-> the data's values: to_data() undoes a logit transform; range() is the range of to_data's
+// values (what a picture maps to black and white).
+struct DataMapping {
+  std::shared_ptr<Dataset> data;  // null: identity, range [-1, 1]
+  at::Tensor to_data(const at::Tensor& x) const;
+  std::pair<double, double> range() const;
+  // Pixels in [0, 1] (evaluation classifiers).
+  at::Tensor to_unit(const at::Tensor& x) const;
+  // Writes model-space samples as .png (grid or scatter), .npy or .pt in the data's values.
+  void save(const at::Tensor& x, const std::string& path) const;
+};
+
+struct AssemblyRequest {
+  std::string command;                    // for messages: "scoregen sample"
+  std::string checkpoint;                 // the score network's weights (EMA used); empty: an analytic network
+  bool sampler = false;                   // build [sampler]
+  std::optional<std::int64_t> class_label;  // --class: guidance (or labels for a class-conditional network)
+  double guidance_scale = 1.0;
+  std::string guidance_checkpoint;        // a trained [guidance] classifier's weights
+};
+
+struct Assembly {
+  Session session;
+  std::shared_ptr<Network> network;
+  std::shared_ptr<Sampler> sampler;    // when requested
+  std::shared_ptr<Guidance> guidance;  // when --class chose guidance
+  std::unique_ptr<ScoreModel> model;
+  std::vector<std::int64_t> shape;     // one example: from [data], else from the network (analytic oracles)
+  DataMapping mapping;
+};
+
+Assembly assemble(Session session, const AssemblyRequest& request);
+
+// The [guidance] plugin of a session with its weights (a trained classifier needs a checkpoint), on the device.
+std::shared_ptr<Guidance> load_guidance(const Session& session, const std::string& checkpoint, const std::string& needed_by);
+// The examples a command evaluates: a .npy/.pt file when `file` is set, else the first `num` of a finite [data]
+// set, else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
+at::Tensor load_examples(const Session& session, const std::string& file, std::int64_t num,
+                         const std::vector<std::int64_t>& shape);
+// Number of elements of one example.
+std::int64_t numel(const std::vector<std::int64_t>& shape);
+
+}  // namespace scoregen::engine

@@ -1,0 +1,119 @@
+// Checkpoints as torch archives (torch::serialize), written atomically.
+#include "engine/checkpoint.hpp"
+
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize.h>
+
+#include "scoregen/error.hpp"
+#include "engine/files.hpp"
+
+namespace scoregen::engine {
+
+namespace {
+constexpr const char* kFormat = "scoregen-checkpoint-1";
+
+torch::serialize::InputArchive open_archive(const std::string& path) {
+  std::string data = read_file(path);
+  torch::serialize::InputArchive archive;
+  try {
+    std::istringstream in(data);
+    archive.load_from(in);
+    c10::IValue format;
+    if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
+      throw Error(fmt::format("{}: not a scoregen checkpoint", path));
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
+  }
+  return archive;
+}
+}  // namespace
+
+void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& module,
+                     torch::optim::Optimizer* optimizer) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormat)));
+  archive.write("step", c10::IValue(state.step));
+  archive.write("pipeline", c10::IValue(state.pipeline));
+  torch::serialize::OutputArchive net;
+  module.save(net);
+  archive.write("network", net);
+  torch::serialize::OutputArchive ema;
+  for (std::size_t i = 0; i < state.ema.size(); ++i) ema.write(std::to_string(i), state.ema[i]);
+  archive.write("ema", ema);
+  for (std::size_t i = 0; i < state.rng.size(); ++i) archive.write(fmt::format("rng{}", i), state.rng[i]);
+  if (optimizer) {
+    torch::serialize::OutputArchive opt;
+    optimizer->save(opt);
+    archive.write("optimizer", opt);
+  }
+  std::ostringstream out;
+  archive.save_to(out);
+  write_file_atomic(path, out.str());
+}
+
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer) {
+  torch::serialize::InputArchive archive = open_archive(path);
+  CheckpointState state;
+  try {
+    c10::IValue v;
+    archive.read("step", v);
+    state.step = v.toInt();
+    archive.read("pipeline", v);
+    state.pipeline = v.toStringRef();
+    if (module) {
+      torch::serialize::InputArchive net;
+      archive.read("network", net);
+      module->load(net);
+      torch::serialize::InputArchive ema;
+      if (archive.try_read("ema", ema)) {
+        const std::size_t n = module->parameters().size();
+        for (std::size_t i = 0; i < n; ++i) {
+          at::Tensor t;
+          if (!ema.try_read(std::to_string(i), t)) break;
+          state.ema.push_back(t);
+        }
+      }
+    }
+    for (int i = 0;; ++i) {
+      at::Tensor t;
+      if (!archive.try_read(fmt::format("rng{}", i), t)) break;
+      state.rng.push_back(t);
+    }
+    if (optimizer) {
+      torch::serialize::InputArchive opt;
+      if (archive.try_read("optimizer", opt)) optimizer->load(opt);
+    }
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw Error(fmt::format("{}: checkpoint does not fit this pipeline's network ({})", path, msg.substr(0, msg.find('\n'))));
+  }
+  return state;
+}
+
+std::string checkpoint_pipeline(const std::string& path) {
+  torch::serialize::InputArchive archive = open_archive(path);
+  c10::IValue v;
+  archive.read("pipeline", v);
+  return v.toStringRef();
+}
+
+void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {
+  auto params = module.parameters();
+  if (ema.empty()) return;
+  if (ema.size() != params.size()) throw Error("the checkpoint's EMA weights do not match the network");
+  torch::NoGradGuard guard;
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(ema[i]);
+}
+
+std::int64_t load_ema_weights(const std::string& path, torch::nn::Module& module) {
+  CheckpointState st = load_checkpoint(path, &module, nullptr);
+  apply_ema(module, st.ema);
+  return st.step;
+}
+
+}  // namespace scoregen::engine

@@ -1,0 +1,38 @@
+// Training checkpoints: network, EMA weights, optimizer, step, RNG states and the resolved pipeline.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace torch::nn {
+class Module;
+}
+namespace torch::optim {
+class Optimizer;
+}
+
+namespace scoregen::engine {
+
+struct CheckpointState {
+  std::int64_t step = 0;
+  std::string pipeline;          // the resolved pipeline (TOML) that made it
+  std::vector<at::Tensor> ema;   // EMA of the parameters, in parameters() order (may be empty)
+  std::vector<at::Tensor> rng;   // generator states (data, noise)
+};
+
+// Writes the checkpoint atomically (temporary name, then rename).
+void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& module,
+                     torch::optim::Optimizer* optimizer);
+// Reads a checkpoint into an already-built module (and optimizer when given); shapes must match.
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer);
+// Only the resolved pipeline stored in a checkpoint.
+std::string checkpoint_pipeline(const std::string& path);
+// Copies the EMA weights into the module's parameters (sampling and evaluation use them).
+void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema);
+// A checkpoint's weights for sampling and evaluation: loaded, then its EMA applied. Returns its step.
+std::int64_t load_ema_weights(const std::string& path, torch::nn::Module& module);
+
+}  // namespace scoregen::engine

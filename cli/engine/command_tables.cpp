@@ -1,0 +1,58 @@
+// The sections a pipeline may hold: the plugin tables and each command's own settings, with their ranges.
+#include "engine/pipeline.hpp"
+
+namespace scoregen::engine {
+
+namespace {
+OptionSpec at_least(OptionSpec spec, double v) { return std::move(spec.at_least(v)); }
+OptionSpec above(OptionSpec spec, double v) { return std::move(spec.above(v)); }
+}  // namespace
+
+const std::vector<SectionSpec>& pipeline_sections() {
+  static const std::vector<SectionSpec> sections = {
+      {"",
+       std::nullopt,
+       {at_least(opt::integer("seed", 0, "seed of every random draw (same seed, same bits)"), 0),
+        opt::string("device", "cpu", "torch device: cpu, cuda, cuda:1, ..."),
+        at_least(opt::integer("threads", 0, "CPU threads for LibTorch (0: one per core)"), 0)},
+       "top-level keys"},
+      {"sde", PluginKind::Sde, {}, "the forward process"},
+      {"network", PluginKind::Network, {}, "the score network (or analytic oracle)"},
+      {"data", PluginKind::Dataset, {}, "the data set"},
+      {"sampler", PluginKind::Sampler, {}, "the sampler `scoregen sample` uses"},
+      {"guidance", PluginKind::Guidance, {}, "the class-guidance model"},
+      {"objective", PluginKind::Objective, {}, "the training objective of `scoregen train` (default: dsm)"},
+      {"train",
+       std::nullopt,
+       {at_least(opt::integer("steps", 2000, "optimizer steps"), 1),
+        at_least(opt::integer("batch_size", 256, "examples per step"), 1),
+        above(opt::real("lr", 2e-3, "Adam learning rate"), 0),
+        std::move(opt::real("beta1", 0.9, "Adam beta1").at_least(0).below(1)),
+        at_least(opt::real("weight_decay", 0.0, "Adam weight decay"), 0),
+        at_least(opt::integer("warmup", 100, "linear learning-rate warmup steps (0: none)"), 0),
+        at_least(opt::real("grad_clip", 1.0, "clip the gradient norm to this (0: off)"), 0),
+        std::move(opt::real("ema", 0.999, "EMA decay of the weights (0: off)").at_least(0).below(1)),
+        at_least(opt::integer("checkpoint_every", 500, "write a checkpoint every K steps"), 1),
+        at_least(opt::integer("log_every", 50, "append a metrics.jsonl line every K steps"), 1)},
+       "settings of `scoregen train`"},
+      {"sample",
+       std::nullopt,
+       {at_least(opt::integer("num", 64, "number of samples"), 1),
+        at_least(opt::integer("batch_size", 256, "samples drawn at once (bounds memory)"), 1),
+        opt::string("out", "samples.png", "output file: .png (grid or scatter), .npy or .pt")},
+       "settings of `scoregen sample`"},
+      {"nll",
+       std::nullopt,
+       {at_least(opt::integer("num", 256, "number of data examples evaluated"), 1),
+        at_least(opt::integer("batch_size", 128, "examples per ODE solve"), 1),
+        above(opt::real("rtol", 1e-5, "RK45 relative tolerance"), 0),
+        above(opt::real("atol", 1e-5, "RK45 absolute tolerance"), 0),
+        opt::string("divergence", "rademacher", "divergence estimator", {"rademacher", "gaussian", "exact"}),
+        at_least(opt::integer("n_probes", 1, "Hutchinson probes per solve"), 1),
+        at_least(opt::integer("dequantize", 0, "uniform dequantization draws per example (8-bit data; 0: off)"), 0)},
+       "settings of `scoregen nll`"},
+  };
+  return sections;
+}
+
+}  // namespace scoregen::engine

@@ -1,0 +1,89 @@
+// Latent codes: x(eps) -> x(T) and back along the probability-flow ODE, and spherical interpolation.
+#include "engine/latent.hpp"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "engine/array_io.hpp"
+#include "engine/files.hpp"
+#include "engine/image_io.hpp"
+#include "engine/likelihood.hpp"
+#include "scoregen/error.hpp"
+
+namespace scoregen::engine {
+
+namespace {
+
+std::string checked_out(const LatentRequest& r, const char* command) {
+  if (r.out.empty()) throw Error(fmt::format("scoregen {}: --out FILE is required", command));
+  check_output_extension(r.out);
+  return r.out;
+}
+
+Assembly load(const LatentRequest& r, const char* command) {
+  AssemblyRequest ar = r.assembly;
+  ar.command = fmt::format("scoregen {}", command);
+  return assemble(open_session(r.session), ar);
+}
+
+at::Tensor latent_input(const Assembly& a, const std::string& path) {
+  at::Tensor z = load_array(path);
+  if (z.dim() == 0 || z[0].numel() != numel(a.shape))
+    throw Error(fmt::format("{}: latents of shape [{}] do not fit the model's [N, {}]", path, fmt::join(z.sizes(), ", "),
+                            fmt::join(a.shape, ", ")));
+  if (!at::isfinite(z).all().item<bool>()) throw Error(fmt::format("{}: latents contain NaN or infinite values", path));
+  std::vector<std::int64_t> full{z.size(0)};
+  full.insert(full.end(), a.shape.begin(), a.shape.end());
+  return z.reshape(full);
+}
+
+}  // namespace
+
+int encode(const LatentRequest& r) {
+  const std::string out = checked_out(r, "encode");
+  Assembly a = load(r, "encode");
+  at::Tensor x = load_examples(a.session, r.data_file, r.num, a.shape).to(a.session.device);
+  torch::NoGradGuard guard;
+  OdeResult res = encode(*a.model, x, r.rtol, r.atol);
+  save_samples(res.y.cpu(), out, -1, 1);
+  fmt::print("encode: {} examples -> {} (NFE {})\n", x.size(0), out, res.nfe);
+  return 0;
+}
+
+int decode(const LatentRequest& r) {
+  if (r.latent.empty()) throw Error("scoregen decode: --latent FILE is required");
+  const std::string out = checked_out(r, "decode");
+  Assembly a = load(r, "decode");
+  at::Tensor z = latent_input(a, r.latent).to(a.session.device);
+  torch::NoGradGuard guard;
+  OdeResult res = decode(*a.model, z, r.rtol, r.atol);
+  a.mapping.save(res.y.cpu(), out);
+  fmt::print("decode: {} latents -> {} (NFE {})\n", z.size(0), out, res.nfe);
+  return 0;
+}
+
+int interpolate(const LatentRequest& r) {
+  if (r.latent.empty()) throw Error("scoregen interpolate: --latent FILE is required");
+  const std::string out = checked_out(r, "interpolate");
+  Assembly a = load(r, "interpolate");
+  at::Tensor z = latent_input(a, r.latent);
+  if (r.from < 0 || r.to < 0 || r.from >= z.size(0) || r.to >= z.size(0))
+    throw Error(fmt::format("--from/--to must be rows of the {} latents", z.size(0)));
+  if (r.points < 2) throw Error("--steps must be >= 2");
+  at::Tensor path = slerp(z[r.from], z[r.to], at::linspace(0.0, 1.0, r.points, at::kDouble)).to(a.session.device);
+  torch::NoGradGuard guard;
+  OdeResult res = decode(*a.model, path, r.rtol, r.atol);
+  at::Tensor x = res.y.cpu();
+  if (x.dim() == 4 && extension(out) == ".png") {
+    const auto [lo, hi] = a.mapping.range();
+    save_image_grid(a.mapping.to_data(x), out, lo, hi, static_cast<int>(r.points));
+  } else {
+    a.mapping.save(x, out);
+  }
+  fmt::print("interpolate: {} points between latents {} and {} -> {} (NFE {})\n", r.points, r.from, r.to, out, res.nfe);
+  return 0;
+}
+
+}  // namespace scoregen::engine

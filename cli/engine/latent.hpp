@@ -1,0 +1,27 @@
+// `scoregen encode`, `decode`, `interpolate`: latent codes along the probability-flow ODE (Song et al. 2021,
+// sec. 4.3).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/assemble.hpp"
+#include "engine/session.hpp"
+
+namespace scoregen::engine {
+
+struct LatentRequest {
+  SessionRequest session;
+  AssemblyRequest assembly;
+  double rtol = 1e-5, atol = 1e-5;
+  std::string out;
+  std::string data_file;  // encode: examples from this file instead of [data]
+  std::int64_t num = 16;  // encode: number of examples
+  std::string latent;     // decode, interpolate: latent codes from encode
+  std::int64_t from = 0, to = 1, points = 8;  // interpolate: rows and points along the path
+};
+int encode(const LatentRequest& request);
+int decode(const LatentRequest& request);
+int interpolate(const LatentRequest& request);
+
+}  // namespace scoregen::engine

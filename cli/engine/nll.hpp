@@ -1,0 +1,19 @@
+// `scoregen nll`: log-likelihood and bits/dim of data under the model.
+#pragma once
+
+#include <string>
+
+#include "engine/assemble.hpp"
+#include "engine/session.hpp"
+
+namespace scoregen::engine {
+
+struct NllRequest {
+  SessionRequest session;  // [nll] num, batch_size, divergence, ... from the pipeline and the overrides
+  AssemblyRequest assembly;
+  std::string data_file;   // --data: examples from this .npy/.pt instead of [data]
+  std::string csv;         // --out: per-example CSV
+};
+int nll(const NllRequest& request);
+
+}  // namespace scoregen::engine

@@ -1,0 +1,77 @@
+// TOML pipelines: one table per component, validated against the plugins' and commands' declarations
+// (docs/pipelines.md).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/registry.hpp"
+#include "scoregen/options.hpp"
+#include "scoregen/plugin.hpp"
+
+namespace scoregen::engine {
+
+// A pipeline section: either chooses a plugin of `kind` (key `plugin`) or is a command's own table
+// (train, sample, ...) with fixed options. The root table has name "".
+struct SectionSpec {
+  std::string name;
+  std::optional<PluginKind> kind;
+  std::vector<OptionSpec> options;
+  std::string help;
+};
+
+// Every section a pipeline may contain (plugin sections and command tables): command_tables.cpp.
+const std::vector<SectionSpec>& pipeline_sections();
+const SectionSpec* find_section(const std::string& name);
+
+// Where pipeline text comes from: a user's file (a renamed key is an error saying how to rewrite it) or the
+// pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).
+enum class PipelineOrigin { File, Stored };
+
+class Pipeline {
+ public:
+  // Parse a pipeline file, apply `--set section.key=value` overrides (typed by declaration), validate every
+  // table. Errors name file:line:column and exit 2 through scoregen::Error.
+  static Pipeline load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry);
+  static Pipeline parse(const std::string& text, const std::string& source_name,
+                        const std::vector<std::string>& overrides, const Registry& registry,
+                        PipelineOrigin origin = PipelineOrigin::File);
+
+  bool has(const std::string& section) const;
+  // The validated options of a section; an absent section is an error naming `needed_by`.
+  const Options& options(const std::string& section, const std::string& needed_by = "") const;
+  // The plugin a plugin section selects.
+  const PluginInfo& plugin(const std::string& section, const std::string& needed_by = "") const;
+  Options& mutable_options(const std::string& section);
+  // Adds an absent plugin section choosing `plugin` with its defaults (e.g. [objective] dsm for `train`).
+  void add_default(const std::string& section, const std::string& plugin);
+  // The resolved pipeline as TOML (defaults filled in), for checkpoints and records.
+  std::string to_toml() const;
+  const std::string& source() const { return source_; }
+  const Registry& registry() const { return *registry_; }
+
+  // Build the component a plugin section selects (BuildContext::builder is set to the registry's) and cast it
+  // to its interface.
+  std::shared_ptr<Component> create(const std::string& section, BuildContext ctx, const std::string& needed_by = "") const;
+  template <class T>
+  std::shared_ptr<T> create_as(const std::string& section, const BuildContext& ctx, const std::string& needed_by = "") const {
+    auto made = std::dynamic_pointer_cast<T>(create(section, ctx, needed_by));
+    if (!made) wrong_interface(section);
+    return made;
+  }
+
+ private:
+  [[noreturn]] void wrong_interface(const std::string& section) const;
+  struct Section {
+    Options options;
+    const PluginInfo* plugin = nullptr;
+  };
+  std::string source_;
+  std::map<std::string, Section> sections_;
+  const Registry* registry_ = nullptr;
+};
+
+}  // namespace scoregen::engine

@@ -1,0 +1,65 @@
+// Batched sampling and the `sample` command.
+#include "engine/sampling.hpp"
+
+#include <filesystem>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "engine/files.hpp"
+#include "engine/image_io.hpp"
+#include "engine/progress_bar.hpp"
+#include "scoregen/error.hpp"
+
+namespace scoregen::engine {
+
+Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, at::Generator& gen, const SampleHooks& hooks) {
+  torch::NoGradGuard no_grad;
+  const Session& s = a.session;
+  Drawn d;
+  Stopwatch clock;
+  const std::int64_t start_nfe = a.model->nfe();
+  std::vector<at::Tensor> parts;
+  d.batches = (num + batch - 1) / batch;
+  for (std::int64_t b = 0; b < d.batches; ++b) {
+    std::vector<std::int64_t> shape = a.shape;
+    shape.insert(shape.begin(), std::min(batch, num - b * batch));
+    ProgressBar progress(d.batches > 1 ? fmt::format("sample {}/{}", b + 1, d.batches) : "sample", a.sampler->steps(*s.sde),
+                         !s.quiet);
+    parts.push_back(a.sampler->sample(*a.model, shape, gen, progress, hooks).to(at::kCPU));
+  }
+  d.samples = at::cat(parts, 0);
+  if (!at::isfinite(d.samples).all().item<bool>())
+    throw Error(fmt::format("sampling produced non-finite values with {} (diverged); nothing was written. Try more "
+                            "steps or a smaller snr", a.sampler->describe()));
+  d.nfe_per_batch = (a.model->nfe() - start_nfe) / d.batches;
+  d.seconds = clock.seconds();
+  return d;
+}
+
+void write_record(const std::string& out, const std::string& command, const Pipeline& pipeline) {
+  write_file_atomic(out + ".toml", fmt::format("# how {} was made: {} with this resolved pipeline\n{}",
+                                                std::filesystem::path(out).filename().string(), command, pipeline.to_toml()));
+}
+
+int sample(const SampleRequest& request) {
+  Session session = open_session(request.session);
+  const Options& cfg = session.pipeline->options("sample");
+  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
+  const std::string out = cfg.string("out");
+  check_output_extension(out);
+  Assembly a = assemble(std::move(session), request.assembly);
+  at::Generator gen = a.session.generator(1);
+  Drawn d = draw_samples(a, num, batch, gen);
+  a.mapping.save(d.samples, out);
+  write_record(out, "scoregen sample", *a.session.pipeline);
+  fmt::print("sampler: {}\n", a.sampler->describe());
+  fmt::print("samples: {} of shape [{}] -> {} (pipeline record: {}.toml)\n", num, fmt::join(a.shape, ", "), out, out);
+  fmt::print("NFE: {} per batch ({} batch(es)), wall time {:.2f} s\n", d.nfe_per_batch, d.batches, d.seconds);
+  return 0;
+}
+
+}  // namespace scoregen::engine

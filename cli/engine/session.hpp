@@ -1,0 +1,54 @@
+// A loaded pipeline and what every command builds from it first: plugins, device, threads, seed, the SDE and the
+// data set.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Generator.h>
+#include <c10/core/Device.h>
+
+#include "engine/pipeline.hpp"
+#include "engine/registry.hpp"
+#include "scoregen/dataset.hpp"
+#include "scoregen/sde.hpp"
+
+namespace scoregen::engine {
+
+// What a command asks for, from its flags.
+struct SessionRequest {
+  std::string pipeline_path;              // PIPELINE; empty: the checkpoint's stored pipeline
+  std::string checkpoint;                 // --checkpoint (its pipeline is used when there is no PIPELINE)
+  std::vector<std::string> overrides;     // --set section.key=value, then the command's own flags
+  std::vector<std::string> plugin_paths;  // --plugin-path
+  bool quiet = false;                     // no progress bar
+};
+
+struct Session {
+  std::shared_ptr<Registry> registry;
+  std::unique_ptr<Pipeline> pipeline;
+  at::Device device = at::kCPU;
+  std::int64_t seed = 0;
+  bool quiet = false;
+  std::shared_ptr<Sde> sde;
+  std::shared_ptr<Dataset> data;  // null when the pipeline has no [data]
+
+  BuildContext context() const;
+  // One independent, reproducible stream per purpose (data, noise, ...), all from the pipeline seed.
+  at::Generator generator(std::uint64_t stream) const;
+};
+
+// Loads plugins and the pipeline (PIPELINE, else the checkpoint's stored pipeline) with the overrides; sets
+// threads, device and seed; builds the data set and the SDE.
+Session open_session(const SessionRequest& request);
+// The same from a parsed pipeline and the registry it was parsed with (tests, benchmarks, a second pipeline);
+// leaves LibTorch's thread count alone.
+Session open_session(std::shared_ptr<Registry> registry, Pipeline pipeline);
+// The built-in plugins, loaded once per process (tests and benchmarks).
+std::shared_ptr<Registry> builtin_registry();
+// Where the built-in pipelines are (source tree or install prefix).
+std::string pipelines_dir();
+
+}  // namespace scoregen::engine

@@ -1,0 +1,93 @@
+// Adam with warmup and clipping, EMA of the weights, exact resumption.
+#include "engine/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/nn/module.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+
+#include "scoregen/error.hpp"
+
+namespace scoregen::engine {
+
+TrainSettings TrainSettings::from(const Options& t) {
+  TrainSettings s;
+  s.steps = t.integer("steps"), s.batch_size = t.integer("batch_size"), s.warmup = t.integer("warmup");
+  s.checkpoint_every = t.integer("checkpoint_every"), s.log_every = t.integer("log_every");
+  s.lr = t.real("lr"), s.beta1 = t.real("beta1"), s.weight_decay = t.real("weight_decay");
+  s.grad_clip = t.real("grad_clip"), s.ema = t.real("ema");
+  return s;
+}
+
+Trainer::Trainer(torch::nn::Module& module, Trainee trainee, Objective& objective, Dataset& data,
+                 const TrainSettings& settings, at::Device device, at::Generator data_gen, at::Generator noise_gen)
+    : module_(module), trainee_(trainee), objective_(objective), data_(data), settings_(settings), device_(device),
+      data_gen_(std::move(data_gen)), noise_gen_(std::move(noise_gen)) {
+  module_.to(device_);
+  module_.train();
+  params_ = module_.parameters();
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      params_, torch::optim::AdamOptions(settings_.lr).betas({settings_.beta1, 0.999}).eps(1e-8).weight_decay(
+                   settings_.weight_decay));
+  for (const auto& p : params_) ema_.push_back(p.detach().clone());
+}
+
+Trainer::~Trainer() = default;
+
+double Trainer::step() {
+  // Linear warmup of the learning rate (as score_sde_pytorch's optimization_manager)
+  lr_ = settings_.warmup > 0
+            ? settings_.lr * std::min(1.0, static_cast<double>(step_ + 1) / static_cast<double>(settings_.warmup))
+            : settings_.lr;
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_);
+  Batch b = data_.sample(settings_.batch_size, data_gen_);
+  b.x = b.x.to(device_);
+  if (b.y.defined()) b.y = b.y.to(device_);
+  optimizer_->zero_grad();
+  at::Tensor loss = objective_.loss(trainee_, b, noise_gen_);
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
+  loss.backward();
+  if (settings_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params_, settings_.grad_clip);
+  optimizer_->step();
+  torch::NoGradGuard guard;
+  if (settings_.ema > 0) {
+    // EMA e <- d e + (1 - d) p with the warm-up d_k = min(d, (1 + k) / (10 + k)) of
+    // tf.train.ExponentialMovingAverage(num_updates), so short runs are not dominated by the initial weights.
+    const double k = static_cast<double>(step_);
+    const double d = std::min(settings_.ema, (1.0 + k) / (10.0 + k));
+    for (std::size_t i = 0; i < params_.size(); ++i) ema_[i].mul_(d).add_(params_[i].detach(), 1.0 - d);
+  } else {
+    for (std::size_t i = 0; i < params_.size(); ++i) ema_[i] = params_[i].detach().clone();
+  }
+  ++step_;
+  return value;
+}
+
+void Trainer::apply_ema() { engine::apply_ema(module_, ema_); }
+
+void Trainer::save(const std::string& path, const std::string& pipeline) const {
+  CheckpointState st;
+  st.step = step_;
+  st.pipeline = pipeline;
+  st.ema = ema_;
+  st.rng = {data_gen_.get_state(), noise_gen_.get_state()};
+  save_checkpoint(path, st, module_, optimizer_.get());
+}
+
+bool Trainer::resume(const std::string& path) {
+  CheckpointState st = load_checkpoint(path, &module_, optimizer_.get());
+  if (st.rng.size() != 2 || st.ema.size() != ema_.size()) return false;
+  step_ = st.step;
+  ema_.clear();
+  for (const auto& e : st.ema) ema_.push_back(e.to(device_));
+  data_gen_.set_state(st.rng[0]);
+  noise_gen_.set_state(st.rng[1]);
+  return true;
+}
+
+}  // namespace scoregen::engine

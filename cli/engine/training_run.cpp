@@ -1,0 +1,146 @@
+// The `train` command: what the Trainer learns, where its run lives, and what it records.
+#include "engine/training_run.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/nn/module.h>
+
+#include "engine/files.hpp"
+#include "engine/progress_bar.hpp"
+#include "engine/trainer.hpp"
+#include "scoregen/error.hpp"
+#include "scoregen/guidance.hpp"
+#include "scoregen/network.hpp"
+
+namespace fs = std::filesystem;
+
+namespace scoregen::engine {
+
+namespace {
+
+// Keeps metrics.jsonl consistent with a resumed checkpoint: lines past its step are dropped.
+void truncate_metrics(const std::string& path, std::int64_t step) {
+  if (!fs::exists(path)) return;
+  std::ifstream in(path);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    auto p = line.find("\"step\": ");
+    if (p != std::string::npos && std::stoll(line.substr(p + 8)) > step) continue;
+    kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+// The trainee an objective asks for: the [network], or the [guidance] classifier.
+struct Trainable {
+  std::shared_ptr<Component> owner;
+  torch::nn::Module* module = nullptr;
+  Trainee trainee;
+  std::string name;
+};
+
+Trainable trainable(const Session& s, const Objective& objective) {
+  Trainable t;
+  const std::string& objective_name = s.pipeline->plugin("objective").name;
+  if (objective.target() == TrainingTarget::Guidance) {
+    auto g = s.pipeline->create_as<Guidance>("guidance", s.context(), fmt::format("[objective] {}", objective_name));
+    t.name = s.pipeline->plugin("guidance").name;
+    t.module = g->module();
+    if (!t.module) throw Error(fmt::format("{}: [guidance] plugin '{}' has nothing to train", s.pipeline->source(), t.name));
+    t.trainee.guidance = g.get();
+    t.owner = g;
+    return t;
+  }
+  auto n = s.pipeline->create_as<Network>("network", s.context(), "scoregen train");
+  t.name = s.pipeline->plugin("network").name;
+  if (!n->trainable() || n->parameters().empty())
+    throw Error(fmt::format("{}: [network] plugin '{}' has nothing to train", s.pipeline->source(), t.name));
+  t.module = n.get();
+  t.trainee.network = n.get();
+  t.owner = n;
+  return t;
+}
+
+std::int64_t parameter_count(torch::nn::Module& m) {
+  std::int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace
+
+int train(const TrainRequest& request) {
+  Session s = open_session(request.session);
+  if (!s.data) throw Error(fmt::format("{}: training needs a [data] section", s.pipeline->source()));
+  s.pipeline->add_default("objective", "dsm");
+  const TrainSettings settings = TrainSettings::from(s.pipeline->options("train"));
+  auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen train");
+  Trainable t = trainable(s, *objective);
+
+  std::string run = request.run_dir;
+  if (run.empty())
+    run = (fs::path("runs") / (request.session.pipeline_path.empty() ? std::string("run")
+                                                                      : fs::path(request.session.pipeline_path).stem().string()))
+              .string();
+  fs::create_directories(run);
+  const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
+  const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
+  const std::string resolved = s.pipeline->to_toml();
+
+  Trainer trainer(*t.module, t.trainee, *objective, *s.data, settings, s.device, s.generator(10), s.generator(11));
+  if (fs::exists(ckpt)) {
+    if (!trainer.resume(ckpt))
+      throw Error(fmt::format("{}: checkpoint is incomplete (no RNG or EMA state); cannot resume exactly", ckpt));
+    truncate_metrics(metrics, trainer.steps_done());
+    fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
+    if (trainer.steps_done() >= settings.steps) {
+      fmt::print("train: {} is already at step {} of {}; nothing to do (raise --steps to continue)\n", run,
+                 trainer.steps_done(), settings.steps);
+      return 0;
+    }
+  }
+  write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
+  fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}\n", t.name, s.pipeline->plugin("data").name,
+             parameter_count(*t.module), objective->describe(), s.device.str());
+
+  const std::int64_t start = trainer.steps_done();
+  std::int64_t last_saved = start;
+  ProgressBar progress("train", settings.steps, !s.quiet);
+  progress.update(start);
+  double loss_sum = 0;
+  std::int64_t loss_count = 0;
+  while (trainer.steps_done() < settings.steps) {
+    if (interrupt_requested()) {
+      trainer.save(ckpt, resolved);
+      fmt::print(stderr, "\ntrain: interrupted; checkpoint at step {} in {}\n", trainer.steps_done(), ckpt);
+      throw Interrupted();
+    }
+    double value = 0;
+    try {
+      value = trainer.step();
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}; the last good checkpoint is {} (step {})", e.what(),
+                              fs::exists(ckpt) ? ckpt : std::string("(none yet)"), last_saved));
+    }
+    loss_sum += value, ++loss_count;
+    const std::int64_t done = trainer.steps_done();
+    progress.update(done, fmt::format("loss {:.4g}", value));
+    if (done % settings.log_every == 0 || done == settings.steps) {
+      std::ofstream(metrics, std::ios::app) << fmt::format(
+          "{{\"step\": {}, \"loss\": {:.6g}, \"lr\": {:.6g}, \"elapsed_s\": {:.3f}}}\n", done, loss_sum / loss_count,
+          trainer.lr(), progress.elapsed());
+      loss_sum = 0, loss_count = 0;
+    }
+    if (done % settings.checkpoint_every == 0 || done == settings.steps) trainer.save(ckpt, resolved), last_saved = done;
+  }
+  progress.finish();
+  const std::int64_t ran = settings.steps - start;
+  fmt::print("train: {} steps in {:.1f} s ({:.1f} steps/s); checkpoint {}\n", ran, progress.elapsed(),
+             static_cast<double>(ran) / std::max(progress.elapsed(), 1e-9), ckpt);
+  return 0;
+}
+
+}  // namespace scoregen::engine

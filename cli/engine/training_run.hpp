@@ -1,0 +1,17 @@
+// `scoregen train`: a run directory (checkpoint.pt, metrics.jsonl, pipeline.toml) driven by the Trainer, resumed
+// when it already holds a checkpoint; Ctrl-C checkpoints and stops.
+#pragma once
+
+#include <string>
+
+#include "engine/session.hpp"
+
+namespace scoregen::engine {
+
+struct TrainRequest {
+  SessionRequest session;
+  std::string run_dir;  // empty: runs/<pipeline name>
+};
+int train(const TrainRequest& request);
+
+}  // namespace scoregen::engine

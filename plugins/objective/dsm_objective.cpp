@@ -1,0 +1,38 @@
+// Denoising score matching (Vincent 2011) on the SDE's perturbation kernel (Song et al. 2021, eq. 7), with
+// lambda = sigma^2 or the likelihood weighting g(t)^2 (Song et al. 2021b, "Maximum likelihood training").
+#include <fmt/format.h>
+
+#include "scoregen/error.hpp"
+#include "scoregen/objective.hpp"
+#include "scoregen/sde.hpp"
+
+namespace scoregen::plugins {
+
+class DsmObjective : public Objective {
+ public:
+  struct Settings {
+    std::string weighting = "sigma2", reduction = "mean";
+  };
+  static void declare(Declaration<Settings>& d) {
+    d(&Settings::weighting, "weighting", "lambda(t): sigma2 (sigma(t)^2) or likelihood (g(t)^2)").one_of({"sigma2", "likelihood"});
+    d(&Settings::reduction, "reduction", "per-example loss: mean over dimensions or half the sum").one_of({"mean", "half-sum"});
+  }
+  DsmObjective(const Settings& s, const BuildContext& ctx)
+      : sde_(ctx.sde), likelihood_(s.weighting == "likelihood"), half_sum_(s.reduction == "half-sum") {}
+
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
+    return objective::dsm_loss(*trainee.network, *sde_, batch, gen, likelihood_, half_sum_);
+  }
+  std::string describe() const override {
+    return fmt::format("dsm ({} weighting, {})", likelihood_ ? "likelihood g^2" : "sigma^2",
+                       half_sum_ ? "1/2 sum over dimensions" : "mean over dimensions");
+  }
+
+ private:
+  std::shared_ptr<Sde> sde_;
+  bool likelihood_, half_sum_;
+};
+
+SCOREGEN_PLUGIN(Objective, "dsm", "denoising score matching on the SDE's kernel, lambda = sigma^2 or g^2", DsmObjective);
+
+}  // namespace scoregen::plugins
