@@ -31,3 +31,6 @@ for div in exact rademacher; do
   set -- $nfe
   echo "| toy_vp MLP, $div divergence, 256 examples in one solve | NFE $1 | $(awk "BEGIN{printf \"%.2f ms\", $2*1000/256}") per example |"
 done
+echo
+echo "## What each public SDK header costs a plugin (no precompiled header)"
+bench/sdk_headers.sh "$B"

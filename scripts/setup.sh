@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs scoregen's build and runtime dependencies from Debian (idempotent) and builds it in Release.
 #   scripts/setup.sh            install packages (as root, or through sudo) and build into ./build
-#   BUILD_DIR=... JOBS=... scripts/setup.sh
+#   BUILD_DIR=... JOBS=... SCOREGEN_PCH=OFF scripts/setup.sh   (OFF: every file compiles with its own includes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config
@@ -20,6 +20,6 @@ if ((${#missing[@]})); then
 fi
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCOREGEN_PCH="${SCOREGEN_PCH:-ON}" > /dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 echo "setup: built $BUILD_DIR/bin/scoregen"

@@ -86,14 +86,14 @@ at::Tensor load_npy(const std::string& path) {
 
 void save_pt(const at::Tensor& tensor, const std::string& path) {
   // torch::pickle_save writes the zip format Python's torch.load reads.
-  std::vector<char> bytes = torch::pickle_save(tensor.detach().to(at::kCPU).contiguous());
+  std::vector<char> bytes = torch::jit::pickle_save(tensor.detach().to(at::kCPU).contiguous());
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 at::Tensor load_pt(const std::string& path) {
   std::string data = read_file(path);
   try {
-    c10::IValue v = torch::pickle_load(std::vector<char>(data.begin(), data.end()));
+    c10::IValue v = torch::jit::pickle_load(std::vector<char>(data.begin(), data.end()));
     if (!v.isTensor()) throw Error(fmt::format("{}: holds no tensor", path));
     return v.toTensor();
   } catch (const c10::Error& e) {

@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <torch/autograd.h>
+#include <torch/utils.h>
 
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"

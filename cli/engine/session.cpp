@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 #include <torch/cuda.h>

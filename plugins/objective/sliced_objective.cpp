@@ -1,4 +1,4 @@
-// Sliced score matching on perturbed data (Song et al. 2019, eq. 8): 1/2 (v^T s)^2 + v^T (grad_x s) v, and its
+// Sliced score matching on perturbed data (Song et al. 2019, sec. 3): 1/2 (v^T s)^2 + v^T (grad_x s) v, and its
 // variance-reduced form with 1/2 |s|^2; weighted by lambda = sigma^2.
 #include <ATen/ATen.h>
 #include <fmt/format.h>

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include <ATen/ATen.h>
+
 #include "scoregen_build_config.hpp"
 
 namespace cli {

@@ -1,4 +1,4 @@
-// Score / noise / data conversions (seed 000 eq. 9-10): exact on a Gaussian where all three are known.
+// Score / noise / data conversions (docs/formulas.md "Parameterisations"): exact on a Gaussian where all three are known.
 #include <gtest/gtest.h>
 
 #include "scoregen/parameterization.hpp"

@@ -1,4 +1,5 @@
-// SDE plugins: REFERENCE.md golden values and the kernel against a numerical solution of its moment ODEs.
+// SDE plugins: the golden values of docs/formulas.md "Forward processes" and the kernel against a numerical solution
+// of its moment ODEs.
 #include <gtest/gtest.h>
 
 #include <cmath>
