@@ -64,7 +64,10 @@ void print_info(const PluginInfo& p, const Registry& registry) {
     fmt::print("options: none\n");
     return;
   }
-  fmt::print("options (pipeline table with plugin = \"{}\"):\n", p.name);
+  if (p.kind == PluginKind::Predictor || p.kind == PluginKind::Corrector)
+    fmt::print("options (keys of the [sampler] table whose {} = \"{}\", e.g. the pc sampler's):\n", kind_name(p.kind), p.name);
+  else
+    fmt::print("options (pipeline table with plugin = \"{}\"):\n", p.name);
   for (const auto& o : p.options) {
     std::string def = o.is_required() ? "required" : "default " + to_toml(o.default_value);
     std::string range = o.range.empty() ? std::string() : ", " + o.range.text();
