@@ -17,6 +17,15 @@ for p in toy_vp fashion_mnist_vp fashion_mnist_ncsn; do
   echo "| $p (batch $(sed -n 's/^batch_size = \([0-9]*\).*/\1/p' pipelines/$p.toml | head -1)) | $rate |"
 done
 echo
+echo "## Data parallel: the Fashion-MNIST U-Net, 1 process x 2 threads against 2 processes x 1 thread (torchrun)"
+echo "| layout | steps/s | gradient all-reduce share |"
+echo "|---|---|---|"
+one=$("$sg" train pipelines/fashion_mnist_vp.toml -q --steps 30 --threads 2 --out "$tmp/dp1" | sed -n 's/.*(\([0-9.]*\) steps\/s.*/\1/p')
+echo "| 1 process x 2 threads | $one | - |"
+two=$(torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 --no_python "$sg" train pipelines/fashion_mnist_vp.toml \
+        -q --steps 30 --threads 1 --out "$tmp/dp2" 2>&1 | sed -n 's/.*(\([0-9.]*\) steps\/s, gradient all-reduce \([0-9.]*\)%.*/\1 | \2%/p')
+echo "| 2 processes x 1 thread | $two |"
+echo
 echo "## Networks: forward and forward+backward"
 "$B/bin/network_bench"
 echo

@@ -18,6 +18,8 @@ void add_common_options(cxxopts::Options& options) {
        cxxopts::value<std::int64_t>())
       ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
        cxxopts::value<std::vector<std::string>>())
+      ("dist-timeout", "seconds a data-parallel run (torchrun) waits for a peer or a collective before failing",
+       cxxopts::value<std::int64_t>()->default_value("1800"))
       ("q,quiet", "no progress bar")
       ("h,help", "show this help");
   options.parse_positional({"pipeline"});
@@ -51,6 +53,9 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("device")) r.overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
+  const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
+  if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
+  r.dist_timeout = std::chrono::seconds(timeout);
   return r;
 }
 

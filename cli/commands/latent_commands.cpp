@@ -2,6 +2,7 @@
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
 #include "engine/latent.hpp"
+#include "scoregen/error.hpp"
 
 namespace scoregen::cli {
 
@@ -14,7 +15,9 @@ void add_latent_options(cxxopts::Options& options) {
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
       ("rtol", "RK45 relative tolerance", cxxopts::value<double>()->default_value("1e-5"))
       ("atol", "RK45 absolute tolerance", cxxopts::value<double>()->default_value("1e-5"))
-      ("o,out", "output file (.npy, .pt, or .png for data)", cxxopts::value<std::string>());
+      ("o,out", "output file (.npy, .pt, or .png for data)", cxxopts::value<std::string>())
+      ("b,batch-size", "examples per ODE solve (0: all in one; a data-parallel run deals the solves to its ranks)",
+       cxxopts::value<std::int64_t>()->default_value("0"));
 }
 
 engine::LatentRequest latent_request(const cxxopts::ParseResult& args) {
@@ -23,6 +26,8 @@ engine::LatentRequest latent_request(const cxxopts::ParseResult& args) {
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
   r.rtol = args["rtol"].as<double>(), r.atol = args["atol"].as<double>();
   r.out = flag_or_empty(args, "out");
+  r.batch = args["batch-size"].as<std::int64_t>();
+  if (r.batch < 0) throw Error("--batch-size must be >= 0");
   return r;
 }
 

@@ -95,8 +95,12 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
   if (!file.empty()) {
     data = load_array(file);
   } else if (s.data) {
-    at::Generator g = s.generator(20);
-    data = s.data->size() > 0 ? s.data->get(0, std::min(num, s.data->size())).x : s.data->sample(num, g).x;
+    if (s.data->size() > 0) {
+      data = s.data->get(0, std::min(num, s.data->size())).x;
+    } else {
+      BatchRandom rng = s.batch_random(20, num);
+      data = s.data->sample(rng).x;
+    }
   } else {
     throw Error(fmt::format("{}: this command needs a [data] section or --data FILE", s.pipeline->source()));
   }

@@ -18,7 +18,7 @@ std::pair<double, double> BitsPerDim::mean_se(const at::Tensor& v) {
   return {v.mean().item<double>(), n > 1 ? v.std().item<double>() / std::sqrt(n) : 0.0};
 }
 
-BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& o, at::Generator& gen) {
+BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& o, std::uint64_t stream) {
   const Session& s = a.session;
   require_continuous_time(*s.sde, "the likelihood");
   BitsPerDim r;
@@ -40,26 +40,33 @@ BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDi
     throw Error("dequantization applies to 8-bit image data only");
   }
   Stopwatch clock;
+  const ProcessGroup& group = *s.group;
   const std::int64_t start_nfe = a.model->nfe();
   const std::int64_t n = examples.size(0), reps = o.dequantize > 0 ? o.dequantize : 1;
-  ProgressBar progress("nll", (n + o.batch - 1) / o.batch * reps, o.progress && !s.quiet);
+  const std::int64_t batches = (n + o.batch - 1) / o.batch;
+  ProgressBar progress("nll", (batches * reps + group.world() - 1 - group.rank()) / group.world(), o.progress && !s.quiet);
   std::int64_t done = 0;
-  std::vector<at::Tensor> logps;
+  at::Tensor logps = at::zeros({reps, n}, at::kDouble);  // other ranks' batches stay 0 until the sum
   for (std::int64_t k = 0; k < reps; ++k) {
-    std::vector<at::Tensor> pass;
-    for (std::int64_t i = 0; i < n; i += o.batch) {
-      at::Tensor x = examples.narrow(0, i, std::min(o.batch, n - i)).to(s.device);
+    for (std::int64_t b = 0; b < batches; ++b) {
+      const std::int64_t item = k * batches + b;
+      if (!group.mine(item)) continue;
+      at::Generator gen = s.generator(stream, static_cast<std::uint64_t>(item));
+      const std::int64_t i = b * o.batch, m = std::min(o.batch, n - i);
+      at::Tensor x = examples.narrow(0, i, m).to(s.device);
       if (o.dequantize > 0) x = dequantize_8bit(x, symmetric, gen);
-      pass.push_back(log_likelihood(*a.model, x, o.ode, gen).logp.cpu());
+      logps[k].narrow(0, i, m).copy_(log_likelihood(*a.model, x, o.ode, gen).logp.cpu());
       progress.update(++done);
     }
-    logps.push_back(at::cat(pass));
   }
   progress.finish();
-  r.logp = at::stack(logps).mean(0);  // per example: the mean over dequantization draws
+  at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
+  std::vector<at::Tensor> sums{logps, nfe};
+  group.all_reduce_sum(sums);
+  r.logp = logps.mean(0);  // per example: the mean over dequantization draws
   const double dim = static_cast<double>(examples[0].numel());
   r.bpd = -r.logp / (dim * std::log(2.0)) + r.offset;
-  r.nfe = a.model->nfe() - start_nfe;
+  r.nfe = static_cast<std::int64_t>(nfe.item<double>());
   r.seconds = clock.seconds();
   return r;
 }

@@ -32,6 +32,8 @@ struct BitsPerDim {
   static std::pair<double, double> mean_se(const at::Tensor& v);
 };
 
-BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& options, at::Generator& gen);
+// Batch b of dequantization round k draws (its dequantization noise, its Hutchinson probes) from the session's
+// generator (stream, k * batches + b); batches are dealt to the ranks of a group and summed back.
+BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& options, std::uint64_t stream);
 
 }  // namespace scoregen::engine

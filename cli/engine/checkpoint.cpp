@@ -86,7 +86,7 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
     }
     if (optimizer) {
       torch::serialize::InputArchive opt;
-      if (archive.try_read("optimizer", opt)) optimizer->load(opt);
+      if (archive.try_read("optimizer", opt)) optimizer->load(opt), state.has_optimizer = true;
     }
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();

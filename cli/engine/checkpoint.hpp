@@ -20,7 +20,8 @@ struct CheckpointState {
   std::int64_t step = 0;
   std::string pipeline;          // the resolved pipeline (TOML) that made it
   std::vector<at::Tensor> ema;   // EMA of the parameters, in parameters() order (may be empty)
-  std::vector<at::Tensor> rng;   // generator states (data, noise)
+  std::vector<at::Tensor> rng;   // generator states (written by earlier versions; draws are now counter-based)
+  bool has_optimizer = false;    // the optimizer's state was stored (a training checkpoint, not an export)
 };
 
 // Writes the checkpoint atomically (temporary name, then rename).

@@ -2,6 +2,7 @@
 #include "engine/evaluation.hpp"
 
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -99,38 +100,51 @@ int evaluate(const EvalRequest& r) {
                           r.assembly.guidance_scale);
   }
 
-  at::Generator gen = s.generator(40);
-  Drawn drawn = draw_samples(a, r.num, r.batch, gen);
-  std::vector<at::Tensor> sf, sl;
-  for (std::int64_t i = 0; i < r.num; i += r.batch) {
-    // model space -> pixels in [0, 1] -> the classifier's scale
-    at::Tensor pixels = a.mapping.to_unit(drawn.samples.narrow(0, i, std::min(r.batch, r.num - i)).to(s.device));
-    auto [f, l] = features(clo + pixels * (chi - clo));
-    sf.push_back(f), sl.push_back(l);
-  }
-  at::Tensor test_correct = at::zeros({}, at::kLong);
-  std::int64_t test_seen = 0;  // every test example the classifier judged, in both blocks
-  auto test_features = [&](std::int64_t begin, std::int64_t end) {
-    std::vector<at::Tensor> tf;
-    for (std::int64_t i = begin; i < end; i += r.batch) {
-      Batch b = judge.session.data->get(i, std::min(r.batch, end - i));
-      auto [f, l] = features(b.x.to(s.device));
-      tf.push_back(f);
-      test_correct += (l.argmax(1) == b.y).sum();
-      test_seen += b.x.size(0);
+  Drawn drawn = draw_samples(a, r.num, r.batch, 40);
+  const ProcessGroup& group = *s.group;
+  // Features and logits of n inputs in batches (input(begin, count) on the classifier's scale), dealt to the ranks.
+  auto judged = [&](std::int64_t n, const std::function<at::Tensor(std::int64_t, std::int64_t)>& input) {
+    std::vector<at::Tensor> fs, ls;
+    for (std::int64_t i = 0, b = 0; i < n; i += r.batch, ++b) {
+      const std::int64_t m = std::min(r.batch, n - i);
+      if (group.mine(b)) {
+        auto [f, l] = features(input(i, m).to(s.device));
+        fs.push_back(f.to(at::kFloat)), ls.push_back(l.to(at::kFloat));
+      } else {
+        fs.push_back(at::Tensor()), ls.push_back(at::Tensor());
+      }
     }
-    return at::cat(tf);
+    // every rank's shapes: from the first batch it judged, or the classifier's on one example
+    auto shaped = [&](std::vector<at::Tensor>& parts, std::int64_t width) {
+      for (std::int64_t i = 0, b = 0; i < n; i += r.batch, ++b)
+        if (!parts[static_cast<std::size_t>(b)].defined()) parts[static_cast<std::size_t>(b)] = at::zeros({std::min(r.batch, n - i), width});
+      return at::cat(parts);
+    };
+    auto [f1, l1] = features(input(0, 1).to(s.device));
+    std::vector<at::Tensor> sums{shaped(fs, f1.size(1)), shaped(ls, l1.size(1))};
+    group.all_reduce_sum(sums);
+    return std::pair<at::Tensor, at::Tensor>{sums[0], sums[1]};
   };
-  at::Tensor samples_f = at::cat(sf), test_f = test_features(0, std::min(r.num, test.size()));
+  // model space -> pixels in [0, 1] -> the classifier's scale
+  auto [samples_f, sample_logits] = judged(r.num, [&](std::int64_t i, std::int64_t m) {
+    return clo + a.mapping.to_unit(drawn.samples.narrow(0, i, m)) * (chi - clo);
+  });
+  std::int64_t test_correct = 0, test_seen = 0;  // every test example the classifier judged, in both blocks
+  auto test_features = [&](std::int64_t begin, std::int64_t end) {
+    auto [f, l] = judged(end - begin, [&](std::int64_t i, std::int64_t m) { return judge.session.data->get(begin + i, m).x; });
+    test_correct += (l.argmax(1) == judge.session.data->get(begin, end - begin).y).sum().item<std::int64_t>();
+    test_seen += end - begin;
+    return f;
+  };
+  at::Tensor test_f = test_features(0, std::min(r.num, test.size()));
   const double fd = frechet_distance(samples_f, test_f);
   // The same distance between two disjoint test blocks of this size: what a perfect sampler would score at this N.
   const bool has_floor = 2 * r.num <= test.size();
   const double fd_floor = has_floor ? frechet_distance(test_features(r.num, 2 * r.num), test_f) : 0.0;
-  at::Tensor logits = at::cat(sl);
-  at::Tensor hist = at::bincount(logits.argmax(1), {}, logits.size(1)).to(at::kDouble);
+  at::Tensor hist = at::bincount(sample_logits.argmax(1), {}, sample_logits.size(1)).to(at::kDouble);
   at::Tensor p = hist / hist.sum();
   const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
-  const double accuracy = test_correct.item<double>() / static_cast<double>(test_seen);
+  const double accuracy = static_cast<double>(test_correct) / static_cast<double>(test_seen);
 
   fmt::print("samples: {} with {} (NFE {} per batch of {}, {:.1f} s)\n", r.num, a.sampler->describe(), drawn.nfe_per_batch,
              r.batch, drawn.seconds);
@@ -154,7 +168,7 @@ int evaluate(const EvalRequest& r) {
     BitsPerDimOptions o;
     o.batch = r.nll_num, o.eight_bit = true, o.dequantize = 1, o.progress = false;
     a.model->reset_nfe();
-    BitsPerDim b = bits_per_dim(a, s.data->get(0, r.nll_num).x, o, gen);
+    BitsPerDim b = bits_per_dim(a, s.data->get(0, r.nll_num).x, o, 41);
     const auto [mean, se] = BitsPerDim::mean_se(b.bpd);
     fmt::print("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 1e-5; NFE {}, {:.1f} s)\n", mean,
                se, b.bpd.size(0), b.nfe, b.seconds);

@@ -95,19 +95,36 @@ int inpaint(const InpaintRequest& r) {
   }
   std::vector<std::string> inputs = batch_mode ? image_files(r.image) : std::vector<std::string>{r.image};
   torch::NoGradGuard no_grad;
-  at::Generator gen = s.generator(30);
-  for (const auto& in : inputs) {
-    at::Tensor y = read_input(in, shape, lo, hi);
+  // Image i is completed with the session's generator (30, i) by whichever rank it is dealt to; the completions are
+  // summed back so that rank 0 writes them all.
+  const ProcessGroup& group = *s.group;
+  std::vector<std::int64_t> all = shape;
+  all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), r.num});
+  at::Tensor results = at::zeros(all, at::kFloat);
+  const std::int64_t start_nfe = a.model->nfe();
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& in = inputs[i];
+    at::Tensor y = read_input(in, shape, lo, hi);  // every rank reads every input: a bad one is everyone's error
+    if (!group.mine(static_cast<std::int64_t>(i))) continue;
     if (r.colorize) y = y.mean(0, true).expand(shape).contiguous();  // a grey input: every channel the same grey
     std::vector<std::int64_t> bshape = shape;
     bshape.insert(bshape.begin(), r.num);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
+    at::Generator gen = s.generator(30, i);
     SampleHooks hooks = projection_hooks(*s.sde, known, m, r.colorize, gen);
     ProgressBar progress(fs::path(in).filename().string(), a.sampler->steps(*s.sde), !s.quiet);
     at::Tensor result = a.sampler->sample(*a.model, bshape, gen, progress, hooks);
     progress.finish();
-    result = combine_known(result, known, m, r.colorize).cpu();
+    results[static_cast<std::int64_t>(i)].copy_(combine_known(result, known, m, r.colorize).cpu());
+  }
+  at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
+  std::vector<at::Tensor> sums{results, nfe};
+  group.all_reduce_sum(sums);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& in = inputs[i];
+    at::Tensor result = results[static_cast<std::int64_t>(i)];
     if (!at::isfinite(result).all().item<bool>()) throw Error(fmt::format("{}: sampling diverged (non-finite values)", in));
+    if (!group.root()) continue;  // rank 0 writes every output
     std::string target = batch_mode ? (fs::path(r.out) / (fs::path(in).stem().string() + ".png")).string() : r.out;
     if (s.data) result = s.data->to_data(result);
     if (result.dim() == 4 && extension(target) == ".png")
@@ -116,7 +133,8 @@ int inpaint(const InpaintRequest& r) {
       save_samples(result, target, lo, hi);
     fmt::print("{} -> {}\n", in, target);
   }
-  fmt::print("inpaint: {} image(s) with {}; NFE {}\n", inputs.size(), a.sampler->describe(), a.model->nfe());
+  fmt::print("inpaint: {} image(s) with {}; NFE {}\n", inputs.size(), a.sampler->describe(),
+             static_cast<std::int64_t>(nfe.item<double>()));
   return 0;
 }
 

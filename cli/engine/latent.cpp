@@ -39,15 +39,37 @@ at::Tensor latent_input(const Assembly& a, const std::string& path) {
   return z.reshape(full);
 }
 
+// The PF-ODE from `from` to `to` for x in batches of `batch` (0: one), dealt to the ranks and summed back.
+OdeResult solve(Assembly& a, const at::Tensor& x, std::int64_t batch, bool forward, double rtol, double atol) {
+  torch::NoGradGuard guard;
+  const ProcessGroup& group = *a.session.group;
+  const std::int64_t n = x.size(0), size = batch > 0 ? batch : n;
+  at::Tensor y = at::zeros(x.sizes(), at::kFloat);
+  at::Tensor nfe = at::zeros({1}, at::kDouble);
+  for (std::int64_t i = 0, b = 0; i < n; i += size, ++b) {
+    if (!group.mine(b)) continue;
+    at::Tensor xb = x.narrow(0, i, std::min(size, n - i)).to(a.session.device);
+    OdeResult part = forward ? encode(*a.model, xb, rtol, atol) : decode(*a.model, xb, rtol, atol);
+    y.narrow(0, i, xb.size(0)).copy_(part.y.cpu());
+    nfe += static_cast<double>(part.nfe);
+  }
+  std::vector<at::Tensor> sums{y, nfe};
+  group.all_reduce_sum(sums);
+  OdeResult out;
+  out.y = y;
+  out.nfe = static_cast<std::int64_t>(nfe.item<double>());
+  return out;
+}
+
 }  // namespace
 
 int encode(const LatentRequest& r) {
   const std::string out = checked_out(r, "encode");
   Assembly a = load(r, "encode");
-  at::Tensor x = load_examples(a.session, r.data_file, r.num, a.shape).to(a.session.device);
-  torch::NoGradGuard guard;
-  OdeResult res = encode(*a.model, x, r.rtol, r.atol);
-  save_samples(res.y.cpu(), out, -1, 1);
+  at::Tensor x = load_examples(a.session, r.data_file, r.num, a.shape);
+  OdeResult res = solve(a, x, r.batch, true, r.rtol, r.atol);
+  if (!a.session.group->root()) return 0;
+  save_samples(res.y, out, -1, 1);
   fmt::print("encode: {} examples -> {} (NFE {})\n", x.size(0), out, res.nfe);
   return 0;
 }
@@ -56,10 +78,10 @@ int decode(const LatentRequest& r) {
   if (r.latent.empty()) throw Error("scoregen decode: --latent FILE is required");
   const std::string out = checked_out(r, "decode");
   Assembly a = load(r, "decode");
-  at::Tensor z = latent_input(a, r.latent).to(a.session.device);
-  torch::NoGradGuard guard;
-  OdeResult res = decode(*a.model, z, r.rtol, r.atol);
-  a.mapping.save(res.y.cpu(), out);
+  at::Tensor z = latent_input(a, r.latent);
+  OdeResult res = solve(a, z, r.batch, false, r.rtol, r.atol);
+  if (!a.session.group->root()) return 0;
+  a.mapping.save(res.y, out);
   fmt::print("decode: {} latents -> {} (NFE {})\n", z.size(0), out, res.nfe);
   return 0;
 }
@@ -72,10 +94,10 @@ int interpolate(const LatentRequest& r) {
   if (r.from < 0 || r.to < 0 || r.from >= z.size(0) || r.to >= z.size(0))
     throw Error(fmt::format("--from/--to must be rows of the {} latents", z.size(0)));
   if (r.points < 2) throw Error("--steps must be >= 2");
-  at::Tensor path = slerp(z[r.from], z[r.to], at::linspace(0.0, 1.0, r.points, at::kDouble)).to(a.session.device);
-  torch::NoGradGuard guard;
-  OdeResult res = decode(*a.model, path, r.rtol, r.atol);
-  at::Tensor x = res.y.cpu();
+  at::Tensor path = slerp(z[r.from], z[r.to], at::linspace(0.0, 1.0, r.points, at::kDouble));
+  OdeResult res = solve(a, path, r.batch, false, r.rtol, r.atol);
+  if (!a.session.group->root()) return 0;
+  at::Tensor x = res.y;
   if (x.dim() == 4 && extension(out) == ".png") {
     const auto [lo, hi] = a.mapping.range();
     save_image_grid(a.mapping.to_data(x), out, lo, hi, static_cast<int>(r.points));

@@ -19,6 +19,7 @@ struct LatentRequest {
   std::int64_t num = 16;  // encode: number of examples
   std::string latent;     // decode, interpolate: latent codes from encode
   std::int64_t from = 0, to = 1, points = 8;  // interpolate: rows and points along the path
+  std::int64_t batch = 0;  // examples per ODE solve (0: all in one; the adaptive steps depend on the whole batch)
 };
 int encode(const LatentRequest& request);
 int decode(const LatentRequest& request);

@@ -32,8 +32,8 @@ int nll(const NllRequest& request) {
   at::Tensor data = load_examples(a.session, request.data_file, cfg.integer("num"), a.shape);
   fmt::print(stderr, "nll: {} examples, divergence {}{}, RK45 rtol {} atol {}\n", data.size(0), o.ode.divergence,
              o.ode.divergence == "exact" ? "" : fmt::format(" ({} probe(s))", o.ode.n_probes), o.ode.rtol, o.ode.atol);
-  at::Generator gen = a.session.generator(21);
-  BitsPerDim r = bits_per_dim(a, data, o, gen);
+  BitsPerDim r = bits_per_dim(a, data, o, 21);
+  if (!a.session.group->root()) return 0;  // rank 0 writes and reports
   if (!csv.empty()) {
     std::string text = "index,log_likelihood_nats,bits_per_dim\n";
     for (std::int64_t i = 0; i < r.logp.size(0); ++i)

@@ -16,26 +16,34 @@
 
 namespace scoregen::engine {
 
-Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, at::Generator& gen, const SampleHooks& hooks) {
+Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream) {
   torch::NoGradGuard no_grad;
   const Session& s = a.session;
+  const ProcessGroup& group = *s.group;
   Drawn d;
   Stopwatch clock;
   const std::int64_t start_nfe = a.model->nfe();
-  std::vector<at::Tensor> parts;
+  std::vector<std::int64_t> all = a.shape;
+  all.insert(all.begin(), num);
+  d.samples = at::zeros(all, at::kFloat);  // the rows of other ranks' batches stay 0 until the sum
   d.batches = (num + batch - 1) / batch;
   for (std::int64_t b = 0; b < d.batches; ++b) {
+    if (!group.mine(b)) continue;
     std::vector<std::int64_t> shape = a.shape;
-    shape.insert(shape.begin(), std::min(batch, num - b * batch));
+    const std::int64_t n = std::min(batch, num - b * batch);
+    shape.insert(shape.begin(), n);
     ProgressBar progress(d.batches > 1 ? fmt::format("sample {}/{}", b + 1, d.batches) : "sample", a.sampler->steps(*s.sde),
                          !s.quiet);
-    parts.push_back(a.sampler->sample(*a.model, shape, gen, progress, hooks).to(at::kCPU));
+    at::Tensor x = a.sampler->sample(*a.model, shape, s.generator(stream, static_cast<std::uint64_t>(b)), progress, {});
+    d.samples.narrow(0, b * batch, n).copy_(x.to(at::kCPU));
   }
-  d.samples = at::cat(parts, 0);
+  at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
+  std::vector<at::Tensor> sums{d.samples, nfe};
+  group.all_reduce_sum(sums);
   if (!at::isfinite(d.samples).all().item<bool>())
     throw Error(fmt::format("sampling produced non-finite values with {} (diverged); nothing was written. Try more "
                             "steps or a smaller snr", a.sampler->describe()));
-  d.nfe_per_batch = (a.model->nfe() - start_nfe) / d.batches;
+  d.nfe_per_batch = static_cast<std::int64_t>(nfe.item<double>()) / d.batches;
   d.seconds = clock.seconds();
   return d;
 }
@@ -52,8 +60,8 @@ int sample(const SampleRequest& request) {
   const std::string out = cfg.string("out");
   check_output_extension(out);
   Assembly a = assemble(std::move(session), request.assembly);
-  at::Generator gen = a.session.generator(1);
-  Drawn d = draw_samples(a, num, batch, gen);
+  Drawn d = draw_samples(a, num, batch, 1);
+  if (!a.session.group->root()) return 0;  // rank 0 writes the one output
   a.mapping.save(d.samples, out);
   write_record(out, "scoregen sample", *a.session.pipeline);
   fmt::print("sampler: {}\n", a.sampler->describe());

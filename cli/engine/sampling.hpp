@@ -19,9 +19,10 @@ struct Drawn {
   std::int64_t nfe_per_batch = 0;
   double seconds = 0;
 };
-// `num` samples in batches of `batch` with the assembly's sampler and `hooks`; non-finite values are an error
-// (nothing is written).
-Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, at::Generator& gen, const SampleHooks& hooks = {});
+// `num` samples in batches of `batch` with the assembly's sampler; batch b draws from the session's generator
+// (stream, b), whichever rank of a group samples it: the batches are dealt to the ranks and summed back, so every
+// rank ends with all samples, the same as one process would draw. Non-finite values are an error.
+Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream);
 
 struct SampleRequest {
   SessionRequest session;  // [sample] num, batch_size, out come from the pipeline and the overrides

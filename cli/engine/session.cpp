@@ -1,6 +1,8 @@
 // The loaded session of every command: registry, pipeline, device, threads, seed, SDE and data.
 #include "engine/session.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -28,8 +30,24 @@ BuildContext Session::context() const {
   return ctx;
 }
 
-at::Generator Session::generator(std::uint64_t stream) const {
-  return at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(seed) * 1000003ULL + stream);
+namespace {
+std::uint64_t mix(std::uint64_t x) {
+  // splitmix64 (Steele, Lea, Flood 2014)
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+at::Generator Session::generator(std::uint64_t stream, std::uint64_t item) const {
+  std::uint64_t s = static_cast<std::uint64_t>(seed) * 1000003ULL + stream;
+  if (item > 0) s = mix(s ^ mix(item));  // item 0 keeps the stream of earlier scoregen versions
+  return at::make_generator<at::CPUGeneratorImpl>(s);
+}
+
+BatchRandom Session::batch_random(std::uint64_t stream, std::int64_t count, std::uint64_t step, std::int64_t first) const {
+  return BatchRandom(mix(static_cast<std::uint64_t>(seed) * 1000003ULL + stream), step, first, count);
 }
 
 namespace {
@@ -46,14 +64,19 @@ at::Device parse_device(const std::string& text, const std::string& where) {
   }
 }
 
+at::Device device_of(const Pipeline& p) {
+  const Options& root = p.options("");
+  return parse_device(root.string("device"), root.where("device").empty() ? p.source() : root.where("device"));
+}
+
 // sigma_max = "auto": the largest pairwise distance in (a sample of) the data (NCSNv2, Song & Ermon 2020, technique 1).
 void resolve_auto_sigma_max(Session& s) {
   if (!s.pipeline->has("sde")) return;
   Options& sde = s.pipeline->mutable_options("sde");
   if (!sde.has("sigma_max") || !sde.is_auto("sigma_max")) return;
   if (!s.data) sde.fail("sigma_max", "\"auto\" is computed from the data: the pipeline needs a [data] section");
-  at::Generator gen = s.generator(99);
-  at::Tensor x = s.data->sample(2000, gen).x;
+  BatchRandom rng = s.batch_random(99, 2000);
+  at::Tensor x = s.data->sample(rng).x;
   x = x.reshape({x.size(0), -1}).to(at::kDouble);
   double d = at::cdist(x, x).max().item<double>();
   sde.set("sigma_max", d);
@@ -65,14 +88,32 @@ Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline) {
   Session s;
   s.registry = std::move(registry);
   s.pipeline = std::make_unique<Pipeline>(std::move(pipeline));
-  const Options& root = s.pipeline->options("");
-  s.seed = root.integer("seed");
-  s.device = parse_device(root.string("device"), root.where("device").empty() ? s.pipeline->source() : root.where("device"));
+  s.seed = s.pipeline->options("").integer("seed");
+  s.device = device_of(*s.pipeline);
   at::manual_seed(static_cast<std::uint64_t>(s.seed));  // network initialisation follows the pipeline seed too
   if (s.pipeline->has("data")) s.data = s.pipeline->create_as<Dataset>("data", s.context());
   resolve_auto_sigma_max(s);
   s.sde = s.pipeline->create_as<Sde>("sde", s.context(), "every command");
   return s;
+}
+
+// Joins the group torchrun describes (nothing without WORLD_SIZE > 1), and says so first.
+std::shared_ptr<ProcessGroup> join_group(bool cuda, std::chrono::seconds timeout) {
+  auto group = std::make_shared<ProcessGroup>(ProcessGroup::from_environment(cuda, timeout));
+  if (group->distributed()) fmt::print(stderr, "scoregen: {}\n", group->describe());
+  return group;
+}
+
+// A rank of a group uses cuda:LOCAL_RANK for "cuda"; only rank 0 writes to stdout and shows progress.
+void apply_group(Session& s, std::shared_ptr<ProcessGroup> group) {
+  s.group = std::move(group);
+  if (!s.group->distributed()) return;
+  if (s.device.is_cuda() && !s.device.has_index())
+    s.device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(s.group->local_rank()));
+  if (!s.group->root()) {
+    s.quiet = true;
+    if (!std::freopen("/dev/null", "w", stdout)) throw Error("cannot silence a non-root rank's standard output");
+  }
 }
 
 }  // namespace
@@ -90,11 +131,16 @@ Session open_session(const SessionRequest& request) {
   } else {
     throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
   }
+  auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout);
+  // threads = 0: the cores, shared among the processes of this machine
   const std::int64_t threads = pipeline->options("").integer("threads");
+  const char* local = std::getenv("LOCAL_WORLD_SIZE");
+  const int per_machine = group->distributed() && local ? std::max(1, std::atoi(local)) : 1;
   at::set_num_threads(threads > 0 ? static_cast<int>(threads)
-                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine));
   Session s = finish(std::move(registry), std::move(*pipeline));
   s.quiet = request.quiet;
+  apply_group(s, std::move(group));
   return s;
 }
 

@@ -11,7 +11,9 @@
 #include <c10/core/Device.h>
 
 #include "engine/pipeline.hpp"
+#include "engine/process_group.hpp"
 #include "engine/registry.hpp"
+#include "scoregen/batch_random.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/sde.hpp"
 
@@ -24,6 +26,7 @@ struct SessionRequest {
   std::vector<std::string> overrides;     // --set section.key=value, then the command's own flags
   std::vector<std::string> plugin_paths;  // --plugin-path
   bool quiet = false;                     // no progress bar
+  std::chrono::seconds dist_timeout{1800};  // --dist-timeout: how long a data-parallel group waits for a peer
 };
 
 struct Session {
@@ -34,10 +37,14 @@ struct Session {
   bool quiet = false;
   std::shared_ptr<Sde> sde;
   std::shared_ptr<Dataset> data;  // null when the pipeline has no [data]
+  std::shared_ptr<ProcessGroup> group = std::make_shared<ProcessGroup>();  // a group of one unless torchrun made one
 
   BuildContext context() const;
-  // One independent, reproducible stream per purpose (data, noise, ...), all from the pipeline seed.
-  at::Generator generator(std::uint64_t stream) const;
+  // One independent, reproducible stream per purpose (data, noise, ...) and per work item (a batch, an image), all
+  // from the pipeline seed: item i's draws do not depend on which process handles it, nor on the items before it.
+  at::Generator generator(std::uint64_t stream, std::uint64_t item = 0) const;
+  // Counter-based draws for `count` examples from `first` (docs/scaling.md), keyed by the seed and `stream`.
+  BatchRandom batch_random(std::uint64_t stream, std::int64_t count, std::uint64_t step = 0, std::int64_t first = 0) const;
 };
 
 // Loads plugins and the pipeline (PIPELINE, else the checkpoint's stored pipeline) with the overrides; sets

@@ -2,6 +2,7 @@
 #include "engine/trainer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include <ATen/ATen.h>
@@ -24,9 +25,13 @@ TrainSettings TrainSettings::from(const Options& t) {
 }
 
 Trainer::Trainer(torch::nn::Module& module, Trainee trainee, Objective& objective, Dataset& data,
-                 const TrainSettings& settings, at::Device device, at::Generator data_gen, at::Generator noise_gen)
+                 const TrainSettings& settings, at::Device device, StepRandom random,
+                 std::shared_ptr<const ProcessGroup> group)
     : module_(module), trainee_(trainee), objective_(objective), data_(data), settings_(settings), device_(device),
-      data_gen_(std::move(data_gen)), noise_gen_(std::move(noise_gen)) {
+      random_(std::move(random)), group_(group ? std::move(group) : std::make_shared<ProcessGroup>()) {
+  if (settings_.batch_size < group_->world())
+    throw Error(fmt::format("[train] batch_size {} is the global batch: it needs at least one example per rank ({} ranks)",
+                            settings_.batch_size, group_->world()));
   module_.to(device_);
   module_.train();
   params_ = module_.parameters();
@@ -44,14 +49,35 @@ double Trainer::step() {
             ? settings_.lr * std::min(1.0, static_cast<double>(step_ + 1) / static_cast<double>(settings_.warmup))
             : settings_.lr;
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_);
-  Batch b = data_.sample(settings_.batch_size, data_gen_);
+  // This rank's contiguous share of the global batch, and the draws of exactly those examples.
+  const auto [first, last] = group_->share(settings_.batch_size);
+  BatchRandom rng = random_(static_cast<std::uint64_t>(step_), first, last - first);
+  BatchRandom::Scope current(rng);
+  Batch b = data_.sample(rng);
   b.x = b.x.to(device_);
   if (b.y.defined()) b.y = b.y.to(device_);
   optimizer_->zero_grad();
-  at::Tensor loss = objective_.loss(trainee_, b, noise_gen_);
-  const double value = loss.item<double>();
-  if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
-  loss.backward();
+  // The share's mean loss weighted by its share of the batch: summed over the ranks, the global batch's mean.
+  at::Tensor loss = objective_.loss(trainee_, b, rng) * (static_cast<double>(last - first) / static_cast<double>(settings_.batch_size));
+  double value = loss.item<double>();
+  if (group_->distributed()) {
+    loss.backward();
+    // Gradients and the loss summed over the ranks, packed into buckets.
+    std::vector<at::Tensor> sums;
+    for (auto& p : params_) {
+      if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+      sums.push_back(p.grad());
+    }
+    sums.push_back(at::full({1}, value, at::TensorOptions().dtype(at::kDouble)));
+    const auto start = std::chrono::steady_clock::now();
+    group_->all_reduce_sum(sums);
+    all_reduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    value = sums.back().item<double>();
+    if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
+  } else {
+    if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
+    loss.backward();
+  }
   if (settings_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params_, settings_.grad_clip);
   optimizer_->step();
   torch::NoGradGuard guard;
@@ -74,19 +100,16 @@ void Trainer::save(const std::string& path, const std::string& pipeline) const {
   CheckpointState st;
   st.step = step_;
   st.pipeline = pipeline;
-  st.ema = ema_;
-  st.rng = {data_gen_.get_state(), noise_gen_.get_state()};
+  st.ema = ema_;  // the draws need no state: they are a function of the seed and the step
   save_checkpoint(path, st, module_, optimizer_.get());
 }
 
 bool Trainer::resume(const std::string& path) {
   CheckpointState st = load_checkpoint(path, &module_, optimizer_.get());
-  if (st.rng.size() != 2 || st.ema.size() != ema_.size()) return false;
+  if (!st.has_optimizer || st.ema.size() != ema_.size()) return false;
   step_ = st.step;
   ema_.clear();
   for (const auto& e : st.ema) ema_.push_back(e.to(device_));
-  data_gen_.set_state(st.rng[0]);
-  noise_gen_.set_state(st.rng[1]);
   return true;
 }
 

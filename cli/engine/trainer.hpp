@@ -1,8 +1,10 @@
 // The training loop of every trainee (score network or classifier): Adam with linear warmup and gradient-norm
-// clipping, an exponential moving average of the weights, and the exact state for bit-for-bit resumption.
+// clipping, an exponential moving average of the weights, and the exact state for bit-for-bit resumption; data
+// parallel over a process group, where [train] batch_size is the global batch (docs/scaling.md).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +14,8 @@
 #include <c10/core/Device.h>
 
 #include "engine/checkpoint.hpp"
+#include "engine/process_group.hpp"
+#include "scoregen/batch_random.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/objective.hpp"
 #include "scoregen/options.hpp"
@@ -32,26 +36,34 @@ struct TrainSettings {
   static TrainSettings from(const Options& train);
 };
 
+// The draws of examples [first, first + count) of a step's global batch.
+using StepRandom = std::function<BatchRandom(std::uint64_t step, std::int64_t first, std::int64_t count)>;
+
 class Trainer {
  public:
-  // `module` holds the parameters `objective` trains through `trainee`; batches come from `data` drawn with
-  // `data_gen`, the objective's noise from `noise_gen`.
+  // `module` holds the parameters `objective` trains through `trainee`; every random number of a step (the
+  // examples drawn from `data`, the objective's times, noise and probes, dropout masks) comes from `random`, per
+  // example. Each rank of `group` takes its contiguous share of the global batch; the gradients are summed over the
+  // ranks, so every rank takes the same step.
   Trainer(torch::nn::Module& module, Trainee trainee, Objective& objective, Dataset& data, const TrainSettings& settings,
-          at::Device device, at::Generator data_gen, at::Generator noise_gen);
+          at::Device device, StepRandom random, std::shared_ptr<const ProcessGroup> group = nullptr);
   ~Trainer();
 
-  // One optimizer step; returns the batch's loss. A non-finite loss is an error naming the step.
+  // One optimizer step; returns the global batch's mean loss. A non-finite loss is an error naming the step.
   double step();
   std::int64_t steps_done() const { return step_; }
   // The learning rate of the last step (after warmup).
   double lr() const { return lr_; }
+  // Seconds spent summing gradients over the ranks (0 in a group of one).
+  double all_reduce_seconds() const { return all_reduce_seconds_; }
   const std::vector<at::Tensor>& ema() const { return ema_; }
   // The module's weights replaced by their moving average (what sampling uses).
   void apply_ema();
 
   // Resumable state (optimizer included, through save/resume).
   void save(const std::string& path, const std::string& pipeline) const;
-  // Continues from a checkpoint written by save(); false when it lacks the RNG or EMA state to resume exactly.
+  // Continues from a checkpoint written by save(), with any world size; false when it lacks the optimizer or EMA
+  // state to resume exactly.
   bool resume(const std::string& path);
 
  private:
@@ -61,11 +73,12 @@ class Trainer {
   Dataset& data_;
   TrainSettings settings_;
   at::Device device_;
-  at::Generator data_gen_, noise_gen_;
+  StepRandom random_;
+  std::shared_ptr<const ProcessGroup> group_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::vector<at::Tensor> params_, ema_;
   std::int64_t step_ = 0;
-  double lr_ = 0;
+  double lr_ = 0, all_reduce_seconds_ = 0;
 };
 
 }  // namespace scoregen::engine

@@ -85,26 +85,43 @@ int train(const TrainRequest& request) {
     run = (fs::path("runs") / (request.session.pipeline_path.empty() ? std::string("run")
                                                                       : fs::path(request.session.pipeline_path).stem().string()))
               .string();
-  fs::create_directories(run);
+  const ProcessGroup& group = *s.group;
+  const bool root = group.root();  // only rank 0 writes the run directory
+  if (root) fs::create_directories(run);
   const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
   const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
   const std::string resolved = s.pipeline->to_toml();
 
-  Trainer trainer(*t.module, t.trainee, *objective, *s.data, settings, s.device, s.generator(10), s.generator(11));
-  if (fs::exists(ckpt)) {
+  Trainer trainer(*t.module, t.trainee, *objective, *s.data, settings, s.device,
+                  [&s](std::uint64_t step, std::int64_t first, std::int64_t count) {
+                    return s.batch_random(10, count, step, first);
+                  },
+                  s.group);
+  // Every rank resumes from the same checkpoint (with any world size), or none does.
+  at::Tensor seen = at::full({1}, fs::exists(ckpt) ? 1.0 : 0.0, at::kDouble);
+  group.all_reduce_sum(seen);
+  const int ranks_seeing = static_cast<int>(seen.item<double>());
+  if (ranks_seeing != 0 && ranks_seeing != group.world())
+    throw Error(fmt::format("{}: {} of {} ranks see this checkpoint; the run directory must be on a file system every rank "
+                            "reads", ckpt, ranks_seeing, group.world()));
+  if (ranks_seeing > 0) {
     if (!trainer.resume(ckpt))
-      throw Error(fmt::format("{}: checkpoint is incomplete (no RNG or EMA state); cannot resume exactly", ckpt));
-    truncate_metrics(metrics, trainer.steps_done());
-    fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
+      throw Error(fmt::format("{}: checkpoint is incomplete (no optimizer or EMA state: an export?); cannot resume exactly",
+                              ckpt));
+    if (root) truncate_metrics(metrics, trainer.steps_done());
+    if (root) fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
     if (trainer.steps_done() >= settings.steps) {
       fmt::print("train: {} is already at step {} of {}; nothing to do (raise --steps to continue)\n", run,
                  trainer.steps_done(), settings.steps);
       return 0;
     }
   }
-  write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
-  fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}\n", t.name, s.pipeline->plugin("data").name,
-             parameter_count(*t.module), objective->describe(), s.device.str());
+  if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
+  if (root)
+    fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}{}\n", t.name,
+               s.pipeline->plugin("data").name, parameter_count(*t.module), objective->describe(), s.device.str(),
+               group.distributed() ? fmt::format(", {} ranks x {} examples", group.world(), settings.batch_size / group.world())
+                                   : std::string());
 
   const std::int64_t start = trainer.steps_done();
   std::int64_t last_saved = start;
@@ -114,7 +131,7 @@ int train(const TrainRequest& request) {
   std::int64_t loss_count = 0;
   while (trainer.steps_done() < settings.steps) {
     if (interrupt_requested()) {
-      trainer.save(ckpt, resolved);
+      if (root) trainer.save(ckpt, resolved);
       fmt::print(stderr, "\ntrain: interrupted; checkpoint at step {} in {}\n", trainer.steps_done(), ckpt);
       throw Interrupted();
     }
@@ -129,17 +146,25 @@ int train(const TrainRequest& request) {
     const std::int64_t done = trainer.steps_done();
     progress.update(done, fmt::format("loss {:.4g}", value));
     if (done % settings.log_every == 0 || done == settings.steps) {
-      std::ofstream(metrics, std::ios::app) << fmt::format(
-          "{{\"step\": {}, \"loss\": {:.6g}, \"lr\": {:.6g}, \"elapsed_s\": {:.3f}}}\n", done, loss_sum / loss_count,
-          trainer.lr(), progress.elapsed());
+      if (root)
+        std::ofstream(metrics, std::ios::app) << fmt::format(
+            "{{\"step\": {}, \"loss\": {:.6g}, \"lr\": {:.6g}, \"elapsed_s\": {:.3f}, \"world_size\": {}}}\n", done,
+            loss_sum / loss_count, trainer.lr(), progress.elapsed(), group.world());
       loss_sum = 0, loss_count = 0;
     }
-    if (done % settings.checkpoint_every == 0 || done == settings.steps) trainer.save(ckpt, resolved), last_saved = done;
+    if (done % settings.checkpoint_every == 0 || done == settings.steps) {
+      if (root) trainer.save(ckpt, resolved);
+      last_saved = done;
+    }
   }
   progress.finish();
   const std::int64_t ran = settings.steps - start;
-  fmt::print("train: {} steps in {:.1f} s ({:.1f} steps/s); checkpoint {}\n", ran, progress.elapsed(),
-             static_cast<double>(ran) / std::max(progress.elapsed(), 1e-9), ckpt);
+  fmt::print("train: {} steps in {:.1f} s ({:.1f} steps/s{}); checkpoint {}\n", ran, progress.elapsed(),
+             static_cast<double>(ran) / std::max(progress.elapsed(), 1e-9),
+             group.distributed() ? fmt::format(", gradient all-reduce {:.1f}% of the time",
+                                              100.0 * trainer.all_reduce_seconds() / std::max(progress.elapsed(), 1e-9))
+                                 : std::string(),
+             ckpt);
   return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
-#include "scoregen/random.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {
@@ -38,10 +37,10 @@ std::pair<double, double> ImageDataset::range() const {
   return symmetric_ ? std::pair<double, double>{-1.0, 1.0} : std::pair<double, double>{0.0, 1.0};
 }
 
-at::Tensor ImageDataset::transform(const at::Tensor& u8, at::Generator* gen) const {
+at::Tensor ImageDataset::transform(const at::Tensor& u8, BatchRandom* rng) const {
   at::Tensor x = u8.to(at::kFloat);
   // Uniform dequantization (x 255 + U) / 256 in [0, 1), else x / 255 in [0, 1]
-  x = gen && dequantize_ ? (x + rand_from(x.sizes(), *gen, x.options())) / 256.0 : x / 255.0;
+  x = rng && dequantize_ ? (x + rng->uniform(x.sizes().slice(1), x.options())) / 256.0 : x / 255.0;
   if (logit_ > 0) {
     // logit(l + (1 - 2 l) x) (RealNVP / NCSN logit transform)
     at::Tensor p = logit_ + (1 - 2 * logit_) * x;
@@ -55,11 +54,11 @@ at::Tensor ImageDataset::to_data(const at::Tensor& x) const {
   return x;
 }
 
-Batch ImageDataset::sample(std::int64_t n, at::Generator gen) {
-  at::Tensor idx = at::randint(size(), {n}, gen, at::TensorOptions().dtype(at::kLong));
-  at::Tensor x = transform(images_.index_select(0, idx), &gen);
+Batch ImageDataset::sample(BatchRandom& rng) {
+  at::Tensor idx = rng.integers(size());
+  at::Tensor x = transform(images_.index_select(0, idx), &rng);
   if (hflip_) {
-    at::Tensor flip = batch_view(at::randint(0, 2, {n}, gen, at::TensorOptions().dtype(at::kLong)).to(at::kBool), x);
+    at::Tensor flip = batch_view(rng.integers(2).to(at::kBool), x);
     x = at::where(flip, x.flip({3}), x);
   }
   return {x, labels_.defined() ? labels_.index_select(0, idx) : at::Tensor()};

@@ -38,7 +38,7 @@ class ImageDataset : public Dataset {
   std::int64_t size() const override { return images_.size(0); }
   std::int64_t num_classes() const override { return num_classes_; }
   std::pair<double, double> range() const override;
-  Batch sample(std::int64_t n, at::Generator gen) override;
+  Batch sample(BatchRandom& rng) override;
   Batch get(std::int64_t start, std::int64_t count) override;
   at::Tensor to_data(const at::Tensor& x) const override;
   int bits() const override { return 8; }
@@ -49,8 +49,8 @@ class ImageDataset : public Dataset {
   void set_images(at::Tensor images, at::Tensor labels, std::int64_t num_classes);
 
  private:
-  // uint8 -> float in the chosen range, with optional dequantization noise and logit.
-  at::Tensor transform(const at::Tensor& u8, at::Generator* gen) const;
+  // uint8 -> float in the chosen range, with optional dequantization noise (drawn from rng) and logit.
+  at::Tensor transform(const at::Tensor& u8, BatchRandom* rng) const;
   at::Tensor images_, labels_;
   std::int64_t num_classes_ = 0;
   bool symmetric_, dequantize_, hflip_;

@@ -20,8 +20,8 @@ class MixtureDataset : public Dataset {
     at::Tensor spread = 4.0 * mixture_.stds().max();
     return {(mixture_.means().min() - spread).item<double>(), (mixture_.means().max() + spread).item<double>()};
   }
-  Batch sample(std::int64_t n, at::Generator gen) override {
-    auto [x, k] = mixture_.sample(n, gen);
+  Batch sample(BatchRandom& rng) override {
+    auto [x, k] = mixture_.sample(rng);
     return {x, k};
   }
 

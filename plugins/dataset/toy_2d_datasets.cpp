@@ -5,7 +5,6 @@
 #include <ATen/ATen.h>
 
 #include "scoregen/dataset.hpp"
-#include "scoregen/random.hpp"
 
 namespace scoregen::plugins {
 
@@ -24,19 +23,16 @@ class Toy2d : public Dataset {
   std::vector<std::int64_t> shape() const override { return {2}; }
   std::int64_t size() const override { return 0; }
   std::pair<double, double> range() const override { return {-4.5, 4.5}; }
-  Batch sample(std::int64_t n, at::Generator gen) override {
-    Batch b = draw(n, gen);
-    auto f64 = at::TensorOptions().dtype(at::kDouble);
-    b.x = (b.x + noise_ * randn_from({n, 2}, gen, f64)).to(at::kFloat);
+  Batch sample(BatchRandom& rng) override {
+    Batch b = draw(rng);
+    b.x = (b.x + noise_ * rng.normal({2}, at::kDouble)).to(at::kFloat);
     return b;
   }
 
  protected:
-  // Noise-free points [n, 2] (float64) and labels (or undefined).
-  virtual Batch draw(std::int64_t n, at::Generator& gen) = 0;
-  static at::Tensor uniform(std::int64_t n, at::Generator& gen) {
-    return rand_from({n}, gen, at::TensorOptions().dtype(at::kDouble));
-  }
+  // Noise-free points [n, 2] (float64) and labels (or undefined), n = rng.count().
+  virtual Batch draw(BatchRandom& rng) = 0;
+  static at::Tensor uniform(BatchRandom& rng) { return rng.uniform({}, at::kDouble); }
   double noise_;
 };
 
@@ -54,11 +50,11 @@ class RingsDataset : public Toy2d {
   std::int64_t num_classes() const override { return rings_; }
 
  protected:
-  Batch draw(std::int64_t n, at::Generator& gen) override {
+  Batch draw(BatchRandom& rng) override {
     // radius r_k = 4 (k + 1) / K, angle uniform; label = ring
-    at::Tensor k = at::randint(rings_, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor k = rng.integers(rings_);
     at::Tensor r = (k.to(at::kDouble) + 1.0) * (4.0 / static_cast<double>(rings_));
-    at::Tensor a = uniform(n, gen) * (2 * M_PI);
+    at::Tensor a = uniform(rng) * (2 * M_PI);
     return {at::stack({r * at::cos(a), r * at::sin(a)}, 1), k};
   }
   std::int64_t rings_;
@@ -74,10 +70,10 @@ class MoonsDataset : public Toy2d {
   std::int64_t num_classes() const override { return 2; }
 
  protected:
-  Batch draw(std::int64_t n, at::Generator& gen) override {
+  Batch draw(BatchRandom& rng) override {
     // upper moon (cos a, sin a), lower moon (1 - cos a, 1/2 - sin a), a ~ U(0, pi); centred and scaled by 2
-    at::Tensor k = at::randint(2, {n}, gen, at::TensorOptions().dtype(at::kLong));
-    at::Tensor a = uniform(n, gen) * M_PI;
+    at::Tensor k = rng.integers(2);
+    at::Tensor a = uniform(rng) * M_PI;
     at::Tensor up = (k == 0).to(at::kDouble);
     at::Tensor x = up * at::cos(a) + (1 - up) * (1 - at::cos(a)) - 0.5;
     at::Tensor y = up * at::sin(a) + (1 - up) * (0.5 - at::sin(a)) - 0.25;
@@ -94,9 +90,9 @@ class SwissRollDataset : public Toy2d {
   SwissRollDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise) {}
 
  protected:
-  Batch draw(std::int64_t n, at::Generator& gen) override {
+  Batch draw(BatchRandom& rng) override {
     // u = 1.5 pi (1 + 2 U); (u cos u, u sin u) / 3
-    at::Tensor u = 1.5 * M_PI * (1.0 + 2.0 * uniform(n, gen));
+    at::Tensor u = 1.5 * M_PI * (1.0 + 2.0 * uniform(rng));
     return {at::stack({u * at::cos(u), u * at::sin(u)}, 1) / 3.0, at::Tensor()};
   }
 };
@@ -110,10 +106,10 @@ class CheckerboardDataset : public Toy2d {
   CheckerboardDataset(const Settings& s, const BuildContext&) : Toy2d(s.noise) {}
 
  protected:
-  Batch draw(std::int64_t n, at::Generator& gen) override {
+  Batch draw(BatchRandom& rng) override {
     // x1 ~ U(-4, 4); x2 in the alternate unit-2 squares: x2 = U(0, 2) - 2 k + floor(x1 / 2) mod 2 * 2
-    at::Tensor x1 = uniform(n, gen) * 8.0 - 4.0;
-    at::Tensor x2 = uniform(n, gen) * 2.0 - at::randint(2, {n}, gen, at::TensorOptions().dtype(at::kLong)).to(at::kDouble) * 4.0;
+    at::Tensor x1 = uniform(rng) * 8.0 - 4.0;
+    at::Tensor x2 = uniform(rng) * 2.0 - rng.integers(2).to(at::kDouble) * 4.0;
     x2 = x2 + at::remainder(at::floor(x1 / 2.0), 2.0) * 2.0;
     return {at::stack({x1, x2}, 1), at::Tensor()};
   }
@@ -132,10 +128,10 @@ class SpiralsDataset : public Toy2d {
   std::int64_t num_classes() const override { return arms_; }
 
  protected:
-  Batch draw(std::int64_t n, at::Generator& gen) override {
+  Batch draw(BatchRandom& rng) override {
     // arm k: radius r = 4 sqrt(U), angle 3 r / 2 + 2 pi k / K
-    at::Tensor k = at::randint(arms_, {n}, gen, at::TensorOptions().dtype(at::kLong));
-    at::Tensor r = 4.0 * at::sqrt(uniform(n, gen));
+    at::Tensor k = rng.integers(arms_);
+    at::Tensor r = 4.0 * at::sqrt(uniform(rng));
     at::Tensor a = 1.5 * r + k.to(at::kDouble) * (2 * M_PI / static_cast<double>(arms_));
     return {at::stack({r * at::cos(a), r * at::sin(a)}, 1), k};
   }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "scoregen/batch_random.hpp"
+
 namespace scoregen::plugins {
 
 namespace nn = torch::nn;
@@ -27,7 +29,7 @@ ResBlockImpl::ResBlockImpl(std::int64_t in, std::int64_t out, std::int64_t temb,
   conv1 = register_module("conv1", conv3(in, out));
   temb_proj = register_module("temb_proj", nn::Linear(temb, out));
   norm2 = register_module("norm2", group_norm(out));
-  drop = register_module("drop", nn::Dropout(dropout));
+  this->dropout = dropout;
   conv2 = register_module("conv2", conv3(out, out));
   // Zero-initialised last conv: each block starts as the identity (DDPM's init_scale = 0)
   nn::init::zeros_(conv2->weight);
@@ -38,7 +40,7 @@ at::Tensor ResBlockImpl::forward(const at::Tensor& x, const at::Tensor& emb) {
   // h = conv(silu(gn(x))) + W temb; h = conv(dropout(silu(gn(h)))); return skip(x) + h
   at::Tensor h = conv1(at::silu(norm1(x)));
   h = h + temb_proj(at::silu(emb)).unsqueeze(-1).unsqueeze(-1);
-  h = conv2(drop(at::silu(norm2(h))));
+  h = conv2(example_dropout(at::silu(norm2(h)), dropout, is_training()));
   return (skip.is_empty() ? x : skip(x)) + h;
 }
 

@@ -15,7 +15,7 @@ struct ResBlockImpl : torch::nn::Module {
   torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
   torch::nn::Linear temb_proj{nullptr};
-  torch::nn::Dropout drop{nullptr};
+  double dropout;
 };
 TORCH_MODULE(ResBlock);
 

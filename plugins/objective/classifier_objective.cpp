@@ -15,8 +15,8 @@ class ClassifierObjective : public Objective {
     if (ctx.num_classes < 2) throw Error("[objective] classifier needs labelled [data]");
   }
   TrainingTarget target() const override { return TrainingTarget::Guidance; }
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
-    objective::Perturbed p = objective::perturb(*sde_, batch.x, gen);
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
+    objective::Perturbed p = objective::perturb(*sde_, batch.x, rng);
     return at::cross_entropy_loss(trainee.guidance->logits(p.xt, p.t), batch.y);
   }
   std::string describe() const override { return "classifier cross-entropy on noised data"; }

@@ -12,8 +12,8 @@ class DdpmObjective : public Objective {
     if (!sde_ || !sde_->is_discrete() || !sde_->discrete_betas().defined())
       throw Error("[objective] ddpm trains the discrete VP chain: use [sde] plugin = \"ddpm\"");
   }
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, gen, false, false);
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, false, false);
   }
   std::string describe() const override { return "ddpm (L_simple on the chain, mean over dimensions)"; }
 

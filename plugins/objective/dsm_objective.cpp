@@ -20,8 +20,8 @@ class DsmObjective : public Objective {
   DsmObjective(const Settings& s, const BuildContext& ctx)
       : sde_(ctx.sde), likelihood_(s.weighting == "likelihood"), half_sum_(s.reduction == "half-sum") {}
 
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, gen, likelihood_, half_sum_);
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, likelihood_, half_sum_);
   }
   std::string describe() const override {
     return fmt::format("dsm ({} weighting, {})", likelihood_ ? "likelihood g^2" : "sigma^2",

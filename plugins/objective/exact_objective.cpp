@@ -26,9 +26,9 @@ class ExactObjective : public Objective {
                               "(use ssm or dsm)", dim));
   }
 
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
     const at::Tensor& x0 = batch.x;
-    objective::Perturbed p = objective::perturb(*sde_, x0, gen);
+    objective::Perturbed p = objective::perturb(*sde_, x0, rng);
     at::Tensor xt = p.xt.detach().requires_grad_(true);
     const auto b = x0.size(0);
     at::Tensor s = objective::score_of(*trainee.network, *sde_, xt, p.t, batch.y).reshape({b, -1});

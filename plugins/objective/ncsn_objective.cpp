@@ -12,8 +12,8 @@ class NcsnObjective : public Objective {
     if (!sde_ || !sde_->is_discrete() || !sde_->discrete_sigmas().defined())
       throw Error("[objective] ncsn trains over a discrete noise ladder: use [sde] plugin = \"smld\"");
   }
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, gen, false, true);
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, false, true);
   }
   std::string describe() const override { return "ncsn (annealed DSM over the sigma ladder, 1/2 sum over dimensions)"; }
 

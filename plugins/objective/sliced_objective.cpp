@@ -5,7 +5,6 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "scoregen/objective.hpp"
-#include "scoregen/random.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {
@@ -25,15 +24,15 @@ class SlicedObjective : public Objective {
   SlicedObjective(const Settings& s, const BuildContext& ctx)
       : sde_(ctx.sde), gaussian_(s.probe == "gaussian"), n_probes_(s.n_probes), half_sum_(s.reduction == "half-sum") {}
 
-  at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) override {
+  at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
     const at::Tensor& x0 = batch.x;
-    objective::Perturbed p = objective::perturb(*sde_, x0, gen);
+    objective::Perturbed p = objective::perturb(*sde_, x0, rng);
     at::Tensor xt = p.xt.detach().requires_grad_(true);
     at::Tensor s = objective::score_of(*trainee.network, *sde_, xt, p.t, batch.y);
     const auto b = x0.size(0);
     at::Tensor total = at::zeros({b}, x0.options());
     for (std::int64_t k = 0; k < n_probes_; ++k) {
-      at::Tensor v = gaussian_ ? randn_like_from(x0, gen) : rademacher_like_from(x0, gen);
+      at::Tensor v = gaussian_ ? rng.normal_like(x0) : rng.rademacher_like(x0);
       at::Tensor vs = (v * s).reshape({b, -1}).sum(1);
       // v^T (grad_x s) v by one backward pass of v^T s
       at::Tensor grad = torch::autograd::grad({vs.sum()}, {xt}, {}, true, true)[0];

@@ -48,11 +48,20 @@ GaussianMixture checked(const MixtureSettings& s, const Options& o) {
 
 GaussianMixture::GaussianMixture(const MixtureSettings& s, const Options& o) : GaussianMixture(checked(s, o)) {}
 
-std::pair<at::Tensor, at::Tensor> GaussianMixture::sample(std::int64_t n, at::Generator gen) const {
-  at::Tensor k = at::multinomial(weights_, n, true, gen);
-  at::Tensor z = at::randn({n, dim()}, gen, at::TensorOptions().dtype(at::kDouble));
+std::pair<at::Tensor, at::Tensor> GaussianMixture::place(const at::Tensor& k, const at::Tensor& z) const {
+  // x = mu_k + s_k z
   at::Tensor x = means_.index_select(0, k) + stds_.index_select(0, k).unsqueeze(1) * z;
   return {x.to(at::kFloat), k};
+}
+
+std::pair<at::Tensor, at::Tensor> GaussianMixture::sample(std::int64_t n, at::Generator gen) const {
+  at::Tensor k = at::multinomial(weights_, n, true, gen);
+  return place(k, at::randn({n, dim()}, gen, at::TensorOptions().dtype(at::kDouble)));
+}
+
+std::pair<at::Tensor, at::Tensor> GaussianMixture::sample(BatchRandom& rng) const {
+  at::Tensor k = rng.categorical(weights_);
+  return place(k, rng.normal({dim()}, at::kDouble));
 }
 
 std::pair<at::Tensor, at::Tensor> GaussianMixture::component_scores(const at::Tensor& x2, const at::Tensor& a,

@@ -6,26 +6,25 @@
 
 #include "scoregen/network.hpp"
 #include "scoregen/parameterization.hpp"
-#include "scoregen/random.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::objective {
 
-at::Tensor sample_times(const Sde& sde, std::int64_t n, at::Generator& gen, const at::TensorOptions& opts) {
+at::Tensor sample_times(const Sde& sde, BatchRandom& rng, const at::TensorOptions& opts) {
   if (sde.is_discrete()) {
     // NCSN: sigma index uniform over the ladder; DDPM: t uniform over {1..N} (here the grid t_i = i T / (N - 1)).
-    at::Tensor i = at::randint(sde.N(), {n}, gen, at::TensorOptions().dtype(at::kLong));
+    at::Tensor i = rng.integers(sde.N());
     return (i.to(at::kDouble) * (sde.T() / static_cast<double>(sde.N() - 1))).to(opts);
   }
   // t ~ U(eps, T) (Song et al. 2021, eq. 7, with the time epsilon of docs/formulas.md)
-  at::Tensor u = rand_from({n}, gen, at::TensorOptions().dtype(at::kDouble));
+  at::Tensor u = rng.uniform({}, at::kDouble);
   return (u * (sde.T() - sde.train_eps()) + sde.train_eps()).to(opts);
 }
 
-Perturbed perturb(const Sde& sde, const at::Tensor& x0, at::Generator& gen) {
+Perturbed perturb(const Sde& sde, const at::Tensor& x0, BatchRandom& rng) {
   Perturbed p;
-  p.t = sample_times(sde, x0.size(0), gen, x0.options());
-  p.z = randn_like_from(x0, gen);
+  p.t = sample_times(sde, rng, x0.options());
+  p.z = rng.normal_like(x0);
   p.std = sde.marginal_std(p.t);
   // x_t = a(t) x0 + s(t) z, the perturbation kernel p_0t (Song et al. 2021, eq. 7)
   p.xt = batch_view(sde.mean_coeff(p.t), x0) * x0 + batch_view(p.std, x0) * p.z;
@@ -41,10 +40,10 @@ at::Tensor score_of(Network& network, const Sde& sde, const at::Tensor& x, const
   return to_score(network.predicts(), network.forward(x, t, y), x, sde.mean_coeff(t), sde.marginal_std(t));
 }
 
-at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, at::Generator& gen, bool likelihood_weighting,
+at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng, bool likelihood_weighting,
                     bool half_sum) {
   const at::Tensor& x0 = batch.x;
-  Perturbed p = perturb(sde, x0, gen);
+  Perturbed p = perturb(sde, x0, rng);
   at::Tensor std = batch_view(p.std, x0);
   at::Tensor score = score_of(network, sde, p.xt, p.t, batch.y);
   if (likelihood_weighting) {

@@ -5,10 +5,8 @@
 #include <fstream>
 
 #include "cli_support.hpp"
+#include "checkpoint_weights.hpp"
 #include "engine/array_io.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/session.hpp"
-#include "scoregen/network.hpp"
 
 namespace {
 
@@ -27,20 +25,6 @@ batch_size = 32
 checkpoint_every = 3000
 log_every = 100
 )";
-
-// The parameters of a checkpoint (network and EMA), loaded through the engine.
-std::vector<at::Tensor> weights(const std::string& ckpt) {
-  auto registry = scoregen::engine::builtin_registry();
-  auto s = scoregen::engine::open_session(
-      registry, scoregen::engine::Pipeline::parse(scoregen::engine::checkpoint_pipeline(ckpt), ckpt, {}, *registry,
-                                                  scoregen::engine::PipelineOrigin::Stored));
-  auto net = s.pipeline->create_as<scoregen::Network>("network", s.context());
-  auto st = scoregen::engine::load_checkpoint(ckpt, net.get(), nullptr);
-  std::vector<at::Tensor> out;
-  for (const auto& t : net->parameters()) out.push_back(t.detach().clone());
-  for (const auto& t : st.ema) out.push_back(t);
-  return out;
-}
 
 std::size_t lines(const std::string& path) {
   std::ifstream in(path);
@@ -63,7 +47,7 @@ TEST(Train, InterruptedAndResumedRunMatchesUninterruptedBitForBit) {
   auto resumed = cli::run("train " + pipe + " -q --out " + dir.path("cut"));
   ASSERT_EQ(resumed.status, 0) << resumed.out;
   EXPECT_NE(resumed.out.find("train: resuming"), std::string::npos) << resumed.out;
-  auto a = weights(dir.path("full/checkpoint.pt")), b = weights(dir.path("cut/checkpoint.pt"));
+  auto a = cli::checkpoint_weights(dir.path("full/checkpoint.pt")), b = cli::checkpoint_weights(dir.path("cut/checkpoint.pt"));
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i])) << "tensor " << i;
   // metrics.jsonl: one line per 100 steps, none duplicated by the resume.

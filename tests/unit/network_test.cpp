@@ -43,8 +43,8 @@ TEST_P(NetworkContract, ShapeTimeGradientsAndRoundTrip) {
   at::manual_seed(0);
   auto net = build(c, p);
   auto data = p.create_as<scoregen::Dataset>("data", {});
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  scoregen::Batch b = data->sample(8, gen);
+  scoregen::BatchRandom rng(1, 0, 0, 8);
+  scoregen::Batch b = data->sample(rng);
   at::Tensor t = at::linspace(0.05, 0.95, 8);
   // Four Adam steps on a regression target: zero-initialised output convs (DDPM init) pass gradients on
   // one layer of zeros per step, so after three steps every parameter must receive one.

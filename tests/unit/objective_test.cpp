@@ -30,8 +30,8 @@ class GaussianData : public scoregen::Dataset {
   std::vector<std::int64_t> shape() const override { return {2}; }
   std::int64_t size() const override { return 0; }
   std::pair<double, double> range() const override { return {-5, 5}; }
-  scoregen::Batch sample(std::int64_t n, at::Generator gen) override {
-    return {at::randn({n, 2}, gen, at::kFloat) * at::tensor({1.0f, 0.5f}) + at::tensor({1.0f, -2.0f}), at::Tensor()};
+  scoregen::Batch sample(scoregen::BatchRandom& rng) override {
+    return {rng.normal({2}, at::kFloat) * at::tensor({1.0f, 0.5f}) + at::tensor({1.0f, -2.0f}), at::Tensor()};
   }
 };
 
@@ -58,7 +58,9 @@ Fit train(const std::string& sde_text, const std::string& objective_text, int st
   scoregen::Trainee trainee;
   trainee.network = net.get();
   scoregen::engine::Trainer trainer(*net, trainee, *objective, data, settings, at::kCPU,
-                                    at::make_generator<at::CPUGeneratorImpl>(7), at::make_generator<at::CPUGeneratorImpl>(8));
+                                    [](std::uint64_t step, std::int64_t first, std::int64_t count) {
+                                      return scoregen::BatchRandom(7, step, first, count);
+                                    });
   for (int i = 0; i < steps; ++i) trainer.step();
   trainer.apply_ema();
   return {net->a_.detach().clone(), net->b_.detach().clone()};
@@ -128,9 +130,9 @@ TEST(Objective, DdpmLossIsEpsilonMse) {
     scoregen::Prediction predicts() const override { return scoregen::Prediction::Noise; }
   } oracle;
   oracle.sde = sde;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
+  scoregen::BatchRandom rng(3, 0, 0, 64);
   scoregen::Batch zeros{at::zeros({64, 2}), at::Tensor()};
   scoregen::Trainee trainee;
   trainee.network = &oracle;
-  EXPECT_LT(objective->loss(trainee, zeros, gen).item<double>(), 1e-10);
+  EXPECT_LT(objective->loss(trainee, zeros, rng).item<double>(), 1e-10);
 }

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "scoregen/batch_random.hpp"
 #include "scoregen/plugin.hpp"
 
 namespace scoregen {
@@ -26,8 +26,9 @@ class SCOREGEN_API Dataset : public Component {
   virtual std::int64_t num_classes() const { return 0; }
   // Value range of the examples after the dataset's transforms.
   virtual std::pair<double, double> range() const = 0;
-  // n random examples (with the dataset's random transforms applied).
-  virtual Batch sample(std::int64_t n, at::Generator gen) = 0;
+  // rng.count() random examples (with the dataset's random transforms applied), every draw from `rng`: example i's
+  // depends only on its position in the global batch, so a data-parallel run draws what one process draws.
+  virtual Batch sample(BatchRandom& rng) = 0;
   // Examples [start, start + count) in order, without random transforms (finite sets only).
   virtual Batch get(std::int64_t start, std::int64_t count);
   // Maps model-space values back to the data range (inverts a logit transform); identity by default.

@@ -9,6 +9,7 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "scoregen/batch_random.hpp"
 #include "scoregen/options.hpp"
 
 namespace scoregen {
@@ -43,6 +44,8 @@ class SCOREGEN_API GaussianMixture {
   std::int64_t dim() const { return means_.size(1); }
   // Exact draws from the mixture at t = 0, with their component labels.
   std::pair<at::Tensor, at::Tensor> sample(std::int64_t n, at::Generator gen) const;
+  // The same, one per example of a counter-based batch draw.
+  std::pair<at::Tensor, at::Tensor> sample(BatchRandom& rng) const;
   // Per-component log N(x; a mu_k, (a^2 s_k^2 + std^2) I) + log w_k, shape [B, K] (float64).
   // a, std: [B] kernel mean coefficient and std of the SDE at t (a = 1, std = 0 gives t = 0).
   at::Tensor joint_log_prob(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
@@ -63,6 +66,8 @@ class SCOREGEN_API GaussianMixture {
  private:
   // (a mu_k - x) / v_k for every component: [B, K, D], and v_k: [B, K].
   std::pair<at::Tensor, at::Tensor> component_scores(const at::Tensor& x2, const at::Tensor& a, const at::Tensor& std) const;
+  // mu_k + s_k z for components k [n] and standard normals z [n, D].
+  std::pair<at::Tensor, at::Tensor> place(const at::Tensor& k, const at::Tensor& z) const;
   at::Tensor weights_, means_, stds_;  // float64: [K], [K, D], [K]
 };
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "scoregen/batch_random.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/plugin.hpp"
 
@@ -25,19 +25,20 @@ struct Trainee {
 class SCOREGEN_API Objective : public Component {
  public:
   virtual TrainingTarget target() const { return TrainingTarget::Network; }
-  // The mean loss over the batch: a scalar with a graph back to the trainee's parameters.
-  virtual at::Tensor loss(const Trainee& trainee, const Batch& batch, at::Generator& gen) = 0;
+  // The mean loss over the batch: a scalar with a graph back to the trainee's parameters. Every random number
+  // (times, noise, probes) comes from `rng`, per example.
+  virtual at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) = 0;
   virtual std::string describe() const = 0;
 };
 
 namespace objective {
 // Training times: t ~ U(train_eps, T) for continuous SDEs, a uniform grid index for discrete ones.
-SCOREGEN_API at::Tensor sample_times(const Sde& sde, std::int64_t n, at::Generator& gen, const at::TensorOptions& opts);
+SCOREGEN_API at::Tensor sample_times(const Sde& sde, BatchRandom& rng, const at::TensorOptions& opts);
 // A perturbed batch x_t = a(t) x0 + s(t) z at training times t (Song et al. 2021, eq. 7).
 struct Perturbed {
   at::Tensor t, xt, z, std;  // std: [B]
 };
-SCOREGEN_API Perturbed perturb(const Sde& sde, const at::Tensor& x0, at::Generator& gen);
+SCOREGEN_API Perturbed perturb(const Sde& sde, const at::Tensor& x0, BatchRandom& rng);
 // Per-example reduction of a [B, ...] tensor: mean over dimensions, or half the sum.
 SCOREGEN_API at::Tensor reduce(const at::Tensor& per_dim, bool half_sum);
 // The network's output at (x, t) as a score.
@@ -46,7 +47,7 @@ SCOREGEN_API at::Tensor score_of(Network& network, const Sde& sde, const at::Ten
 // Denoising score matching (Vincent 2011; Song et al. 2021, eq. 7) at one draw of t and z per example:
 // lambda = sigma^2 gives |s s(x_t) + z|^2, likelihood weighting gives g(t)^2 |s(x_t) + z / s|^2; reduced per
 // example (mean over dimensions or half the sum) and averaged over the batch.
-SCOREGEN_API at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, at::Generator& gen,
+SCOREGEN_API at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng,
                                  bool likelihood_weighting, bool half_sum);
 }  // namespace objective
 

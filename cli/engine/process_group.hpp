@@ -1,0 +1,53 @@
+// Data-parallel runs on PyTorch's c10d (docs/scaling.md): when the environment says WORLD_SIZE > 1 (as torchrun sets
+// it, with RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT), the process joins a group through a c10d::TCPStore, with
+// ProcessGroupGloo on the CPU or ProcessGroupNCCL on CUDA. Otherwise it is a group of one: no store, no socket.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace scoregen::engine {
+
+class ProcessGroup {
+ public:
+  // A group of one.
+  ProcessGroup();
+  ~ProcessGroup();
+  ProcessGroup(ProcessGroup&&) noexcept;
+  ProcessGroup& operator=(ProcessGroup&&) noexcept;
+
+  // Joins the group the environment describes (a group of one without WORLD_SIZE > 1). `cuda`: NCCL, when this
+  // LibTorch has it. A peer that does not arrive within `timeout` is an error; so is a collective that does not
+  // finish within it.
+  static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout);
+
+  int world() const { return world_; }
+  int rank() const { return rank_; }
+  int local_rank() const { return local_rank_; }
+  bool distributed() const { return world_ > 1; }
+  bool root() const { return rank_ == 0; }
+  std::string describe() const;  // "world size 2, rank 0 (gloo over 127.0.0.1:29500)"
+
+  // Sums the tensors over the ranks in place, packed into buffers of a few MB (not one call per tensor).
+  void all_reduce_sum(std::vector<at::Tensor>& tensors) const;
+  void all_reduce_sum(at::Tensor& tensor) const;
+  void barrier() const;
+
+  // This rank's share [begin, end) of n items dealt in contiguous blocks (every rank's differs by at most one).
+  std::pair<std::int64_t, std::int64_t> share(std::int64_t n) const;
+  // Whether item i (of a round-robin deal) is this rank's.
+  bool mine(std::int64_t i) const { return i % world_ == rank_; }
+
+ private:
+  struct Impl;
+  [[noreturn]] void lost(const std::string& what) const;
+  std::unique_ptr<Impl> impl_;
+  int world_ = 1, rank_ = 0, local_rank_ = 0;
+};
+
+}  // namespace scoregen::engine

@@ -1,0 +1,129 @@
+// Philox4x32-10 (Salmon, Moraes, Dror, Shaw 2011) keyed by the seed, counted by (pair, example, step, draw); uniforms
+// from 53 bits, normals by Box-Muller.
+#include "scoregen/batch_random.hpp"
+
+#include <array>
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+namespace scoregen {
+
+namespace {
+
+thread_local BatchRandom* g_current = nullptr;
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  // Steele, Lea, Flood 2014: a 64-bit mixer, here turning the seed into a Philox key
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+using Counter = std::array<std::uint32_t, 4>;
+
+}  // namespace
+
+Counter philox4x32_10(Counter c, std::uint32_t k0, std::uint32_t k1) {
+  constexpr std::uint64_t M0 = 0xD2511F53, M1 = 0xCD9E8D57;
+  constexpr std::uint32_t W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+  for (int round = 0; round < 10; ++round) {
+    // (hi, lo) = M c: c' = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0), then the key is bumped by the Weyl constants
+    const std::uint64_t p0 = M0 * c[0], p1 = M1 * c[2];
+    c = {static_cast<std::uint32_t>(p1 >> 32) ^ c[1] ^ k0, static_cast<std::uint32_t>(p1),
+         static_cast<std::uint32_t>(p0 >> 32) ^ c[3] ^ k1, static_cast<std::uint32_t>(p0)};
+    k0 += W0, k1 += W1;
+  }
+  return c;
+}
+
+namespace {
+
+double to_unit(std::uint32_t hi, std::uint32_t lo) {
+  // 53 random bits -> [0, 1)
+  return static_cast<double>(((static_cast<std::uint64_t>(hi) << 32) | lo) >> 11) * 0x1.0p-53;
+}
+
+std::int64_t numel(at::IntArrayRef shape) {
+  std::int64_t n = 1;
+  for (auto v : shape) n *= v;
+  return n;
+}
+
+std::vector<std::int64_t> batch_shape(std::int64_t count, at::IntArrayRef shape) {
+  std::vector<std::int64_t> out{count};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+}  // namespace
+
+BatchRandom::BatchRandom(std::uint64_t seed, std::uint64_t step, std::int64_t first, std::int64_t count)
+    : key_(splitmix64(seed)), step_(step), first_(first), count_(count) {}
+
+at::Tensor BatchRandom::uniform_doubles(std::int64_t per_example) {
+  const std::int64_t pairs = (per_example + 1) / 2;
+  const std::uint32_t draw = draw_++;
+  at::Tensor out = at::empty({count_, 2 * pairs}, at::kDouble);
+  double* data = out.data_ptr<double>();
+  const auto k0 = static_cast<std::uint32_t>(key_), k1 = static_cast<std::uint32_t>(key_ >> 32);
+  at::parallel_for(0, count_ * pairs, 4096, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t example = first_ + i / pairs, pair = i % pairs;
+      // counter: (pair within the example, example position, step, draw)
+      Counter r = philox4x32_10({static_cast<std::uint32_t>(pair), static_cast<std::uint32_t>(example),
+                                 static_cast<std::uint32_t>(step_), draw},
+                                k0, k1);
+      data[2 * i] = to_unit(r[0], r[1]);
+      data[2 * i + 1] = to_unit(r[2], r[3]);
+    }
+  });
+  return out;
+}
+
+at::Tensor BatchRandom::uniform(at::IntArrayRef shape, const at::TensorOptions& options) {
+  const std::int64_t m = numel(shape);
+  return uniform_doubles(m).narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
+}
+
+at::Tensor BatchRandom::normal(at::IntArrayRef shape, const at::TensorOptions& options) {
+  const std::int64_t m = numel(shape);
+  at::Tensor u = uniform_doubles(m);
+  at::Tensor u1 = u.slice(1, 0, u.size(1), 2), u2 = u.slice(1, 1, u.size(1), 2);
+  // Box-Muller: r = sqrt(-2 ln(1 - u1)), (r cos 2 pi u2, r sin 2 pi u2)
+  at::Tensor r = at::sqrt(-2.0 * at::log1p(-u1)), a = 2.0 * M_PI * u2;
+  at::Tensor z = at::stack({r * at::cos(a), r * at::sin(a)}, 2).reshape({count_, -1});
+  return z.narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
+}
+
+at::Tensor BatchRandom::rademacher(at::IntArrayRef shape, const at::TensorOptions& options) {
+  return (at::where(uniform(shape, at::kDouble) < 0.5, 1.0, -1.0)).to(options);
+}
+
+at::Tensor BatchRandom::integers(std::int64_t high) {
+  return at::floor(uniform_doubles(1).select(1, 0) * static_cast<double>(high)).clamp_max(static_cast<double>(high - 1)).to(at::kLong);
+}
+
+at::Tensor BatchRandom::categorical(const at::Tensor& probs) {
+  at::Tensor cdf = at::cumsum(probs.to(at::kDouble).cpu() / probs.to(at::kDouble).sum(), 0);
+  at::Tensor u = uniform_doubles(1).select(1, 0).contiguous();
+  // the first k with u < cdf_k
+  return at::searchsorted(cdf, u, false, true).clamp_max(probs.size(0) - 1);
+}
+
+BatchRandom* BatchRandom::current() { return g_current; }
+BatchRandom::Scope::Scope(BatchRandom& r) : previous_(g_current) { g_current = &r; }
+BatchRandom::Scope::~Scope() { g_current = previous_; }
+
+at::Tensor example_dropout(const at::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  BatchRandom* r = BatchRandom::current();
+  if (!r || r->count() != x.size(0)) return at::dropout(x, p, true);
+  // keep with probability 1 - p, scaled by 1 / (1 - p)
+  at::Tensor keep = r->uniform(x.sizes().slice(1), x.options()) >= p;
+  return x * keep.to(x.scalar_type()) / (1.0 - p);
+}
+
+}  // namespace scoregen

@@ -1,0 +1,209 @@
+// Data-parallel runs on c10d, launched as users launch them: two processes on 127.0.0.1 under PyTorch's own
+// torchrun (Debian's python3-torch). Two ranks train to the weights one process reaches on the same global batch;
+// sharded sampling, likelihood, latents and inpainting write what one process writes; a killed worker is restarted
+// and the run finishes where an uninterrupted one does; a lost or missing peer is a one-line error within the
+// timeout; one process opens no socket.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "checkpoint_weights.hpp"
+#include "cli_support.hpp"
+#include "engine/array_io.hpp"
+#include "engine/files.hpp"
+
+namespace {
+
+// torchrun with two workers on this machine. Debian's torch 1.13 launcher on Python 3.11 needs --redirects/--tee.
+std::string torchrun(int restarts = 0) {
+  return "/usr/bin/python3 -m torch.distributed.run --no_python --standalone --nproc_per_node 2 --redirects 1 --tee 1 "
+         "--max_restarts " + std::to_string(restarts) + " ";
+}
+
+// Runs the binary under torchrun (`args` as for cli::run).
+cli::Run run2(const std::string& args, int restarts = 0) { return cli::run(args, "", torchrun(restarts)); }
+
+const char* kToy = R"(seed = 5
+[sde]
+plugin = "vp"
+[data]
+plugin = "moons"
+[network]
+plugin = "mlp"
+width = 16
+depth = 2
+[train]
+steps = 100
+batch_size = 32
+checkpoint_every = 50
+log_every = 10
+)";
+
+// The largest difference between two sets of tensors, relative to each tensor's largest value.
+double max_relative_difference(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    worst = std::max(worst, ((a[i] - b[i]).abs().max() / a[i].abs().max().clamp_min(1e-12)).item<double>());
+  return worst;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string rank_env(int rank, int port) {
+  return "WORLD_SIZE=2 RANK=" + std::to_string(rank) + " LOCAL_RANK=" + std::to_string(rank) +
+         " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port);
+}
+
+}  // namespace
+
+TEST(Distributed, TwoRanksTrainToTheWeightsOfOneProcess) {
+  cli::TempDir dir;
+  std::string pipe = dir.file("p.toml", kToy);
+  auto one = cli::run("train " + pipe + " -q --threads 1 --out " + dir.path("one"));
+  ASSERT_EQ(one.status, 0) << one.out;
+  auto two = run2("train " + pipe + " -q --threads 1 --out " + dir.path("two"));
+  ASSERT_EQ(two.status, 0) << two.out;
+  EXPECT_NE(two.out.find("scoregen: world size 2, rank 0 (gloo over"), std::string::npos) << two.out;
+  EXPECT_NE(two.out.find("scoregen: world size 2, rank 1 (gloo over"), std::string::npos) << two.out;
+  EXPECT_NE(two.out.find("2 ranks x 16 examples"), std::string::npos) << two.out;
+  // the same global batch and seed: the same weights up to the rounding of a different summation order
+  const double diff = max_relative_difference(cli::checkpoint_weights(dir.path("one/checkpoint.pt")),
+                                              cli::checkpoint_weights(dir.path("two/checkpoint.pt")));
+  std::printf("2 ranks vs 1 process after 100 steps: largest relative difference %.3g\n", diff);
+  EXPECT_LT(diff, 1e-4);
+  // rank 0 alone wrote the metrics, which record the world size
+  std::string metrics = scoregen::engine::read_file(dir.path("two/metrics.jsonl"));
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 10) << metrics;
+  EXPECT_NE(metrics.find("\"step\": 100, "), std::string::npos);
+  EXPECT_NE(metrics.find("\"world_size\": 2}"), std::string::npos) << metrics;
+  // and a run may resume with another world size: one process continues the two-rank run
+  auto more = cli::run("train " + pipe + " -q --threads 1 --steps 120 --out " + dir.path("two"));
+  ASSERT_EQ(more.status, 0) << more.out;
+  EXPECT_NE(more.out.find("resuming"), std::string::npos) << more.out;
+}
+
+TEST(Distributed, ShardedOutputsAreWhatOneProcessWrites) {
+  cli::TempDir dir;
+  const std::string oracle = cli::source("pipelines/oracle_mixture.toml");
+  const std::string common = " -q --threads 1";
+  // sample: 6 batches dealt to 2 ranks, gathered into one file by rank 0
+  const std::string sample = "sample " + oracle + common + " --num 600 --batch-size 100 --set sde.N=50 --out ";
+  ASSERT_EQ(cli::run(sample + dir.path("s1.npy")).status, 0);
+  auto s2 = run2(sample + dir.path("s2.npy"));
+  ASSERT_EQ(s2.status, 0) << s2.out;
+  EXPECT_TRUE(at::equal(scoregen::engine::load_npy(dir.path("s1.npy")), scoregen::engine::load_npy(dir.path("s2.npy"))));
+  // nll: 4 solves of 16 examples, each with its own probes
+  const std::string nll = "nll " + oracle + common + " --num 64 --batch-size 16 --out ";
+  ASSERT_EQ(cli::run(nll + dir.path("n1.csv")).status, 0);
+  auto n2 = run2(nll + dir.path("n2.csv"));
+  ASSERT_EQ(n2.status, 0) << n2.out;
+  EXPECT_EQ(scoregen::engine::read_file(dir.path("n1.csv")), scoregen::engine::read_file(dir.path("n2.csv")));
+  // encode: 3 solves of 8 examples
+  const std::string encode = "encode " + oracle + common + " --num 24 --batch-size 8 --out ";
+  ASSERT_EQ(cli::run(encode + dir.path("z1.npy")).status, 0);
+  ASSERT_EQ(run2(encode + dir.path("z2.npy")).status, 0);
+  EXPECT_TRUE(at::equal(scoregen::engine::load_npy(dir.path("z1.npy")), scoregen::engine::load_npy(dir.path("z2.npy"))));
+  // inpaint a folder of three inputs: each completed by one rank, all written by rank 0
+  std::filesystem::create_directories(dir.path("in"));
+  for (int i = 0; i < 3; ++i)
+    scoregen::engine::save_npy(at::tensor({3.0f - 2.0f * static_cast<float>(i), 0.0f}), dir.path("in/" + std::to_string(i) + ".npy"));
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), dir.path("mask.npy"));
+  std::filesystem::create_directories(dir.path("o1"));
+  std::filesystem::create_directories(dir.path("o2"));
+  const std::string inpaint = "inpaint " + oracle + common + " --set sde.N=50 --num 4 --image " + dir.path("in") +
+                              " --mask " + dir.path("mask.npy") + " --out ";
+  ASSERT_EQ(cli::run(inpaint + dir.path("o1")).status, 0);
+  auto i2 = run2(inpaint + dir.path("o2"));
+  ASSERT_EQ(i2.status, 0) << i2.out;
+  for (int i = 0; i < 3; ++i) {
+    const std::string png = "/" + std::to_string(i) + ".png";
+    EXPECT_EQ(scoregen::engine::read_file(dir.path("o1") + png), scoregen::engine::read_file(dir.path("o2") + png)) << i;
+  }
+}
+
+TEST(Distributed, AKilledWorkerIsRestartedAndTheRunFinishesAsIfUninterrupted) {
+  cli::TempDir dir;
+  std::string text = kToy;
+  text.replace(text.find("steps = 100"), 11, "steps = 3000");
+  text.replace(text.find("checkpoint_every = 50"), 21, "checkpoint_every = 250");
+  std::string pipe = dir.file("p.toml", text);
+  auto whole = run2("train " + pipe + " -q --threads 1 --out " + dir.path("whole"));
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  // Kill one worker (kill -9) once the cut run has written a checkpoint; torchrun restarts the group once.
+  const std::string cut = dir.path("cut");
+  std::thread killer([&] {
+    for (int i = 0; i < 600 && !std::filesystem::exists(cut + "/checkpoint.pt"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::system(("pkill -9 -n -f -- '--out " + cut + "$'").c_str());
+  });
+  auto r = run2("train " + pipe + " -q --threads 1 --out " + cut, 1);
+  killer.join();
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("lost rank"), std::string::npos) << "the survivor names the lost rank\n" << r.out;
+  EXPECT_NE(r.out.find("train: resuming " + cut + " from step "), std::string::npos) << r.out;
+  auto a = cli::checkpoint_weights(dir.path("whole/checkpoint.pt")), b = cli::checkpoint_weights(cut + "/checkpoint.pt");
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i])) << "tensor " << i;
+}
+
+TEST(Distributed, ALostPeerIsNamedAndAMissingOneTimesOut) {
+  cli::TempDir dir;
+  std::string text = kToy;
+  text.replace(text.find("steps = 100"), 11, "steps = 1000000");
+  std::string pipe = dir.file("p.toml", text);
+  const int port = free_port();
+  const std::string args = "train " + pipe + " -q --threads 1 --dist-timeout 30 --out " + dir.path("run");
+  // rank 1 by hand, in the background; killed (kill -9) once training is under way
+  std::system(("env " + rank_env(1, port) + " " + cli::binary() + " " + args + " > " + dir.path("r1.log") + " 2>&1 & echo $! > " +
+               dir.path("r1.pid")).c_str());
+  auto killed = std::chrono::steady_clock::now();
+  std::thread killer([&] {
+    for (int i = 0; i < 300 && !std::filesystem::exists(dir.path("run/metrics.jsonl")); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    killed = std::chrono::steady_clock::now();
+    std::system(("kill -9 $(cat " + dir.path("r1.pid") + ")").c_str());
+  });
+  auto r0 = cli::run(args, rank_env(0, port));
+  killer.join();
+  const double after_kill = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  EXPECT_EQ(r0.status, 2) << r0.out;
+  EXPECT_NE(r0.out.find("scoregen: error: rank 0 of 2: lost rank 1 during an all-reduce"), std::string::npos) << r0.out;
+  EXPECT_LT(after_kill, 30.0) << "rank 0 must stop within --dist-timeout of losing its peer";
+  // a peer that never arrives: a clear error within the timeout, not a hang
+  const auto start = std::chrono::steady_clock::now();
+  auto lone = cli::run("sample " + cli::source("pipelines/oracle_mixture.toml") + " -q --num 4 --dist-timeout 3 --out " +
+                           dir.path("x.npy"),
+                       rank_env(0, free_port()));
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(lone.status, 2) << lone.out;
+  EXPECT_NE(lone.out.find("rank 0 of 2: the group at 127.0.0.1:"), std::string::npos) << lone.out;
+  EXPECT_NE(lone.out.find("did not form within 3 s (--dist-timeout)"), std::string::npos) << lone.out;
+  EXPECT_LT(waited, 20.0);
+  EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
+}
+
+TEST(Distributed, OneProcessOpensNoSocket) {
+  ASSERT_EQ(std::system("strace -o /dev/null true 2> /dev/null"), 0) << "strace (scripts/setup.sh installs it) cannot trace here";
+  cli::TempDir dir;
+  auto r = cli::run("sample " + cli::source("pipelines/oracle_mixture.toml") + " -q --num 8 --out " + dir.path("x.npy"), "",
+                    "strace -f -qq -e trace=socket,connect,bind -o " + dir.path("trace.txt"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string trace = scoregen::engine::read_file(dir.path("trace.txt"));
+  EXPECT_EQ(trace.find("AF_INET"), std::string::npos) << trace;
+}

@@ -1,0 +1,50 @@
+// Counter-based draws: Philox4x32-10 against its published known answers; a batch split into parts draws what the
+// whole batch draws (what data-parallel training relies on); the distributions have their moments.
+#include <gtest/gtest.h>
+
+#include "scoregen/batch_random.hpp"
+#include "support.hpp"
+
+TEST(BatchRandom, PhiloxKnownAnswers) {
+  // Salmon et al. 2011, Random123 kat_vectors: philox4x32 with 10 rounds
+  using C = std::array<std::uint32_t, 4>;
+  EXPECT_EQ(scoregen::philox4x32_10({0, 0, 0, 0}, 0, 0), (C{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
+  EXPECT_EQ(scoregen::philox4x32_10({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, 0xffffffff, 0xffffffff),
+            (C{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}));
+  EXPECT_EQ(scoregen::philox4x32_10({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, 0xa4093822, 0x299f31d0),
+            (C{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+}
+
+TEST(BatchRandom, ASplitBatchDrawsWhatTheWholeBatchDraws) {
+  scoregen::BatchRandom whole(42, 17, 0, 10), left(42, 17, 0, 4), right(42, 17, 4, 6);
+  for (int call = 0; call < 3; ++call) {
+    at::Tensor w = whole.normal({3, 5}, at::kFloat), l = left.normal({3, 5}, at::kFloat), r = right.normal({3, 5}, at::kFloat);
+    EXPECT_TRUE(at::equal(w, at::cat({l, r}))) << "call " << call;
+  }
+  EXPECT_TRUE(at::equal(whole.integers(1000), at::cat({left.integers(1000), right.integers(1000)})));
+  // another step, another draw index or another seed gives other numbers
+  scoregen::BatchRandom next_step(42, 18, 0, 10), other_seed(43, 17, 0, 10);
+  at::Tensor a = scoregen::BatchRandom(42, 17, 0, 10).uniform({8}, at::kDouble);
+  EXPECT_FALSE(at::equal(a, next_step.uniform({8}, at::kDouble)));
+  EXPECT_FALSE(at::equal(a, other_seed.uniform({8}, at::kDouble)));
+}
+
+TEST(BatchRandom, MomentsOfEachDistribution) {
+  scoregen::BatchRandom rng(5, 0, 0, 1000);
+  at::Tensor z = rng.normal({200}, at::kDouble);
+  // 2e5 standard normals: mean within 4 standard errors, variance and fourth moment near 1 and 3
+  EXPECT_LT(std::abs(z.mean().item<double>()), 4.0 / std::sqrt(2e5));
+  EXPECT_NEAR(z.var().item<double>(), 1.0, 0.02);
+  EXPECT_NEAR(z.pow(4).mean().item<double>(), 3.0, 0.1);
+  at::Tensor u = rng.uniform({200}, at::kDouble);
+  EXPECT_GE(u.min().item<double>(), 0.0);
+  EXPECT_LT(u.max().item<double>(), 1.0);
+  EXPECT_NEAR(u.mean().item<double>(), 0.5, 0.005);
+  EXPECT_NEAR(u.var().item<double>(), 1.0 / 12.0, 0.002);
+  at::Tensor k = scoregen::BatchRandom(6, 0, 0, 100000).categorical(at::tensor({0.2, 0.5, 0.3}, at::kDouble));
+  at::Tensor freq = at::bincount(k, {}, 3).to(at::kDouble) / 1e5;
+  EXPECT_TRUE(at::allclose(freq, at::tensor({0.2, 0.5, 0.3}, at::kDouble), 0, 0.01)) << freq;
+  at::Tensor v = rng.rademacher({200}, at::kFloat);
+  EXPECT_TRUE(at::all((v == 1) | (v == -1)).item<bool>());
+  EXPECT_NEAR(v.mean().item<double>(), 0.0, 0.01);
+}
