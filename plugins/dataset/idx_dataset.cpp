@@ -64,7 +64,10 @@ at::Tensor read_idx(const std::string& path, int expected_dims) {
 std::string file_for(const std::string& explicit_path, const std::string& root, const std::string& split,
                      const char* suffix) {
   if (!explicit_path.empty()) return explicit_path;
-  return (std::filesystem::path(root) / (split + suffix)).string();
+  // <split><suffix>.gz, or the plain file without .gz (as unpacked from the archive)
+  const std::string gz = (std::filesystem::path(root) / (split + suffix)).string();
+  const std::string plain = gz.substr(0, gz.size() - 3);
+  return !std::filesystem::exists(gz) && std::filesystem::exists(plain) ? plain : gz;
 }
 
 }  // namespace
@@ -76,10 +79,12 @@ class IdxDataset : public ImageDataset {
     bool labelled = true;
   };
   static void declare(Declaration<Settings>& d) {
-    d(&Settings::root, "root", "folder holding <split>-images-idx3-ubyte.gz");
+    d(&Settings::root, "root", "folder holding <split>-images-idx3-ubyte.gz and <split>-labels-idx1-ubyte.gz (or the "
+                               "same without .gz)")
+        .reads_file();
     d(&Settings::split, "split", "train or t10k (the test set)").one_of({"train", "t10k"});
-    d(&Settings::images, "images", "explicit images file (overrides root/split)");
-    d(&Settings::labels, "labels", "explicit labels file (overrides root/split)");
+    d(&Settings::images, "images", "explicit images file (overrides root/split)").reads_file();
+    d(&Settings::labels, "labels", "explicit labels file (overrides root/split)").reads_file();
     d(&Settings::labelled, "labelled", "read the labels file");
     declare_image_transforms(d);
   }

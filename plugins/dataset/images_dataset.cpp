@@ -22,7 +22,7 @@ class ImagesDataset : public ImageDataset {
     std::int64_t size = 32, channels = 3;
   };
   static void declare(Declaration<Settings>& d) {
-    d(&Settings::root, "root", "the folder").required();
+    d(&Settings::root, "root", "the folder").required().reads_file();
     d(&Settings::size, "size", "resize to size x size").at_least(4);
     d(&Settings::channels, "channels", "1 (grey) or 3 (RGB)").at_least(1).at_most(3);
     declare_image_transforms(d);

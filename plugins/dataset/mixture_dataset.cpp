@@ -20,6 +20,21 @@ class MixtureDataset : public Dataset {
     at::Tensor spread = 4.0 * mixture_.stds().max();
     return {(mixture_.means().min() - spread).item<double>(), (mixture_.means().max() + spread).item<double>()};
   }
+  at::Tensor assign(const at::Tensor& x) const override {
+    at::Tensor x64 = x.to(at::kDouble).reshape({x.size(0), -1});
+    at::Tensor one = at::ones({x.size(0)}, x64.options()), zero = at::zeros({x.size(0)}, x64.options());
+    return mixture_.posterior(x64, one, zero).argmax(1);  // at t = 0: a = 1, std = 0
+  }
+  std::vector<double> class_weights() const override {
+    at::Tensor w = mixture_.weights().contiguous();
+    return {w.data_ptr<double>(), w.data_ptr<double>() + w.numel()};
+  }
+  at::Tensor exact_log_prob(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const override {
+    return mixture_.log_prob(x, a, std);
+  }
+  at::Tensor exact_score(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const override {
+    return mixture_.score(x, a, std);
+  }
   Batch sample(BatchRandom& rng) override {
     auto [x, k] = mixture_.sample(rng);
     return {x, k};

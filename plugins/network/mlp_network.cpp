@@ -80,6 +80,7 @@ class MlpNetwork : public Network {
   }
 
   Prediction predicts() const override { return predicts_; }
+  bool class_conditional() const override { return !classes_.is_empty(); }
 
  private:
   at::Tensor activate(const at::Tensor& h) const {

@@ -17,17 +17,25 @@ class TorchScriptNetwork : public Network {
   struct Settings {
     std::string file, predicts = "score", time_input = "t";
     bool pass_labels = false;
+    std::vector<std::int64_t> shape;
   };
   static void declare(Declaration<Settings>& d) {
-    d(&Settings::file, "file", "the .pt file written by torch.jit.save").required();
+    d(&Settings::file, "file", "the .pt file written by torch.jit.save (relative: from the pipeline's folder)")
+        .required()
+        .reads_file();
     d(&Settings::predicts, "predicts", "what the module outputs").one_of({"score", "noise", "data"});
     d(&Settings::time_input, "time_input", "what the module takes as time: t, 999 t, sigma(t) or log sigma(t)")
         .one_of({"t", "999t", "sigma", "log_sigma"});
     d(&Settings::pass_labels, "pass_labels", "pass class labels as a third argument");
+    d(&Settings::shape, "shape", "shape of one example, e.g. [1, 28, 28] (empty: taken from [data])").at_least(1);
   }
   TorchScriptNetwork(const Settings& s, const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), predicts_(parse_prediction(s.predicts)), time_input_(s.time_input), pass_labels_(s.pass_labels) {
-    const std::string& file = s.file;
+      : sde_(ctx.sde), predicts_(parse_prediction(s.predicts)), time_input_(s.time_input), pass_labels_(s.pass_labels),
+        shape_(s.shape) {
+    // a relative file is read from the pipeline's folder, not from wherever the command runs
+    const std::string file = std::filesystem::path(s.file).is_relative() && !ctx.base_dir.empty()
+                                 ? (std::filesystem::path(ctx.base_dir) / s.file).string()
+                                 : s.file;
     if (!std::filesystem::is_regular_file(file)) o.fail("file", fmt::format("{}: no such file", file));
     try {
       module_ = torch::jit::load(file);
@@ -56,6 +64,8 @@ class TorchScriptNetwork : public Network {
     }
   }
   Prediction predicts() const override { return predicts_; }
+  bool class_conditional() const override { return pass_labels_; }
+  std::vector<std::int64_t> example_shape() const override { return shape_; }
   bool trainable() const override { return false; }
   void to(torch::Device device, bool non_blocking) override {
     module_.to(device, non_blocking);
@@ -67,6 +77,7 @@ class TorchScriptNetwork : public Network {
   Prediction predicts_;
   std::string time_input_;
   bool pass_labels_;
+  std::vector<std::int64_t> shape_;
   torch::jit::Module module_;
 };
 

@@ -1,6 +1,9 @@
 // The DDPM U-Net as a score network (Ho et al. 2020, app. B; as score_sde models/ddpm.py), sized down for CPUs.
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "scoregen/error.hpp"
 #include "scoregen/network.hpp"
@@ -51,7 +54,16 @@ class UNetNetwork : public Network {
     if (s.conditional) {
       if (ctx.num_classes < 1) o.fail("conditional", "the [data] set has no class labels");
       cfg.num_classes = ctx.num_classes;
+      conditional_ = true;
     }
+    // Every attention resolution must be one the U-Net has: 28 -> 14 -> 7 for three levels on 28 x 28.
+    std::vector<std::int64_t> levels;
+    for (std::int64_t r = cfg.resolution, l = 0; l < static_cast<std::int64_t>(cfg.ch_mult.size()); ++l, r = (r + 1) / 2)
+      levels.push_back(r);
+    for (auto r : cfg.attn_resolutions)
+      if (std::find(levels.begin(), levels.end(), r) == levels.end())
+        o.fail("attn_resolutions", fmt::format("{} matches no level of this U-Net (its resolutions are {})", r,
+                                               fmt::join(levels, ", ")));
     if (embedding_ == "auto")
       embedding_ = sde_->noise_conditioning() == NoiseConditioning::LogSigma ? "fourier" : "sinusoidal";
     if (embedding_ == "fourier") fourier_w_ = register_buffer("fourier_w", at::randn({cfg.ch / 2}) * 16.0);
@@ -70,12 +82,13 @@ class UNetNetwork : public Network {
     return out;
   }
   Prediction predicts() const override { return predicts_; }
+  bool class_conditional() const override { return conditional_; }
 
  private:
   std::shared_ptr<Sde> sde_;
   Prediction predicts_;
   std::string embedding_;
-  bool scale_by_sigma_;
+  bool scale_by_sigma_, conditional_ = false;
   std::int64_t ch_ = 0;
   at::Tensor fourier_w_;
   UNet unet_{nullptr};

@@ -30,7 +30,9 @@ class AnnealedLangevinSampler : public Sampler {
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::step_lr, "step_lr", "epsilon: the step at sigma_L is epsilon, at sigma_i epsilon sigma_i^2/sigma_L^2").above(0);
-    d(&Settings::n_steps, "n_steps", "Langevin steps T per noise level").at_least(1);
+    d(&Settings::n_steps, "n_steps", "Langevin steps T per noise level (--steps sets it)")
+        .at_least(1)
+        .takes_steps("", "annealed-langevin reads --steps as the Langevin steps per noise level (n_steps)");
     d(&Settings::steps, "steps",
       "noise levels: 0 = the SDE's own ladder; another count is a geometric ladder between its smallest and largest "
       "sigma (continuous VE SDEs only: a discrete ladder fixes the levels its network was trained on)")
@@ -99,7 +101,7 @@ class PlainLangevinSampler : public Sampler {
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::step_size, "step_size", "Langevin step epsilon").above(0);
-    d(&Settings::steps, "steps", "number of steps").at_least(1);
+    d(&Settings::steps, "steps", "number of steps").at_least(1).takes_steps();
     d(&Settings::init_range, "init_range", "start uniformly in [-init_range, init_range]^D").above(0);
   }
   PlainLangevinSampler(const Settings& s, const BuildContext&) : step_(s.step_size), n_(s.steps), range_(s.init_range) {}

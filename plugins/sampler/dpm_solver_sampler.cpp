@@ -20,7 +20,7 @@ class DpmSolverSampler : public Sampler {
     double rho = 7.0, eta = 0.0;
   };
   static void declare(Declaration<Settings>& d) {
-    d(&Settings::steps, "steps", "steps (= evaluations)").at_least(2);
+    d(&Settings::steps, "steps", "steps (= evaluations)").at_least(2).takes_steps();
     d(&Settings::rho, "rho", "Karras schedule exponent").above(0);
     d(&Settings::eta, "eta", "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++(2M)").at_least(0);
   }

@@ -15,18 +15,24 @@ class OdeSampler : public Sampler {
   struct Settings {
     std::string method = "rk45";
     double rtol = 1e-5, atol = 1e-5;
-    std::int64_t steps = 100;
+    std::int64_t steps = 0;
     bool denoise = true;
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::method, "method", "solver").one_of({"rk45", "euler", "heun", "rk4"});
     d(&Settings::rtol, "rtol", "RK45 relative tolerance").above(0);
     d(&Settings::atol, "atol", "RK45 absolute tolerance").above(0);
-    d(&Settings::steps, "steps", "steps of the fixed-step methods").at_least(1);
+    d(&Settings::steps, "steps", "steps of the fixed-step methods (0: 100); rk45 adapts its own, so it takes none")
+        .at_least(0)
+        .takes_steps();
     d(&Settings::denoise, "denoise", "one Tweedie denoising step at the end");
   }
-  OdeSampler(const Settings& s, const BuildContext&)
-      : method_(s.method), rtol_(s.rtol), atol_(s.atol), steps_(s.steps), denoise_(s.denoise) {}
+  OdeSampler(const Settings& s, const Options& o, const BuildContext&)
+      : method_(s.method), rtol_(s.rtol), atol_(s.atol), steps_(s.steps > 0 ? s.steps : 100), denoise_(s.denoise) {
+    if (method_ == "rk45" && s.steps > 0)
+      o.fail("steps", "rk45 chooses its own steps (set rtol and atol); a step count needs method = \"euler\", \"heun\" "
+                      "or \"rk4\"");
+  }
   std::int64_t steps(const Sde&) const override { return method_ == "rk45" ? 0 : steps_; }
   // An adaptive solve cannot take a projection between its stages (its error control would break).
   bool honours_projection() const override { return false; }

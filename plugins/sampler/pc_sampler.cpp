@@ -23,8 +23,9 @@ class PcSampler : public Sampler {
     d(&Settings::predictor, "predictor", "predictor step").names_plugin(PluginKind::Predictor, true);
     d(&Settings::corrector, "corrector", "corrector step").names_plugin(PluginKind::Corrector, true);
     d(&Settings::steps, "steps", "time steps, linspace(T, eps, steps); 0: the SDE's N (which reverse-diffusion and "
-                                 "ancestral steps require)")
-        .at_least(0);
+                                 "ancestral steps require; --steps sets [sde] N)")
+        .at_least(0)
+        .takes_steps("sde.N");
     d(&Settings::denoise, "denoise", "return the last step's noise-free mean");
     d(&Settings::jump_length, "jump_length", "RePaint: every K steps, re-noise back K steps and redo them (1: off)").at_least(1);
     d(&Settings::resample, "resample", "RePaint: times each jump is done (1: no resampling)").at_least(1);

@@ -63,6 +63,15 @@ OptionSpec& OptionSpec::required() {
   default_value = std::monostate{};
   return *this;
 }
+OptionSpec& OptionSpec::reads_file() {
+  is_input_file = true;
+  return *this;
+}
+
+OptionSpec& OptionSpec::takes_steps(std::string target, std::string note) {
+  step_count = true, step_target = std::move(target), step_note = std::move(note);
+  return *this;
+}
 OptionSpec& OptionSpec::names_plugin(PluginKind kind, bool allow_none) {
   plugin_kind = kind, none_allowed = allow_none;
   return *this;

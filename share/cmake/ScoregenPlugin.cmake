@@ -1,6 +1,7 @@
 # scoregen_add_plugin(NAME SOURCES src...): builds a scoregen plugin library the host can load.
 # A MODULE library with hidden visibility exporting only the C entry points (abi and plugin list),
-# linked against the same libscoregen and LibTorch as the host.
+# linked against the same libscoregen and LibTorch as the host. Without a CMAKE_BUILD_TYPE (single-configuration
+# generators) it is built with the Release flags: an unoptimised plugin runs a network many times slower.
 function(scoregen_add_plugin name)
   cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -21,6 +22,11 @@ function(scoregen_add_plugin name)
     POSITION_INDEPENDENT_CODE ON)
   if(SCOREGEN_TORCH_CUDA)
     target_compile_definitions(${name} PRIVATE SCOREGEN_TORCH_CUDA=1)  # checked by the host's loader
+  endif()
+  if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+    separate_arguments(release_flags UNIX_COMMAND "${CMAKE_CXX_FLAGS_RELEASE}")
+    target_compile_options(${name} PRIVATE ${release_flags})
+    message(STATUS "scoregen_add_plugin(${name}): no CMAKE_BUILD_TYPE, so built with the Release flags (${CMAKE_CXX_FLAGS_RELEASE})")
   endif()
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})

@@ -37,6 +37,21 @@ class SCOREGEN_API Dataset : public Component {
   virtual int bits() const { return 0; }
   // The lambda of a logit transform mapping the data to model space (its Jacobian enters the likelihood); 0: none.
   virtual double logit_lambda() const { return 0.0; }
+  // For data sets that know their density exactly (toy mixtures): the class each example [B, ...] most probably came
+  // from, argmax_y p(y | x), as int64 [B]; undefined otherwise. `scoregen eval` measures the mode weights of
+  // samples with it (Song & Ermon 2019, Sec. 3.2: Langevin dynamics gets them wrong, annealing gets them right).
+  virtual at::Tensor assign(const at::Tensor& x) const { return at::Tensor(); }
+  // The exact class probabilities p(y) where known (toy mixtures); empty otherwise.
+  virtual std::vector<double> class_weights() const { return {}; }
+  // Where the density is known in closed form (toy mixtures): log p_t(x) and grad_x log p_t(x) of the data diffused
+  // by the kernel N(a x0, std^2 I), with a and std [B] (a = 1, std = 0: the data themselves); undefined otherwise.
+  // `scoregen score-map` compares a trained score with it (Song & Ermon 2019, Fig. 2).
+  virtual at::Tensor exact_log_prob(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const {
+    return at::Tensor();
+  }
+  virtual at::Tensor exact_score(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const {
+    return at::Tensor();
+  }
 };
 
 }  // namespace scoregen

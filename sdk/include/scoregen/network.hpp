@@ -22,6 +22,8 @@ class SCOREGEN_API Network : public torch::nn::Module, public Component {
   virtual bool trainable() const { return true; }
   // Shape of one example when the network fixes it (analytic oracles); empty: taken from [data].
   virtual std::vector<std::int64_t> example_shape() const { return {}; }
+  // True when forward() uses the class labels y (sample --class then draws that class without guidance).
+  virtual bool class_conditional() const { return false; }
 };
 
 }  // namespace scoregen

@@ -48,6 +48,13 @@ struct SCOREGEN_API OptionSpec {
   // A String option naming a plugin of this kind; the chosen plugin's own options join the same table.
   std::optional<PluginKind> plugin_kind;
   bool none_allowed = false;  // with plugin_kind: "none" chooses no plugin
+  // A sampler's step count: `--steps N` sets this option, or the key step_target names ("sde.N"); step_note tells
+  // the user how --steps was read when that may surprise.
+  bool step_count = false;
+  std::string step_target, step_note;
+  // A String option naming a file or folder the plugin reads (relative: from the pipeline's folder): records hash
+  // it (SHA-256), so that a rerun knows when it changed.
+  bool is_input_file = false;
 
   bool is_required() const { return std::holds_alternative<std::monostate>(default_value); }
   // Builders, chained after a declaration: .at_least(2), .above(0), .one_of({...}), .required().
@@ -58,6 +65,8 @@ struct SCOREGEN_API OptionSpec {
   OptionSpec& one_of(std::vector<std::string> values);
   OptionSpec& required();
   OptionSpec& names_plugin(PluginKind kind, bool allow_none);
+  OptionSpec& takes_steps(std::string target = "", std::string note = "");
+  OptionSpec& reads_file();
 };
 
 // Free-standing declarations (command tables, tests).

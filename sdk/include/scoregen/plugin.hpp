@@ -34,6 +34,7 @@ struct BuildContext {
   std::vector<std::int64_t> data_shape;  // shape of one example, e.g. {2} or {1, 28, 28}
   std::int64_t num_classes = 0;          // 0: unlabelled data
   std::string device = "cpu";
+  std::string base_dir;                  // the pipeline's folder: relative file options are read from there
   PluginBuilder builder;                 // set by the host
 
   // The plugin a plugin-valued option chose (e.g. the pc sampler's predictor), built from the same table;

@@ -7,7 +7,10 @@
 // - when hooks.project is set it applies it after every update, at the time of the state it returns to
 //   (the conditioning hook of inpainting and colorization); a sampler that cannot do so says so through
 //   honours_projection(), and inpainting refuses it;
-// - the final denoising step, if any, is its own option and counts in model.nfe() like every evaluation.
+// - the final denoising step, if any, is its own option and counts in model.nfe() like every evaluation: NFE is
+//   what model.nfe() counts, never a sampler's own tally;
+// - its step count, if it has one, is an option declared with takes_steps() (its own, or another table's key
+//   such as [sde] N), so that `--steps N` on every sampling command reaches it.
 #pragma once
 
 #include <cstdint>
