@@ -25,9 +25,9 @@ at::Tensor DataMapping::to_unit(const at::Tensor& x) const {
   return ((to_data(x).clamp(lo, hi) - lo) / (hi - lo)).clamp(0, 1);
 }
 
-void DataMapping::save(const at::Tensor& x, const std::string& path) const {
+void DataMapping::save(const at::Tensor& x, const std::string& path, const PictureOptions& options) const {
   const auto [lo, hi] = range();
-  save_samples(to_data(x), path, lo, hi);
+  save_samples(to_data(x), path, lo, hi, options);
 }
 
 std::int64_t numel(const std::vector<std::int64_t>& shape) {
@@ -36,11 +36,23 @@ std::int64_t numel(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
+void require_checkpoint_table(const Session& s, const std::string& section, const std::string& checkpoint) {
+  Pipeline stored = Pipeline::parse(checkpoint_pipeline(checkpoint), checkpoint + " (stored pipeline)", {}, *s.registry,
+                                    PipelineOrigin::Stored);
+  auto differences = compare_tables(*s.pipeline, stored, section);
+  if (differences.empty()) return;
+  const TableDifference& d = differences.front();
+  throw Error(fmt::format("{}: [{}] {} = {}, but {} was trained with {} = {}: a checkpoint's [{}] table is the truth "
+                          "about its weights (drop the key, or give --checkpoint without a PIPELINE)",
+                          d.where, section, d.key, d.now, checkpoint, d.key, d.then, section));
+}
+
 std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& checkpoint, const std::string& needed_by) {
   auto guidance = s.pipeline->create_as<Guidance>("guidance", s.context(), needed_by);
   if (torch::nn::Module* m = guidance->module()) {
     if (checkpoint.empty())
       throw Error("the [guidance] classifier needs trained weights: pass --guidance-checkpoint FILE");
+    require_checkpoint_table(s, "guidance", checkpoint);
     load_ema_weights(checkpoint, *m);
     m->to(s.device);
     m->eval();
@@ -51,6 +63,7 @@ std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& che
 Assembly assemble(Session session, const AssemblyRequest& request) {
   Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};
   const Session& s = a.session;
+  if (!request.checkpoint.empty()) require_checkpoint_table(s, "network", request.checkpoint);
   a.network = s.pipeline->create_as<Network>("network", s.context(), request.command);
   if (request.checkpoint.empty()) {
     if (a.network->trainable() && !a.network->parameters().empty())
@@ -75,8 +88,15 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
       a.model->set_guidance(a.guidance, labels, request.guidance_scale);
       fmt::print(stderr, "{}: class {} with {} guidance, scale {}\n", request.command, y,
                  s.pipeline->plugin("guidance").name, request.guidance_scale);
+    } else if (a.network->class_conditional()) {
+      if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
+        throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
+      a.model->set_labels(labels);  // the class-conditional network draws class y
     } else {
-      a.model->set_labels(labels);  // a class-conditional network only
+      throw Error(fmt::format("--class {}: the pipeline has no [guidance] and its [network] '{}' is not class-conditional, "
+                              "so the class would be ignored; add [guidance] (e.g. --set guidance=classifier with "
+                              "--guidance-checkpoint) or use a class-conditional network (conditional = true)",
+                              y, s.pipeline->plugin("network").name));
     }
   }
   if (s.data) {

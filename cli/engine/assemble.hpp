@@ -12,6 +12,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "engine/image_io.hpp"
 #include "engine/session.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
@@ -29,7 +30,7 @@ struct DataMapping {
   // Pixels in [0, 1] (evaluation classifiers).
   at::Tensor to_unit(const at::Tensor& x) const;
   // Writes model-space samples as .png (grid or scatter), .npy or .pt in the data's values.
-  void save(const at::Tensor& x, const std::string& path) const;
+  void save(const at::Tensor& x, const std::string& path, const PictureOptions& options = {}) const;
 };
 
 struct AssemblyRequest {
@@ -55,6 +56,9 @@ Assembly assemble(Session session, const AssemblyRequest& request);
 
 // The [guidance] plugin of a session with its weights (a trained classifier needs a checkpoint), on the device.
 std::shared_ptr<Guidance> load_guidance(const Session& session, const std::string& checkpoint, const std::string& needed_by);
+// A checkpoint's stored table is the truth about what its weights are: the session's `section` (plugin and every
+// option) must equal it, else an error naming the first differing key.
+void require_checkpoint_table(const Session& session, const std::string& section, const std::string& checkpoint);
 // The examples a command evaluates: a .npy/.pt file when `file` is set, else the first `num` of a finite [data]
 // set, else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
 at::Tensor load_examples(const Session& session, const std::string& file, std::int64_t num,

@@ -102,6 +102,13 @@ std::string checkpoint_pipeline(const std::string& path) {
   return v.toStringRef();
 }
 
+std::int64_t checkpoint_step(const std::string& path) {
+  torch::serialize::InputArchive archive = open_archive(path);
+  c10::IValue v;
+  archive.read("step", v);
+  return v.toInt();
+}
+
 void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {
   auto params = module.parameters();
   if (ema.empty()) return;

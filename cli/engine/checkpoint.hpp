@@ -31,6 +31,8 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, torc
 CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer);
 // Only the resolved pipeline stored in a checkpoint.
 std::string checkpoint_pipeline(const std::string& path);
+// Only its step.
+std::int64_t checkpoint_step(const std::string& path);
 // Copies the EMA weights into the module's parameters (sampling and evaluation use them).
 void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema);
 // A checkpoint's weights for sampling and evaluation: loaded, then its EMA applied. Returns its step.

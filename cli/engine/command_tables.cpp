@@ -6,6 +6,14 @@ namespace scoregen::engine {
 namespace {
 OptionSpec at_least(OptionSpec spec, double v) { return std::move(spec.at_least(v)); }
 OptionSpec above(OptionSpec spec, double v) { return std::move(spec.above(v)); }
+// "auto" (one draw on 8-bit data, none on continuous data) or a number of draws; a float-or-"auto" option.
+OptionSpec dequantize_option() {
+  OptionSpec s = opt::real("dequantize", 0, "uniform dequantization draws per example of 8-bit data; \"auto\": 1 on 8-bit "
+                                            "data, as published bits/dim are, 0 on continuous data (a count there is an error)");
+  s.type = OptionType::RealOrAuto;
+  s.default_value = std::string("auto");
+  return at_least(std::move(s), 0);
+}
 }  // namespace
 
 const std::vector<SectionSpec>& pipeline_sections() {
@@ -33,7 +41,10 @@ const std::vector<SectionSpec>& pipeline_sections() {
         at_least(opt::real("grad_clip", 1.0, "clip the gradient norm to this (0: off)"), 0),
         std::move(opt::real("ema", 0.999, "EMA decay of the weights (0: off)").at_least(0).below(1)),
         at_least(opt::integer("checkpoint_every", 500, "write a checkpoint every K steps"), 1),
-        at_least(opt::integer("log_every", 50, "append a metrics.jsonl line every K steps"), 1)},
+        at_least(opt::integer("log_every", 50, "append a metrics.jsonl line every K steps"), 1),
+        at_least(opt::integer("sample_every", 0, "write a grid of sample_num samples (EMA weights, [sampler]) to "
+                                                 "RUN/samples/ every K steps (0: never)"), 0),
+        at_least(opt::integer("sample_num", 16, "samples in each of those grids"), 1)},
        "settings of `scoregen train`"},
       {"sample",
        std::nullopt,
@@ -49,8 +60,18 @@ const std::vector<SectionSpec>& pipeline_sections() {
         above(opt::real("atol", 1e-5, "RK45 absolute tolerance"), 0),
         opt::string("divergence", "rademacher", "divergence estimator", {"rademacher", "gaussian", "exact"}),
         at_least(opt::integer("n_probes", 1, "Hutchinson probes per solve"), 1),
-        at_least(opt::integer("dequantize", 0, "uniform dequantization draws per example (8-bit data; 0: off)"), 0)},
+        dequantize_option()},
        "settings of `scoregen nll`"},
+      {"inpaint",
+       std::nullopt,
+       {at_least(opt::integer("num", 1, "completions per image (a grid when more than one)"), 1)},
+       "settings of `scoregen inpaint`"},
+      {"eval",
+       std::nullopt,
+       {at_least(opt::integer("num", 1000, "samples and test examples for the Frechet distance"), 2),
+        at_least(opt::integer("batch_size", 250, "samples drawn at once"), 1),
+        at_least(opt::integer("nll_num", 64, "test examples for bits/dim (0: skip)"), 0)},
+       "settings of `scoregen eval`"},
   };
   return sections;
 }

@@ -2,6 +2,7 @@
 #include "engine/evaluation.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <vector>
 
@@ -13,13 +14,20 @@
 #include "engine/bits_per_dim.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/files.hpp"
+#include "engine/known_density_evaluation.hpp"
 #include "engine/metrics.hpp"
+#include "engine/record.hpp"
 #include "engine/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
 
 namespace {
+
+// The test split of both [data] tables: --test-split, by default t10k.
+std::string split_override(const EvalRequest& r) {
+  return fmt::format("data.split=\"{}\"", r.test_split.empty() ? "t10k" : r.test_split);
+}
 
 // The evaluation classifier with its own pipeline: its [sde] sets the time t = eps of its features, its [data]
 // (on the test split) is the reference set and its scale, so every model is compared with the same reference
@@ -39,7 +47,8 @@ Judge load_judge(const EvalRequest& r, const Session& model) {
   };
   Pipeline p = parse({});
   if (!p.has("data")) throw Error(fmt::format("{}: the evaluation classifier's pipeline has no [data] section", p.source()));
-  if (p.options("data").has("split")) p = parse({fmt::format("data.split=\"{}\"", r.test_split)});
+  if (p.options("data").has("split"))
+    p = parse({split_override(r)});
   Judge j{open_session(model.registry, std::move(p)), nullptr};
   j.session.device = model.device;
   const Dataset& data = *j.session.data;
@@ -67,13 +76,51 @@ void require_same_noising(const Session& model, const Session& judge) {
                             judge.pipeline->source()));
 }
 
+// The report as a text file with its record (--out), on the root rank.
+void write_report(Report& report, const EvalRequest& r, const Session& s, const std::vector<RecordInput>& inputs) {
+  if (r.out.empty() || !s.group->root()) return;
+  write_file_atomic(r.out, report.text());
+  const std::string record = write_record(r.out, record_text(s, r.out, inputs));
+  report.line(fmt::format("report: {} (record: {})", r.out, record));
+  report.field("output", r.out).field("record", record);
+}
+
+// Without an evaluation classifier: a data set that knows its density (toy mixtures) is its own judge.
+Report evaluate_toy(const EvalRequest& r) {
+  Session session = open_session(r.session);
+  if (!session.data || session.data->class_weights().empty())
+    throw Error("scoregen eval: --classifier-checkpoint FILE is required (without one, only data sets that know their "
+                "density, such as [data] plugin = \"mixture\", can be judged)");
+  const std::string source = session.pipeline->source();
+  if (!r.classifier_pipeline.empty())
+    throw Error(fmt::format("scoregen eval: --classifier is the pipeline of --classifier-checkpoint, which is not given"));
+  if (!r.test_split.empty())
+    throw Error(fmt::format("scoregen eval: --test-split: the {} data of {} has no splits (fresh draws)",
+                            session.pipeline->plugin("data").name, source));
+  if (r.assembly.class_label)
+    throw Error("scoregen eval: --class guides with the evaluation classifier, which is not given (for a guided toy "
+                "model, scoregen sample --class with the pipeline's [guidance])");
+  const Options& cfg = session.pipeline->options("eval");
+  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size"), nll_num = cfg.integer("nll_num");
+  AssemblyRequest ar = r.assembly;
+  ar.command = "scoregen eval";
+  ar.sampler = true;
+  Assembly a = assemble(std::move(session), ar);
+  Report report = evaluate_known_density(a, num, batch, nll_num);
+  write_report(report, r, a.session, checkpoint_inputs(r.assembly));
+  return report;
+}
+
 }  // namespace
 
-int evaluate(const EvalRequest& r) {
-  if (r.classifier_checkpoint.empty()) throw Error("scoregen eval: --classifier-checkpoint FILE is required");
-  if (r.num < 2 || r.batch < 1 || r.nll_num < 0) throw Error("--num must be >= 2, --batch-size >= 1, --nll-num >= 0");
+
+Report evaluate(const EvalRequest& r) {
+  if (!r.out.empty() && std::filesystem::path(r.out).has_parent_path() &&
+      !std::filesystem::is_directory(std::filesystem::path(r.out).parent_path()))
+    throw Error(fmt::format("{}: the folder does not exist", r.out));
+  if (r.classifier_checkpoint.empty()) return evaluate_toy(r);
   SessionRequest sr = r.session;
-  sr.overrides.insert(sr.overrides.begin(), fmt::format("data.split=\"{}\"", r.test_split));
+  sr.overrides.insert(sr.overrides.begin(), split_override(r));
   AssemblyRequest ar = r.assembly;
   ar.command = "scoregen eval";
   ar.sampler = true;
@@ -81,6 +128,8 @@ int evaluate(const EvalRequest& r) {
   ar.class_label.reset();  // guidance comes from the evaluation classifier, below
   Session session = open_session(sr);
   if (!session.data || session.data->bits() != 8) throw Error("scoregen eval needs 8-bit image [data] (e.g. idx)");
+  const Options& cfg = session.pipeline->options("eval");
+  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size"), nll_num = cfg.integer("nll_num");
   Assembly a = assemble(std::move(session), ar);
   const Session& s = a.session;
   Judge judge = load_judge(r, s);
@@ -100,13 +149,13 @@ int evaluate(const EvalRequest& r) {
                           r.assembly.guidance_scale);
   }
 
-  Drawn drawn = draw_samples(a, r.num, r.batch, 40);
+  Drawn drawn = draw_samples(a, num, batch, 40);
   const ProcessGroup& group = *s.group;
   // Features and logits of n inputs in batches (input(begin, count) on the classifier's scale), dealt to the ranks.
   auto judged = [&](std::int64_t n, const std::function<at::Tensor(std::int64_t, std::int64_t)>& input) {
     std::vector<at::Tensor> fs, ls;
-    for (std::int64_t i = 0, b = 0; i < n; i += r.batch, ++b) {
-      const std::int64_t m = std::min(r.batch, n - i);
+    for (std::int64_t i = 0, b = 0; i < n; i += batch, ++b) {
+      const std::int64_t m = std::min(batch, n - i);
       if (group.mine(b)) {
         auto [f, l] = features(input(i, m).to(s.device));
         fs.push_back(f.to(at::kFloat)), ls.push_back(l.to(at::kFloat));
@@ -116,8 +165,8 @@ int evaluate(const EvalRequest& r) {
     }
     // every rank's shapes: from the first batch it judged, or the classifier's on one example
     auto shaped = [&](std::vector<at::Tensor>& parts, std::int64_t width) {
-      for (std::int64_t i = 0, b = 0; i < n; i += r.batch, ++b)
-        if (!parts[static_cast<std::size_t>(b)].defined()) parts[static_cast<std::size_t>(b)] = at::zeros({std::min(r.batch, n - i), width});
+      for (std::int64_t i = 0, b = 0; i < n; i += batch, ++b)
+        if (!parts[static_cast<std::size_t>(b)].defined()) parts[static_cast<std::size_t>(b)] = at::zeros({std::min(batch, n - i), width});
       return at::cat(parts);
     };
     auto [f1, l1] = features(input(0, 1).to(s.device));
@@ -126,7 +175,7 @@ int evaluate(const EvalRequest& r) {
     return std::pair<at::Tensor, at::Tensor>{sums[0], sums[1]};
   };
   // model space -> pixels in [0, 1] -> the classifier's scale
-  auto [samples_f, sample_logits] = judged(r.num, [&](std::int64_t i, std::int64_t m) {
+  auto [samples_f, sample_logits] = judged(num, [&](std::int64_t i, std::int64_t m) {
     return clo + a.mapping.to_unit(drawn.samples.narrow(0, i, m)) * (chi - clo);
   });
   std::int64_t test_correct = 0, test_seen = 0;  // every test example the classifier judged, in both blocks
@@ -136,44 +185,59 @@ int evaluate(const EvalRequest& r) {
     test_seen += end - begin;
     return f;
   };
-  at::Tensor test_f = test_features(0, std::min(r.num, test.size()));
+  at::Tensor test_f = test_features(0, std::min(num, test.size()));
   const double fd = frechet_distance(samples_f, test_f);
   // The same distance between two disjoint test blocks of this size: what a perfect sampler would score at this N.
-  const bool has_floor = 2 * r.num <= test.size();
-  const double fd_floor = has_floor ? frechet_distance(test_features(r.num, 2 * r.num), test_f) : 0.0;
+  const bool has_floor = 2 * num <= test.size();
+  const double fd_floor = has_floor ? frechet_distance(test_features(num, 2 * num), test_f) : 0.0;
   at::Tensor hist = at::bincount(sample_logits.argmax(1), {}, sample_logits.size(1)).to(at::kDouble);
   at::Tensor p = hist / hist.sum();
   const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
   const double accuracy = static_cast<double>(test_correct) / static_cast<double>(test_seen);
 
-  fmt::print("samples: {} with {} (NFE {} per batch of {}, {:.1f} s)\n", r.num, a.sampler->describe(), drawn.nfe_per_batch,
-             r.batch, drawn.seconds);
-  fmt::print("classifier: test accuracy at t = eps {:.4f} on {} examples\n", accuracy, test_seen);
-  fmt::print("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}\n", samples_f.size(1), fd);
+  Report report;
+  std::vector<double> fractions(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0));
+  report.line(fmt::format("samples: {} with {} (NFE {} per batch of {})", num, a.sampler->describe(), drawn.nfe_per_batch, batch))
+      .timing(fmt::format("sampling time: {:.1f} s", drawn.seconds))
+      .line(fmt::format("classifier: test accuracy at t = eps {:.4f} on {} examples", accuracy, test_seen))
+      .line(fmt::format("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}", samples_f.size(1), fd));
   if (has_floor)
-    fmt::print("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}\n", r.num,
-               fd_floor);
-  fmt::print("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})\n", entropy,
-             p.size(0), std::log(static_cast<double>(p.size(0))));
-  fmt::print("class fractions of the samples: [{:.3f}]\n",
-             fmt::join(std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0)), ", "));
-  if (guided)
-    fmt::print("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}\n", *guided,
-               r.assembly.guidance_scale, p[*guided].item<double>(), *guided);
-  if (r.nll_num > 0 && s.sde->is_discrete()) {
-    fmt::print("bits/dim: - (the [sde] is a discrete chain: no continuous probability-flow ODE, so no exact likelihood)\n");
-  } else if (r.nll_num > 0) {
+    report.line(fmt::format("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}",
+                            num, fd_floor));
+  report.line(fmt::format("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})", entropy,
+                          p.size(0), std::log(static_cast<double>(p.size(0)))))
+      .line(fmt::format("class fractions of the samples: [{:.3f}]", fmt::join(fractions, ", ")));
+  report.field("command", "eval").field("num", num).field("sampler", a.sampler->describe())
+      .field("nfe_per_batch", drawn.nfe_per_batch).field("sample_seconds", drawn.seconds)
+      .field("classifier_test_accuracy", accuracy).field("frechet_distance", fd)
+      .field("class_entropy", entropy).field("class_fractions", fractions);
+  if (has_floor) report.field("frechet_distance_floor", fd_floor);
+  if (guided) {
+    report.line(fmt::format("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}", *guided,
+                            r.assembly.guidance_scale, p[*guided].item<double>(), *guided));
+    report.field("class", *guided).field("guidance_scale", r.assembly.guidance_scale)
+        .field("guided_fraction", p[*guided].item<double>());
+  }
+  if (nll_num > 0 && s.sde->is_discrete()) {
+    report.line("bits/dim: - (the [sde] is a discrete chain: no continuous probability-flow ODE, so no exact likelihood)");
+  } else if (nll_num > 0) {
     if (s.data->logit_lambda() > 0) throw Error("eval: bits/dim of logit-transformed data is not supported (use --nll-num 0)");
     // one dequantization draw per example, offset 7 ([-1, 1]) or 8 ([0, 1]); all examples in one solve
     BitsPerDimOptions o;
-    o.batch = r.nll_num, o.eight_bit = true, o.dequantize = 1, o.progress = false;
+    o.batch = nll_num, o.eight_bit = true, o.dequantize = 1, o.progress = false;
     a.model->reset_nfe();
-    BitsPerDim b = bits_per_dim(a, s.data->get(0, r.nll_num).x, o, 41);
+    BitsPerDim b = bits_per_dim(a, s.data->get(0, nll_num).x, o, 41);
     const auto [mean, se] = BitsPerDim::mean_se(b.bpd);
-    fmt::print("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 1e-5; NFE {}, {:.1f} s)\n", mean,
-               se, b.bpd.size(0), b.nfe, b.seconds);
+    report.line(fmt::format("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 1e-5; NFE {})",
+                            mean, se, b.bpd.size(0), b.nfe))
+        .timing(fmt::format("likelihood time: {:.1f} s", b.seconds));
+    report.field("bits_per_dim", mean).field("bits_per_dim_se", se).field("nll_nfe", b.nfe);
   }
-  return 0;
+  std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
+  inputs.push_back({"classifier-checkpoint", r.classifier_checkpoint});
+  inputs.push_back({"classifier-pipeline", r.classifier_pipeline});
+  write_report(report, r, s, inputs);
+  return report;
 }
 
 }  // namespace scoregen::engine

@@ -1,5 +1,6 @@
 // `scoregen eval`: sample quality in the feature space of a trained time-dependent classifier (a Frechet
-// distance, NOT the Inception FID), the class entropy of the samples, and bits/dim of test examples.
+// distance, NOT the Inception FID), the class entropy of the samples, and bits/dim of test examples; or, for data
+// that know their density (toy mixtures) and no classifier, the exact judgement of known_density_evaluation.hpp.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "engine/assemble.hpp"
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -16,9 +18,10 @@ struct EvalRequest {
   AssemblyRequest assembly;          // the score model; class_label: guide with the evaluation classifier itself
   std::string classifier_pipeline;   // --classifier (default: the pipeline stored in its checkpoint)
   std::string classifier_checkpoint;
-  std::int64_t num = 1000, batch = 250, nll_num = 64;
-  std::string test_split = "t10k";
+  std::string test_split;            // --test-split: the split of both [data] tables used as the test set ("": t10k)
+  std::string out;                   // --out: the report as a text file, with its record
 };
-int evaluate(const EvalRequest& request);
+// [eval] num, batch_size and nll_num come from the pipeline and the overrides.
+Report evaluate(const EvalRequest& request);
 
 }  // namespace scoregen::engine

@@ -1,8 +1,10 @@
-// `scoregen export`: a small, shippable checkpoint holding only the EMA weights, the pipeline and the step.
+// `scoregen export`: a small, shippable checkpoint holding only the EMA weights, the pipeline and the step; or, with
+// --torchscript, a TorchScript module whose forward(x, t) is the score, usable from Python without scoregen.
 #pragma once
 
 #include <string>
 
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -10,7 +12,8 @@ namespace scoregen::engine {
 struct ExportRequest {
   SessionRequest session;  // session.checkpoint: the training checkpoint
   std::string out;
+  bool torchscript = false;
 };
-int export_checkpoint(const ExportRequest& request);
+Report export_checkpoint(const ExportRequest& request);
 
 }  // namespace scoregen::engine

@@ -1,7 +1,10 @@
-// PNG grids and scatter plots (OpenCV), image loading, and writing samples by extension.
+// PNG grids, scatter plots with axes, line plots (OpenCV drawing), image loading, writing samples by extension,
+// and the record as a PNG text chunk.
 #include "engine/image_io.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -13,19 +16,18 @@
 
 #include "engine/array_io.hpp"
 #include "engine/files.hpp"
+#include "engine/plot_axes.hpp"
+#include "engine/png_file.hpp"
 #include "scoregen/error.hpp"
 
 namespace fs = std::filesystem;
 
 namespace scoregen::engine {
 
-namespace {
-void write_png(const cv::Mat& image, const std::string& path) {
-  std::vector<unsigned char> buf;
-  if (!cv::imencode(".png", image, buf)) throw Error(fmt::format("{}: PNG encoding failed", path));
-  write_file_atomic(path, std::string(buf.begin(), buf.end()));
+std::string numbered(const std::string& path, std::int64_t i) {
+  fs::path p(path);
+  return (p.parent_path() / fmt::format("{}_{:03}{}", p.stem().string(), i, p.extension().string())).string();
 }
-}  // namespace
 
 at::Tensor load_image(const std::string& path, int channels, double lo, double hi) {
   if (!fs::is_regular_file(path)) throw Error(fmt::format("{}: no such file", path));
@@ -37,47 +39,102 @@ at::Tensor load_image(const std::string& path, int channels, double lo, double h
   return lo + (hi - lo) * t / 255.0;
 }
 
-void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi, int nrow, int pad) {
+void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi, const PictureOptions& o) {
   if (images.dim() != 4) throw Error(fmt::format("{}: an image grid needs [B, C, H, W] samples", path));
-  const auto b = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
+  if (o.scale < 1) throw Error("--scale must be >= 1");
+  const auto b = images.size(0), c = images.size(1);
   if (c != 1 && c != 3) throw Error(fmt::format("{}: images need 1 or 3 channels, got {}", path, c));
-  if (nrow <= 0) nrow = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(b))));
-  const int cols = nrow, rows = static_cast<int>((b + cols - 1) / cols);
   at::Tensor u8 = ((images.detach().to(at::kCPU).to(at::kFloat) - lo) / (hi - lo) * 255.0)
                       .round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
-  cv::Mat grid(rows * (static_cast<int>(h) + pad) + pad, cols * (static_cast<int>(w) + pad) + pad,
-               c == 1 ? CV_8UC1 : CV_8UC3, cv::Scalar::all(0));
-  for (std::int64_t i = 0; i < b; ++i) {
-    cv::Mat tile(static_cast<int>(h), static_cast<int>(w), c == 1 ? CV_8UC1 : CV_8UC3, u8[i].data_ptr());
+  const int h = static_cast<int>(images.size(2)) * o.scale, w = static_cast<int>(images.size(3)) * o.scale;
+  auto tile = [&](std::int64_t i) {
+    cv::Mat t(static_cast<int>(images.size(2)), static_cast<int>(images.size(3)), c == 1 ? CV_8UC1 : CV_8UC3, u8[i].data_ptr());
     cv::Mat bgr;
-    if (c == 3) cv::cvtColor(tile, bgr, cv::COLOR_RGB2BGR);
-    else bgr = tile;
-    int r = static_cast<int>(i / cols), col = static_cast<int>(i % cols);
-    bgr.copyTo(grid(cv::Rect(pad + col * (static_cast<int>(w) + pad), pad + r * (static_cast<int>(h) + pad),
-                             static_cast<int>(w), static_cast<int>(h))));
+    if (c == 3) cv::cvtColor(t, bgr, cv::COLOR_RGB2BGR);
+    else bgr = t.clone();
+    if (o.scale > 1) cv::resize(bgr, bgr, {w, h}, 0, 0, cv::INTER_NEAREST);  // nearest neighbour: pixels stay pixels
+    return bgr;
+  };
+  if (!o.grid) {
+    for (std::int64_t i = 0; i < b; ++i) write_png(tile(i), numbered(path, i), o.record);
+    return;
   }
-  write_png(grid, path);
+  const int pad = o.pad;
+  const int cols = o.nrow > 0 ? o.nrow : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(b))));
+  const int rows = static_cast<int>((b + cols - 1) / cols);
+  cv::Mat grid(rows * (h + pad) + pad, cols * (w + pad) + pad, c == 1 ? CV_8UC1 : CV_8UC3, cv::Scalar::all(0));
+  for (std::int64_t i = 0; i < b; ++i) {
+    const int r = static_cast<int>(i / cols), col = static_cast<int>(i % cols);
+    tile(i).copyTo(grid(cv::Rect(pad + col * (w + pad), pad + r * (h + pad), w, h)));
+  }
+  write_png(grid, path, o.record);
 }
 
-void save_scatter(const at::Tensor& points, const std::string& path) {
+void save_scatter(const at::Tensor& points, const std::string& path, const PictureOptions& o) {
   if (points.dim() != 2 || points.size(1) != 2) throw Error(fmt::format("{}: a scatter plot needs [B, 2] samples", path));
   at::Tensor p = points.detach().to(at::kCPU).to(at::kDouble).contiguous();
-  // Axis range: the 0.5% - 99.5% quantiles with a margin, so stray points do not shrink the picture.
-  at::Tensor lo = at::quantile(p, 0.005, 0), hi = at::quantile(p, 0.995, 0);
-  at::Tensor span = (hi - lo).clamp_min(1e-6);
-  lo = lo - 0.1 * span, hi = hi + 0.1 * span;
-  const int size = 512;
+  at::Tensor all = o.overlay.defined() ? at::cat({p, o.overlay.detach().to(at::kCPU).to(at::kDouble).reshape({-1, 2})}) : p;
+  // The plotted range: the 0.5% - 99.5% quantiles of everything drawn, with a margin, equal on both axes so that
+  // shapes keep their proportions; stray points outside it are counted in the title.
+  at::Tensor lo = at::quantile(all, 0.005, 0), hi = at::quantile(all, 0.995, 0);
+  at::Tensor mid = (lo + hi) / 2;
+  const double half = std::max(((hi - lo).max() / 2 * 1.15).item<double>(), 1e-6);
+  const double cx = mid[0].item<double>(), cy = mid[1].item<double>();
+  const int size = 720;
   cv::Mat canvas(size, size, CV_8UC3, cv::Scalar(255, 255, 255));
+  Axes axes{cv::Rect(70, 62, size - 100, size - 126), cx - half, cx + half, cy - half, cy + half};
+  axes.draw(canvas, "x[0]", "x[1]");
   cv::Mat ink = canvas.clone();
-  auto acc = p.accessor<double, 2>();
-  double x0 = lo[0].item<double>(), x1 = hi[0].item<double>(), y0 = lo[1].item<double>(), y1 = hi[1].item<double>();
-  for (std::int64_t i = 0; i < p.size(0); ++i) {
-    int px = static_cast<int>((acc[i][0] - x0) / (x1 - x0) * (size - 1));
-    int py = static_cast<int>((1.0 - (acc[i][1] - y0) / (y1 - y0)) * (size - 1));
-    if (px >= 0 && px < size && py >= 0 && py < size) cv::circle(ink, {px, py}, 2, cv::Scalar(180, 80, 20), cv::FILLED);
+  auto inside = [&](const cv::Point& q) { return axes.area.contains(q); };
+  if (o.overlay.defined()) {
+    at::Tensor ov = o.overlay.detach().to(at::kCPU).to(at::kDouble).reshape({-1, 2}).contiguous();
+    auto a = ov.accessor<double, 2>();
+    for (std::int64_t i = 0; i < ov.size(0); ++i) {
+      cv::Point q = axes.to_pixel(a[i][0], a[i][1]);
+      if (inside(q)) cv::circle(ink, q, 2, cv::Scalar(170, 170, 170), cv::FILLED);
+    }
   }
-  cv::addWeighted(ink, 0.6, canvas, 0.4, 0.0, canvas);
-  write_png(canvas, path);
+  auto acc = p.accessor<double, 2>();
+  std::int64_t outside = 0;
+  std::vector<cv::Point> line;
+  for (std::int64_t i = 0; i < p.size(0); ++i) line.push_back(axes.to_pixel(acc[i][0], acc[i][1]));
+  if (o.path) cv::polylines(ink, line, false, cv::Scalar(20, 120, 230), 2, cv::LINE_AA);  // the path beneath its points
+  for (const cv::Point& q : line) {
+    if (inside(q)) cv::circle(ink, q, o.path ? 4 : 2, cv::Scalar(180, 80, 20), cv::FILLED);
+    else ++outside;
+  }
+  cv::addWeighted(ink, 0.7, canvas, 0.3, 0.0, canvas);
+  std::string title = fmt::format("{} points{}, x[0] in [{:.3g}, {:.3g}], x[1] in [{:.3g}, {:.3g}]{}", p.size(0),
+                                  o.overlay.defined() ? " (grey: data)" : "", cx - half, cx + half, cy - half, cy + half,
+                                  outside ? fmt::format(", {} outside", outside) : std::string());
+  cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
+  write_png(canvas, path, o.record);
+}
+
+void save_line_plots(const std::vector<Series>& panels, const std::string& x_label, const std::string& title,
+                     const std::string& path) {
+  if (panels.empty()) throw Error(fmt::format("{}: nothing to plot", path));
+  const int width = 900, panel_h = 260, top = 36;
+  cv::Mat canvas(top + panel_h * static_cast<int>(panels.size()), width, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
+  for (std::size_t k = 0; k < panels.size(); ++k) {
+    const Series& s = panels[k];
+    if (s.x.empty()) continue;
+    double x0 = *std::min_element(s.x.begin(), s.x.end()), x1 = *std::max_element(s.x.begin(), s.x.end());
+    double y0 = *std::min_element(s.y.begin(), s.y.end()), y1 = *std::max_element(s.y.begin(), s.y.end());
+    if (x1 <= x0) x1 = x0 + 1;
+    const bool log_y = y0 > 0 && y1 / y0 > 100;
+    if (!log_y) {
+      const double m = std::max((y1 - y0) * 0.05, 1e-12);
+      y0 -= m, y1 += m;
+    }
+    Axes axes{cv::Rect(90, top + static_cast<int>(k) * panel_h + 24, width - 120, panel_h - 80), x0, x1, y0, y1, log_y};
+    axes.draw(canvas, k + 1 == panels.size() ? x_label : "", s.name + (log_y ? " (log scale)" : ""));
+    std::vector<cv::Point> line;
+    for (std::size_t i = 0; i < s.x.size(); ++i) line.push_back(axes.to_pixel(s.x[i], s.y[i]));
+    cv::polylines(canvas, line, false, cv::Scalar(180, 80, 20), 2, cv::LINE_AA);
+  }
+  write_png(canvas, path, "");
 }
 
 void check_output_extension(const std::string& path) {
@@ -89,13 +146,13 @@ void check_output_extension(const std::string& path) {
     throw Error(fmt::format("{}: the folder {} does not exist", path, parent.string()));
 }
 
-void save_samples(const at::Tensor& samples, const std::string& path, double lo, double hi) {
+void save_samples(const at::Tensor& samples, const std::string& path, double lo, double hi, const PictureOptions& o) {
   check_output_extension(path);
   std::string ext = extension(path);
   if (ext == ".npy") return save_npy(samples, path);
   if (ext == ".pt") return save_pt(samples, path);
-  if (samples.dim() == 2 && samples.size(1) == 2) return save_scatter(samples, path);
-  if (samples.dim() == 4) return save_image_grid(samples, path, lo, hi);
+  if (samples.dim() == 2 && samples.size(1) == 2) return save_scatter(samples, path, o);
+  if (samples.dim() == 4) return save_image_grid(samples, path, lo, hi, o);
   throw Error(fmt::format("{}: samples of shape {} can be saved as .npy or .pt, not as a picture", path,
                           fmt::format("{}", fmt::join(samples.sizes(), "x"))));
 }

@@ -14,6 +14,7 @@
 #include "engine/image_io.hpp"
 #include "engine/inpainting.hpp"
 #include "engine/progress_bar.hpp"
+#include "engine/record.hpp"
 #include "scoregen/error.hpp"
 
 namespace fs = std::filesystem;
@@ -35,8 +36,26 @@ at::Tensor read_input(const std::string& path, const std::vector<std::int64_t>& 
   return x.reshape(shape);
 }
 
-// Mask 1 = known: a PNG (white = keep, black = fill) or an array of 0/1; must be binary and of the image's size.
+// A named mask of images [C, H, W]: which part is filled (0); the rest is known (1).
+at::Tensor named_mask(const std::string& name, const std::vector<std::int64_t>& shape) {
+  at::Tensor m = at::ones(shape);
+  const std::int64_t h = shape[1], w = shape[2];
+  if (name == "top-half") m.narrow(1, 0, h / 2).zero_();
+  else if (name == "bottom-half") m.narrow(1, h / 2, h - h / 2).zero_();
+  else if (name == "left-half") m.narrow(2, 0, w / 2).zero_();
+  else if (name == "right-half") m.narrow(2, w / 2, w - w / 2).zero_();
+  else if (name == "center") m.narrow(1, h / 4, h / 2).narrow(2, w / 4, w / 2).zero_();
+  return m;
+}
+
+// Mask 1 = known: a name (top-half, bottom-half, left-half, right-half, center: the part filled), a PNG (white =
+// keep, black = fill) or an array of 0/1; must be binary and of the image's size.
 at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& shape) {
+  for (const char* name : {"top-half", "bottom-half", "left-half", "right-half", "center"})
+    if (path == name) {
+      if (shape.size() != 3) throw Error(fmt::format("--mask {}: a named mask needs image data [C, H, W]", path));
+      return named_mask(path, shape);
+    }
   at::Tensor m = is_array_file(path) ? load_array(path) : load_image(path, 1, 0.0, 1.0);
   if (!((m == 0) | (m == 1)).all().item<bool>())
     throw Error(fmt::format("{}: the mask is not binary (only black 0 and white 255, or 0 and 1, are allowed)", path));
@@ -62,12 +81,11 @@ std::vector<std::string> image_files(const std::string& dir) {
 
 }  // namespace
 
-int inpaint(const InpaintRequest& r) {
+Report inpaint(const InpaintRequest& r) {
   if (r.image.empty()) throw Error("scoregen inpaint: --image is required");
   if (r.out.empty()) throw Error("scoregen inpaint: --out is required");
   if (!r.colorize && r.mask.empty()) throw Error("scoregen inpaint: --mask is required (or --colorize)");
   if (r.colorize && !r.mask.empty()) throw Error("scoregen inpaint: --colorize takes no --mask (the grey channel is known)");
-  if (r.num < 1) throw Error("--num must be >= 1");
   const bool batch_mode = fs::is_directory(r.image);
   if (batch_mode && !fs::is_directory(r.out))
     throw Error(fmt::format("{}: with a folder of images, --out must be an existing folder", r.out));
@@ -78,6 +96,7 @@ int inpaint(const InpaintRequest& r) {
   ar.sampler = true;
   Assembly a = assemble(open_session(r.session), ar);
   const Session& s = a.session;
+  const std::int64_t num = s.pipeline->options("inpaint").integer("num");
   if (!a.sampler->honours_projection())
     throw Error(fmt::format("{}: the {} sampler cannot apply the inpainting projection after every update, so its "
                             "completions would ignore the known part; use pc, annealed-langevin, heun-edm or dpm-solver++",
@@ -99,7 +118,7 @@ int inpaint(const InpaintRequest& r) {
   // summed back so that rank 0 writes them all.
   const ProcessGroup& group = *s.group;
   std::vector<std::int64_t> all = shape;
-  all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), r.num});
+  all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);
   const std::int64_t start_nfe = a.model->nfe();
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -108,7 +127,7 @@ int inpaint(const InpaintRequest& r) {
     if (!group.mine(static_cast<std::int64_t>(i))) continue;
     if (r.colorize) y = y.mean(0, true).expand(shape).contiguous();  // a grey input: every channel the same grey
     std::vector<std::int64_t> bshape = shape;
-    bshape.insert(bshape.begin(), r.num);
+    bshape.insert(bshape.begin(), num);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
     at::Generator gen = s.generator(30, i);
     SampleHooks hooks = projection_hooks(*s.sde, known, m, r.colorize, gen);
@@ -120,22 +139,32 @@ int inpaint(const InpaintRequest& r) {
   at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
   std::vector<at::Tensor> sums{results, nfe};
   group.all_reduce_sum(sums);
+  Report report;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!at::isfinite(results[static_cast<std::int64_t>(i)]).all().item<bool>())
+      throw Error(fmt::format("{}: sampling diverged (non-finite values)", inputs[i]));
+  if (!group.root()) return report;  // rank 0 writes every output
+  PictureOptions picture = r.picture;
+  picture.record = record_text(s, r.out, {{"checkpoint", r.assembly.checkpoint}, {"image", r.image}, {"mask", r.mask}});
+  picture.nrow = static_cast<int>(std::min<std::int64_t>(num, 8));
+  picture.pad = num > 1 ? 2 : 0;
+  std::vector<std::string> outputs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor result = results[static_cast<std::int64_t>(i)];
-    if (!at::isfinite(result).all().item<bool>()) throw Error(fmt::format("{}: sampling diverged (non-finite values)", in));
-    if (!group.root()) continue;  // rank 0 writes every output
     std::string target = batch_mode ? (fs::path(r.out) / (fs::path(in).stem().string() + ".png")).string() : r.out;
     if (s.data) result = s.data->to_data(result);
-    if (result.dim() == 4 && extension(target) == ".png")
-      save_image_grid(result, target, lo, hi, static_cast<int>(std::min<std::int64_t>(r.num, 8)), r.num > 1 ? 2 : 0);
-    else
-      save_samples(result, target, lo, hi);
-    fmt::print("{} -> {}\n", in, target);
+    save_samples(result, target, lo, hi, picture);
+    report.line(fmt::format("{} -> {}", in, target));
+    outputs.push_back(target);
   }
-  fmt::print("inpaint: {} image(s) with {}; NFE {}\n", inputs.size(), a.sampler->describe(),
-             static_cast<std::int64_t>(nfe.item<double>()));
-  return 0;
+  const std::string record = write_record(r.out, picture.record);
+  const auto total_nfe = static_cast<std::int64_t>(nfe.item<double>());
+  report.line(fmt::format("inpaint: {} image(s) with {}; NFE {} (record: {})", inputs.size(), a.sampler->describe(),
+                          total_nfe, record));
+  report.field("command", "inpaint").field("outputs", outputs).field("record", record).field("sampler", a.sampler->describe())
+      .field("nfe", total_nfe);
+  return report;
 }
 
 }  // namespace scoregen::engine

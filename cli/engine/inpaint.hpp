@@ -6,6 +6,8 @@
 #include <string>
 
 #include "engine/assemble.hpp"
+#include "engine/image_io.hpp"
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -16,9 +18,10 @@ struct InpaintRequest {
   std::string image;  // a file (.png/.jpg/.npy/.pt) or a folder of them
   std::string mask;   // .png (white = keep) or .npy/.pt of 0/1; empty with colorize
   bool colorize = false;
-  std::int64_t num = 1;  // completions per image
-  std::string out;       // a file, or a folder when `image` is a folder
+  std::string out;         // a file, or a folder when `image` is a folder
+  PictureOptions picture;  // --scale, --grid
 };
-int inpaint(const InpaintRequest& request);
+// [inpaint] num completions of each image.
+Report inpaint(const InpaintRequest& request);
 
 }  // namespace scoregen::engine

@@ -10,6 +10,7 @@
 #include "engine/files.hpp"
 #include "engine/image_io.hpp"
 #include "engine/likelihood.hpp"
+#include "engine/record.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -61,51 +62,65 @@ OdeResult solve(Assembly& a, const at::Tensor& x, std::int64_t batch, bool forwa
   return out;
 }
 
+// The record of an output, written beside it; its text also goes into a PNG.
+std::string record_for(const Assembly& a, const LatentRequest& r, const std::string& out) {
+  return record_text(a.session, out, {{"checkpoint", r.assembly.checkpoint}, {"data", r.data_file}, {"latent", r.latent}});
+}
+
+Report done(const char* command, const std::string& out, const std::string& record, std::int64_t n, std::int64_t nfe,
+            const std::string& what) {
+  Report report;
+  report.line(fmt::format("{}: {} -> {} (NFE {}; record: {})", command, what, out, nfe, record));
+  report.field("command", command).field("output", out).field("record", record).field("count", n).field("nfe", nfe);
+  return report;
+}
+
 }  // namespace
 
-int encode(const LatentRequest& r) {
+Report encode(const LatentRequest& r) {
   const std::string out = checked_out(r, "encode");
   Assembly a = load(r, "encode");
   at::Tensor x = load_examples(a.session, r.data_file, r.num, a.shape);
   OdeResult res = solve(a, x, r.batch, true, r.rtol, r.atol);
-  if (!a.session.group->root()) return 0;
-  save_samples(res.y, out, -1, 1);
-  fmt::print("encode: {} examples -> {} (NFE {})\n", x.size(0), out, res.nfe);
-  return 0;
+  if (!a.session.group->root()) return {};
+  PictureOptions picture;
+  picture.record = record_for(a, r, out);
+  save_samples(res.y, out, -1, 1, picture);
+  return done("encode", out, write_record(out, picture.record), x.size(0), res.nfe, fmt::format("{} examples", x.size(0)));
 }
 
-int decode(const LatentRequest& r) {
+Report decode(const LatentRequest& r) {
   if (r.latent.empty()) throw Error("scoregen decode: --latent FILE is required");
   const std::string out = checked_out(r, "decode");
   Assembly a = load(r, "decode");
   at::Tensor z = latent_input(a, r.latent);
   OdeResult res = solve(a, z, r.batch, false, r.rtol, r.atol);
-  if (!a.session.group->root()) return 0;
-  a.mapping.save(res.y, out);
-  fmt::print("decode: {} latents -> {} (NFE {})\n", z.size(0), out, res.nfe);
-  return 0;
+  if (!a.session.group->root()) return {};
+  PictureOptions picture;
+  picture.record = record_for(a, r, out);
+  a.mapping.save(res.y, out, picture);
+  return done("decode", out, write_record(out, picture.record), z.size(0), res.nfe, fmt::format("{} latents", z.size(0)));
 }
 
-int interpolate(const LatentRequest& r) {
+Report interpolate(const LatentRequest& r) {
   if (r.latent.empty()) throw Error("scoregen interpolate: --latent FILE is required");
   const std::string out = checked_out(r, "interpolate");
   Assembly a = load(r, "interpolate");
   at::Tensor z = latent_input(a, r.latent);
   if (r.from < 0 || r.to < 0 || r.from >= z.size(0) || r.to >= z.size(0))
     throw Error(fmt::format("--from/--to must be rows of the {} latents", z.size(0)));
-  if (r.points < 2) throw Error("--steps must be >= 2");
+  if (r.points < 2) throw Error("--points must be >= 2");
   at::Tensor path = slerp(z[r.from], z[r.to], at::linspace(0.0, 1.0, r.points, at::kDouble));
   OdeResult res = solve(a, path, r.batch, false, r.rtol, r.atol);
-  if (!a.session.group->root()) return 0;
+  if (!a.session.group->root()) return {};
   at::Tensor x = res.y;
-  if (x.dim() == 4 && extension(out) == ".png") {
-    const auto [lo, hi] = a.mapping.range();
-    save_image_grid(a.mapping.to_data(x), out, lo, hi, static_cast<int>(r.points));
-  } else {
-    a.mapping.save(x, out);
-  }
-  fmt::print("interpolate: {} points between latents {} and {} -> {} (NFE {})\n", r.points, r.from, r.to, out, res.nfe);
-  return 0;
+  PictureOptions picture;
+  picture.record = record_for(a, r, out);
+  picture.nrow = static_cast<int>(r.points);  // images: one strip
+  picture.path = true;                         // 2-D data: the path drawn through the points
+  a.mapping.save(x, out, picture);
+  return done("interpolate", out, write_record(out, picture.record), r.points, res.nfe,
+              fmt::format("{} points between latents {} and {}", r.points, r.from, r.to));
 }
 
 }  // namespace scoregen::engine

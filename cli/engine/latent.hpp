@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/assemble.hpp"
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -18,11 +19,11 @@ struct LatentRequest {
   std::string data_file;  // encode: examples from this file instead of [data]
   std::int64_t num = 16;  // encode: number of examples
   std::string latent;     // decode, interpolate: latent codes from encode
-  std::int64_t from = 0, to = 1, points = 8;  // interpolate: rows and points along the path
+  std::int64_t from = 0, to = 1, points = 8;  // interpolate: rows and points along the path (--points)
   std::int64_t batch = 0;  // examples per ODE solve (0: all in one; the adaptive steps depend on the whole batch)
 };
-int encode(const LatentRequest& request);
-int decode(const LatentRequest& request);
-int interpolate(const LatentRequest& request);
+Report encode(const LatentRequest& request);
+Report decode(const LatentRequest& request);
+Report interpolate(const LatentRequest& request);
 
 }  // namespace scoregen::engine

@@ -1,6 +1,7 @@
 // `scoregen nll`: exact log-likelihood and bits/dim through the probability-flow ODE.
 #include "engine/nll.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include <ATen/ATen.h>
@@ -8,11 +9,13 @@
 
 #include "engine/bits_per_dim.hpp"
 #include "engine/files.hpp"
+#include "engine/record.hpp"
+#include "engine/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
 
-int nll(const NllRequest& request) {
+Report nll(const NllRequest& request) {
   Session session = open_session(request.session);
   const Options& cfg = session.pipeline->options("nll");
   const std::string& csv = request.csv;
@@ -24,30 +27,50 @@ int nll(const NllRequest& request) {
   o.ode.rtol = cfg.real("rtol"), o.ode.atol = cfg.real("atol"), o.ode.divergence = cfg.string("divergence");
   o.ode.n_probes = cfg.integer("n_probes");
   o.batch = cfg.integer("batch_size");
-  o.dequantize = cfg.integer("dequantize");
   o.eight_bit = session.data && session.data->bits() == 8 && request.data_file.empty();
-  if (!o.eight_bit && o.dequantize > 0) cfg.fail("dequantize", "dequantization applies to 8-bit image data only");
+  // "auto": 8-bit data are dequantized with one draw, as published figures are; continuous data are not. A count
+  // of draws on continuous data is an error rather than ignored.
+  if (cfg.is_auto("dequantize")) {
+    o.dequantize = o.eight_bit ? 1 : 0;
+  } else {
+    const double draws = cfg.real("dequantize");
+    if (draws != std::floor(draws)) cfg.fail("dequantize", "a whole number of draws (or \"auto\")");
+    o.dequantize = static_cast<std::int64_t>(draws);
+    if (!o.eight_bit && o.dequantize > 0)
+      cfg.fail("dequantize", request.data_file.empty() ? "dequantization applies to 8-bit image data only"
+                                                       : "--data examples are taken as continuous: no dequantization");
+  }
 
   Assembly a = assemble(std::move(session), request.assembly);
   at::Tensor data = load_examples(a.session, request.data_file, cfg.integer("num"), a.shape);
   fmt::print(stderr, "nll: {} examples, divergence {}{}, RK45 rtol {} atol {}\n", data.size(0), o.ode.divergence,
              o.ode.divergence == "exact" ? "" : fmt::format(" ({} probe(s))", o.ode.n_probes), o.ode.rtol, o.ode.atol);
   BitsPerDim r = bits_per_dim(a, data, o, 21);
-  if (!a.session.group->root()) return 0;  // rank 0 writes and reports
+  Report report;
+  if (!a.session.group->root()) return report;  // rank 0 writes and reports
+  std::string record;
   if (!csv.empty()) {
     std::string text = "index,log_likelihood_nats,bits_per_dim\n";
     for (std::int64_t i = 0; i < r.logp.size(0); ++i)
       text += fmt::format("{},{:.8g},{:.8g}\n", i, r.logp[i].item<double>(), r.bpd[i].item<double>());
     write_file_atomic(csv, text);
+    std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
+    inputs.push_back({"data", request.data_file});
+    record = write_record(csv, record_text(a.session, csv, inputs));
   }
   const auto [lmean, lse] = BitsPerDim::mean_se(r.logp);
   const auto [bmean, bse] = BitsPerDim::mean_se(r.bpd);
-  fmt::print("convention: {}\n", r.convention);
-  fmt::print("log-likelihood: {:.6f} +- {:.6f} nats per example (mean +- standard error, {} examples)\n", lmean, lse,
-             r.logp.size(0));
-  fmt::print("bits/dim: {:.6f} +- {:.6f}\n", bmean, bse);
-  fmt::print("NFE: {} in total, wall time {:.2f} s\n", r.nfe, r.seconds);
-  return 0;
+  report.line(fmt::format("convention: {}", r.convention))
+      .line(fmt::format("log-likelihood: {:.6f} +- {:.6f} nats per example (mean +- standard error, {} examples)", lmean,
+                        lse, r.logp.size(0)))
+      .line(fmt::format("bits/dim: {:.6f} +- {:.6f}", bmean, bse))
+      .line(fmt::format("NFE: {} in total, wall time {:.2f} s", r.nfe, r.seconds));
+  if (!csv.empty()) report.line(fmt::format("per example: {} (record: {})", csv, record));
+  report.field("command", "nll").field("examples", r.logp.size(0)).field("log_likelihood", lmean)
+      .field("log_likelihood_se", lse).field("bits_per_dim", bmean).field("bits_per_dim_se", bse)
+      .field("convention", r.convention).field("nfe", r.nfe).field("seconds", r.seconds);
+  if (!csv.empty()) report.field("output", csv).field("record", record);
+  return report;
 }
 
 }  // namespace scoregen::engine

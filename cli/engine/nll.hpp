@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/assemble.hpp"
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -12,8 +13,8 @@ struct NllRequest {
   SessionRequest session;  // [nll] num, batch_size, divergence, ... from the pipeline and the overrides
   AssemblyRequest assembly;
   std::string data_file;   // --data: examples from this .npy/.pt instead of [data]
-  std::string csv;         // --out: per-example CSV
+  std::string csv;         // --out: per-example CSV (with its record)
 };
-int nll(const NllRequest& request);
+Report nll(const NllRequest& request);
 
 }  // namespace scoregen::engine

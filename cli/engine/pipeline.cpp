@@ -202,6 +202,32 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return best ? fmt::format(" (did you mean {}{}{}?)", open, *best, close) : std::string();
 }
 
+namespace {
+// A name people give a step count.
+bool steps_name(const std::string& key) {
+  for (const char* n : {"steps", "n_steps", "num_steps", "nsteps", "n_iter", "N", "iterations"})
+    if (key == n) return true;
+  return false;
+}
+}  // namespace
+
+std::string suggest_key(const std::string& key, const std::vector<OptionSpec>& options,
+                        const std::vector<std::string>& declared) {
+  // Only among keys of the same meaning: a step-count name is pointed at the table's step count (what --steps
+  // sets), never at a look-alike that counts something else (pc's n_steps are corrector steps per time step).
+  if (steps_name(key)) {
+    for (const auto& o : options)
+      if (o.step_count && o.step_target.empty()) return fmt::format(" (the step count here is '{}', which --steps sets)", o.name);
+    for (const auto& o : options)
+      if (o.step_count) return fmt::format(" (the step count here is {}, which --steps sets)", o.step_target);
+    return "";
+  }
+  std::vector<std::string> same;
+  for (const auto& d : declared)
+    if (!steps_name(d)) same.push_back(d);
+  return did_you_mean(key, same);
+}
+
 std::string section_label(const std::string& name) { return name.empty() ? std::string("top level") : "[" + name + "]"; }
 
 const toml::node* RawPipeline::string_node(const std::string& value) {
@@ -370,7 +396,7 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       }
       std::string owner = plugin ? fmt::format("{} plugin '{}'", kind_name(plugin->kind), plugin->name) : section_label(name);
       throw Error(fmt::format("{}: {} unknown key '{}'{}; {} takes: {}", entry.key_where, section_label(name), key,
-                              did_you_mean(key, declared), owner,
+                              suggest_key(key, options, declared), owner,
                               options.empty() ? std::string("no keys") : fmt::format("{}", fmt::join(declared, ", "))));
     }
     std::map<std::string, Value> values;
@@ -394,9 +420,21 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       }
       where[o.name] = it->second.where;
     }
-    p.sections_[name] = Section{Options(name, std::move(values), std::move(where)), plugin};
+    std::vector<std::string> files;
+    for (const auto& o : options)
+      if (o.is_input_file) files.push_back(o.name);
+    p.sections_[name] = Section{Options(name, std::move(values), std::move(where)), plugin, std::move(files)};
   }
   return p;
+}
+
+std::vector<std::pair<std::string, std::string>> Pipeline::input_files() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, section] : sections_)
+    for (const auto& key : section.file_keys)
+      if (section.options.has(key) && !section.options.string(key).empty())
+        out.emplace_back(fmt::format("[{}] {}", name, key), section.options.string(key));
+  return out;
 }
 
 bool Pipeline::has(const std::string& section) const { return sections_.count(section) != 0; }
@@ -454,6 +492,28 @@ void Pipeline::wrong_interface(const std::string& section) const {
   const PluginInfo& info = plugin(section);
   throw Error(fmt::format("{}: plugin '{}' from {} did not build a {} object (a broken plugin)", source_, info.name,
                           info.library, kind_name(info.kind)));
+}
+
+std::vector<TableDifference> compare_tables(const Pipeline& now, const Pipeline& then, const std::string& section) {
+  std::vector<TableDifference> out;
+  if (!now.has(section) || !then.has(section)) return out;
+  const Options& a = now.options(section);
+  auto where = [&](const std::string& key) {
+    std::string w = a.where(key);
+    return w.empty() ? fmt::format("{} (default)", now.source()) : w;
+  };
+  const SectionSpec* spec = find_section(section);
+  if (spec && spec->kind && now.plugin(section).name != then.plugin(section).name) {
+    out.push_back({section, "plugin", fmt::format("\"{}\"", now.plugin(section).name),
+                   fmt::format("\"{}\"", then.plugin(section).name), where("plugin")});
+    return out;
+  }
+  for (const auto& [key, value] : then.options(section).values()) {
+    auto it = a.values().find(key);
+    if (it == a.values().end() || it->second == value) continue;
+    out.push_back({section, key, scoregen::to_toml(it->second), scoregen::to_toml(value), where(key)});
+  }
+  return out;
 }
 
 std::string Pipeline::to_toml() const {

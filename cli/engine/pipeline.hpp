@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/registry.hpp"
@@ -52,6 +53,9 @@ class Pipeline {
   std::string to_toml() const;
   const std::string& source() const { return source_; }
   const Registry& registry() const { return *registry_; }
+  // The files and folders the pipeline's plugins read (options declared reads_file(), when set), as
+  // ("[section] key", value): what a record hashes.
+  std::vector<std::pair<std::string, std::string>> input_files() const;
 
   // Build the component a plugin section selects (BuildContext::builder is set to the registry's) and cast it
   // to its interface.
@@ -68,10 +72,20 @@ class Pipeline {
   struct Section {
     Options options;
     const PluginInfo* plugin = nullptr;
+    std::vector<std::string> file_keys;  // options declared reads_file()
   };
   std::string source_;
   std::map<std::string, Section> sections_;
   const Registry* registry_ = nullptr;
 };
+
+// A key whose value differs between two pipelines' tables: "[train] lr = 0.0001 (was 0.002)".
+struct TableDifference {
+  std::string section, key, now, then;  // values as TOML text
+  std::string where;                    // the key's position in `now` (its source when it was a default)
+};
+// The keys of `section` that differ (the plugin first, as key "plugin"), in declaration order; none when either
+// pipeline lacks the table.
+std::vector<TableDifference> compare_tables(const Pipeline& now, const Pipeline& then, const std::string& section);
 
 }  // namespace scoregen::engine

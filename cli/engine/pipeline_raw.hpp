@@ -41,6 +41,9 @@ void migrate(RawPipeline& raw, PipelineOrigin origin, const Registry& registry);
 // " (did you mean 'x'?)" for the closest candidate within a few edits, else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates, const char* open = "'",
                          const char* close = "'");
+// The did-you-mean of an unknown key, only among keys of the same meaning (a step count for a step-count name).
+std::string suggest_key(const std::string& key, const std::vector<OptionSpec>& options,
+                        const std::vector<std::string>& declared);
 // "[name]" or "top level".
 std::string section_label(const std::string& name);
 

@@ -1,4 +1,4 @@
-// Progress bar on a terminal, plain lines every few seconds otherwise.
+// Progress: a bar redrawn on a terminal; in logs (not a terminal) one line every 5% (every 10 s when the total is unknown).
 #include "engine/progress_bar.hpp"
 
 #include <unistd.h>
@@ -30,8 +30,17 @@ void ProgressBar::update(std::int64_t done, const std::string& extra) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   const double since_last = std::chrono::duration<double>(now - last_).count();
-  const bool last_step = done >= total_;
-  if (tty_ ? (since_last < 0.1 && !last_step) : (since_last < 5.0 && !last_step)) return;
+  const bool last_step = total_ > 0 && done >= total_;
+  if (tty_) {
+    if (since_last < 0.1 && !last_step) return;
+  } else if (total_ > 0) {
+    const std::int64_t bucket = done * 20 / total_;  // 5% steps
+    if (bucket == last_bucket_ && !last_step) return;
+    if (last_step && printed_last_) return;
+    last_bucket_ = bucket, printed_last_ = last_step;
+  } else if (since_last < 10.0) {
+    return;
+  }
   last_ = now;
   const double el = elapsed();
   const double rate = el > 0 ? static_cast<double>(done) / el : 0.0;

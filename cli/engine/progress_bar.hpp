@@ -37,6 +37,8 @@ class ProgressBar : public Progress {
   bool finished_ = false;
   Stopwatch clock_;
   std::chrono::steady_clock::time_point last_;
+  std::int64_t last_bucket_ = -1;  // the last 5% step printed (not a terminal)
+  bool printed_last_ = false;
 };
 
 }  // namespace scoregen::engine

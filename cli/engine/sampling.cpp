@@ -12,6 +12,7 @@
 #include "engine/files.hpp"
 #include "engine/image_io.hpp"
 #include "engine/progress_bar.hpp"
+#include "engine/record.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -48,26 +49,39 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   return d;
 }
 
-void write_record(const std::string& out, const std::string& command, const Pipeline& pipeline) {
-  write_file_atomic(out + ".toml", fmt::format("# how {} was made: {} with this resolved pipeline\n{}",
-                                                std::filesystem::path(out).filename().string(), command, pipeline.to_toml()));
+std::vector<RecordInput> checkpoint_inputs(const AssemblyRequest& request) {
+  return {{"checkpoint", request.checkpoint}, {"guidance-checkpoint", request.guidance_checkpoint}};
 }
 
-int sample(const SampleRequest& request) {
+Report sample(const SampleRequest& request) {
   Session session = open_session(request.session);
   const Options& cfg = session.pipeline->options("sample");
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   const std::string out = cfg.string("out");
   check_output_extension(out);
   Assembly a = assemble(std::move(session), request.assembly);
+  PictureOptions picture = request.picture;
+  if (request.overlay) {
+    if (!a.session.data || a.shape != std::vector<std::int64_t>{2})
+      throw Error("--overlay draws the [data] beneath a scatter plot of 2-D samples; this pipeline has none");
+    BatchRandom rng = a.session.batch_random(5, std::min<std::int64_t>(num, 4000));
+    picture.overlay = a.mapping.to_data(a.session.data->sample(rng).x);
+  }
   Drawn d = draw_samples(a, num, batch, 1);
-  if (!a.session.group->root()) return 0;  // rank 0 writes the one output
-  a.mapping.save(d.samples, out);
-  write_record(out, "scoregen sample", *a.session.pipeline);
-  fmt::print("sampler: {}\n", a.sampler->describe());
-  fmt::print("samples: {} of shape [{}] -> {} (pipeline record: {}.toml)\n", num, fmt::join(a.shape, ", "), out, out);
-  fmt::print("NFE: {} per batch ({} batch(es)), wall time {:.2f} s\n", d.nfe_per_batch, d.batches, d.seconds);
-  return 0;
+  Report report;
+  if (!a.session.group->root()) return report;  // rank 0 writes the one output
+  picture.record = record_text(a.session, out, checkpoint_inputs(request.assembly));
+  a.mapping.save(d.samples, out, picture);
+  const std::string record = write_record(out, picture.record);
+  const bool split = !picture.grid && extension(out) == ".png" && a.shape.size() == 3;
+  const std::string written = split ? fmt::format("{} .. {}", numbered(out, 0), numbered(out, num - 1)) : out;
+  report.line(fmt::format("sampler: {}", a.sampler->describe()))
+      .line(fmt::format("samples: {} of shape [{}] -> {} (record: {})", num, fmt::join(a.shape, ", "), written, record))
+      .line(fmt::format("NFE: {} per batch ({} batch(es)), wall time {:.2f} s", d.nfe_per_batch, d.batches, d.seconds));
+  report.field("command", "sample").field("output", out).field("record", record).field("num", num)
+      .field("sampler", a.sampler->describe()).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
+      .field("seconds", d.seconds);
+  return report;
 }
 
 }  // namespace scoregen::engine

@@ -9,6 +9,9 @@
 #include <ATen/core/Tensor.h>
 
 #include "engine/assemble.hpp"
+#include "engine/image_io.hpp"
+#include "engine/record.hpp"
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -27,11 +30,13 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
 struct SampleRequest {
   SessionRequest session;  // [sample] num, batch_size, out come from the pipeline and the overrides
   AssemblyRequest assembly;
+  PictureOptions picture;  // --scale, --grid
+  bool overlay = false;    // --overlay: the data beneath a 2-D scatter plot
 };
 // `scoregen sample`: draws [sample] num samples and writes [sample] out with its record beside it.
-int sample(const SampleRequest& request);
+Report sample(const SampleRequest& request);
 
-// Writes `<out>.toml`: how `out` was made (the command and the resolved pipeline).
-void write_record(const std::string& out, const std::string& command, const Pipeline& pipeline);
+// The record inputs of an assembly: its checkpoints.
+std::vector<RecordInput> checkpoint_inputs(const AssemblyRequest& request);
 
 }  // namespace scoregen::engine

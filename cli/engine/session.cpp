@@ -1,6 +1,7 @@
 // The loaded session of every command: registry, pipeline, device, threads, seed, SDE and data.
 #include "engine/session.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +27,7 @@ BuildContext Session::context() const {
     ctx.num_classes = data->num_classes();
   }
   ctx.device = device.str();
+  ctx.base_dir = base_dir;
   ctx.builder = registry->builder();
   return ctx;
 }
@@ -84,8 +86,9 @@ void resolve_auto_sigma_max(Session& s) {
 }
 
 // Seed, device, data and SDE of a parsed pipeline.
-Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline) {
+Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline, std::string base_dir = "") {
   Session s;
+  s.base_dir = std::move(base_dir);
   s.registry = std::move(registry);
   s.pipeline = std::make_unique<Pipeline>(std::move(pipeline));
   s.seed = s.pipeline->options("").integer("seed");
@@ -118,18 +121,56 @@ void apply_group(Session& s, std::shared_ptr<ProcessGroup> group) {
 
 }  // namespace
 
+namespace {
+
+Pipeline read_pipeline(const SessionRequest& request, const std::vector<std::string>& overrides, const Registry& registry) {
+  if (!request.pipeline_path.empty()) return Pipeline::load(request.pipeline_path, overrides, registry);
+  // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
+  if (!request.checkpoint.empty())
+    return Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)", overrides,
+                           registry, PipelineOrigin::Stored);
+  throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
+}
+
+// --steps N: the override of the option the pipeline's sampler declares as its step count (docs/pipelines.md).
+struct StepsMapping {
+  std::string key;            // section.key
+  std::int64_t original = 0;  // [sde] N before, when the steps go there
+};
+StepsMapping map_steps(const Pipeline& p, std::int64_t steps, const Registry& registry) {
+  if (steps < 1) throw Error("--steps must be >= 1");
+  if (!p.has("sampler")) throw Error(fmt::format("--steps: {} has no [sampler] to take it", p.source()));
+  const PluginInfo& sampler = p.plugin("sampler");
+  for (const auto& o : sampler.options) {
+    if (!o.step_count) continue;
+    if (!o.step_note.empty()) fmt::print(stderr, "note: --steps {}: {}\n", steps, o.step_note);
+    if (o.step_target.empty()) return {"sampler." + o.name, 0};
+    const std::string section = o.step_target.substr(0, o.step_target.find('.')),
+                      key = o.step_target.substr(o.step_target.find('.') + 1);
+    const PluginInfo* target = p.has(section) ? &p.plugin(section) : nullptr;
+    if (!target || std::none_of(target->options.begin(), target->options.end(), [&](const OptionSpec& s) { return s.name == key; }))
+      throw Error(fmt::format("--steps: the {} sampler runs the steps of [{}] {}, which the {} {} does not have (its "
+                              "levels are fixed by its training); use a sampler with a step count of its own (--sampler)",
+                              sampler.name, section, key, target ? target->name : "pipeline's", section));
+    return {o.step_target, p.options(section).integer(key)};
+  }
+  throw Error(fmt::format("--steps: the {} sampler has no step count (see scoregen plugins info {})", sampler.name,
+                          sampler.name));
+}
+
+}  // namespace
+
 Session open_session(const SessionRequest& request) {
   auto registry = std::make_shared<Registry>();
   registry->load_default(request.plugin_paths);
   std::optional<Pipeline> pipeline;
-  if (!request.pipeline_path.empty()) {
-    pipeline.emplace(Pipeline::load(request.pipeline_path, request.overrides, *registry));
-  } else if (!request.checkpoint.empty()) {
-    // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
-    pipeline.emplace(Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)",
-                                     request.overrides, *registry, PipelineOrigin::Stored));
-  } else {
-    throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
+  pipeline.emplace(read_pipeline(request, request.overrides, *registry));
+  StepsMapping steps;
+  if (request.steps) {
+    steps = map_steps(*pipeline, *request.steps, *registry);
+    std::vector<std::string> overrides = request.overrides;
+    overrides.push_back(fmt::format("{}={}", steps.key, *request.steps));
+    pipeline.emplace(read_pipeline(request, overrides, *registry));
   }
   auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout);
   // threads = 0: the cores, shared among the processes of this machine
@@ -138,8 +179,16 @@ Session open_session(const SessionRequest& request) {
   const int per_machine = group->distributed() && local ? std::max(1, std::atoi(local)) : 1;
   at::set_num_threads(threads > 0 ? static_cast<int>(threads)
                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine));
-  Session s = finish(std::move(registry), std::move(*pipeline));
+  const std::string origin_file = !request.pipeline_path.empty() ? request.pipeline_path : request.checkpoint;
+  const std::string base_dir =
+      !request.base_dir.empty() ? request.base_dir : std::filesystem::path(origin_file).parent_path().string();
+  Session s = finish(std::move(registry), std::move(*pipeline), base_dir);
+  if (request.steps && steps.key == "sde.N" && s.sde->is_discrete() && *request.steps != steps.original)
+    throw Error(fmt::format("--steps {}: the {} chain's N = {} is part of the trained model; it cannot take another step "
+                            "count (use a sampler with a step count of its own, --sampler)",
+                            *request.steps, s.pipeline->plugin("sde").name, steps.original));
   s.quiet = request.quiet;
+  s.argv = request.argv;
   apply_group(s, std::move(group));
   return s;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct SessionRequest {
   std::vector<std::string> plugin_paths;  // --plugin-path
   bool quiet = false;                     // no progress bar
   std::chrono::seconds dist_timeout{1800};  // --dist-timeout: how long a data-parallel group waits for a peer
+  std::optional<std::int64_t> steps;        // --steps: the sampler's step count, mapped to its own option
+  std::vector<std::string> argv;            // the command line (words after "scoregen"), for records
+  std::string base_dir;                     // the folder relative file options are read from; empty: PIPELINE's
 };
 
 struct Session {
@@ -38,6 +42,8 @@ struct Session {
   std::shared_ptr<Sde> sde;
   std::shared_ptr<Dataset> data;  // null when the pipeline has no [data]
   std::shared_ptr<ProcessGroup> group = std::make_shared<ProcessGroup>();  // a group of one unless torchrun made one
+  std::vector<std::string> argv;  // the command line, for records
+  std::string base_dir;           // the pipeline's folder (the checkpoint's, for a stored pipeline)
 
   BuildContext context() const;
   // One independent, reproducible stream per purpose (data, noise, ...) and per work item (a batch, an image), all

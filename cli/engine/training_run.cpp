@@ -8,12 +8,16 @@
 #include <fmt/format.h>
 #include <torch/nn/module.h>
 
+#include "engine/assemble.hpp"
+#include "engine/checkpoint.hpp"
 #include "engine/files.hpp"
 #include "engine/progress_bar.hpp"
 #include "engine/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
+#include "scoregen/sampler.hpp"
+#include "scoregen/score_model.hpp"
 
 namespace fs = std::filesystem;
 
@@ -64,6 +68,27 @@ Trainable trainable(const Session& s, const Objective& objective) {
   return t;
 }
 
+// What a resumed run may change ([train] settings, the data, the seed: each a notice recorded in the run) and what
+// it may not (the SDE, the network, the objective, the guidance: the weights were trained for them).
+std::vector<std::string> compare_with_run(const Session& s, const std::string& ckpt) {
+  Pipeline stored = Pipeline::parse(checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)", {}, *s.registry,
+                                    PipelineOrigin::Stored);
+  stored.add_default("objective", "dsm");
+  for (const char* section : {"sde", "network", "objective", "guidance"})
+    for (const auto& d : compare_tables(*s.pipeline, stored, section))
+      throw Error(fmt::format("{}: [{}] {} = {}, but the run in {} was trained with {} = {}: resume with the run's value, "
+                              "or train into a new run directory", d.where, d.section, d.key, d.now, ckpt, d.key, d.then));
+  std::vector<std::string> notices;
+  for (const char* section : {"", "train", "data"})
+    for (const auto& d : compare_tables(*s.pipeline, stored, section)) {
+      if (d.section == "train" && d.key == "steps") continue;  // how far to go is what a resume is for
+      if (d.section.empty() && (d.key == "threads" || d.key == "device")) continue;  // where it runs, not what it learns
+      notices.push_back(fmt::format("{}{} = {} (was {})", d.section.empty() ? std::string() : "[" + d.section + "] ",
+                                    d.key, d.now, d.then));
+    }
+  return notices;
+}
+
 std::int64_t parameter_count(torch::nn::Module& m) {
   std::int64_t n = 0;
   for (const auto& p : m.parameters()) n += p.numel();
@@ -72,7 +97,7 @@ std::int64_t parameter_count(torch::nn::Module& m) {
 
 }  // namespace
 
-int train(const TrainRequest& request) {
+Report train(const TrainRequest& request) {
   Session s = open_session(request.session);
   if (!s.data) throw Error(fmt::format("{}: training needs a [data] section", s.pipeline->source()));
   s.pipeline->add_default("objective", "dsm");
@@ -105,15 +130,28 @@ int train(const TrainRequest& request) {
     throw Error(fmt::format("{}: {} of {} ranks see this checkpoint; the run directory must be on a file system every rank "
                             "reads", ckpt, ranks_seeing, group.world()));
   if (ranks_seeing > 0) {
+    const std::vector<std::string> notices = compare_with_run(s, ckpt);
     if (!trainer.resume(ckpt))
       throw Error(fmt::format("{}: checkpoint is incomplete (no optimizer or EMA state: an export?); cannot resume exactly",
                               ckpt));
-    if (root) truncate_metrics(metrics, trainer.steps_done());
-    if (root) fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
-    if (trainer.steps_done() >= settings.steps) {
-      fmt::print("train: {} is already at step {} of {}; nothing to do (raise --steps to continue)\n", run,
-                 trainer.steps_done(), settings.steps);
-      return 0;
+    if (trainer.steps_done() > settings.steps)
+      throw Error(fmt::format("{} is already at step {}; [train] steps = {} is fewer (give --steps {} or more to continue)",
+                              run, trainer.steps_done(), settings.steps, trainer.steps_done() + 1));
+    if (trainer.steps_done() == settings.steps) {
+      Report done;
+      done.line(fmt::format("train: {} is already at step {} of {}; nothing to do (raise --steps to continue)", run,
+                            trainer.steps_done(), settings.steps));
+      done.field("command", "train").field("run", run).field("steps", settings.steps).field("steps_run", std::int64_t{0});
+      return done;
+    }
+    if (root) {
+      truncate_metrics(metrics, trainer.steps_done());
+      fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
+      for (const auto& n : notices) {
+        fmt::print(stderr, "train: note: resuming with {}\n", n);
+        std::ofstream(metrics, std::ios::app) << fmt::format("{{\"step\": {}, \"event\": {}}}\n", trainer.steps_done(),
+                                                             json_quote("resumed with " + n));
+      }
     }
   }
   if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
@@ -123,11 +161,40 @@ int train(const TrainRequest& request) {
                group.distributed() ? fmt::format(", {} ranks x {} examples", group.world(), settings.batch_size / group.world())
                                    : std::string());
 
+  // [train] sample_every: a grid of samples from the EMA weights, written into the run as training goes.
+  const Options& cfg = s.pipeline->options("train");
+  const std::int64_t sample_every = cfg.integer("sample_every");
+  std::shared_ptr<Sampler> sampler;
+  if (sample_every > 0) {
+    if (!t.trainee.network) cfg.fail("sample_every", "only a score network's training draws samples");
+    sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "[train] sample_every");
+    if (root) fs::create_directories(fs::path(run) / "samples");
+  }
+  auto snapshot = [&](std::int64_t step) {
+    torch::NoGradGuard no_grad;
+    std::vector<at::Tensor> current;
+    for (const auto& p : t.module->parameters()) current.push_back(p.detach().clone());
+    trainer.apply_ema();
+    t.module->eval();
+    ScoreModel model(std::dynamic_pointer_cast<Network>(t.owner), s.sde);
+    model.set_device(s.device);
+    std::vector<std::int64_t> shape = s.data->shape();
+    shape.insert(shape.begin(), cfg.integer("sample_num"));
+    SilentProgress quiet;
+    at::Tensor x = sampler->sample(model, shape, s.generator(60, static_cast<std::uint64_t>(step)), quiet, {}).cpu();
+    const std::string out = (fs::path(run) / "samples" / fmt::format("step_{:07}.png", step)).string();
+    if (at::isfinite(x).all().item<bool>()) DataMapping{s.data}.save(x, out);
+    else fmt::print(stderr, "train: the samples at step {} are not finite (not written)\n", step);
+    auto params = t.module->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(current[i]);
+    t.module->train();
+  };
+
   const std::int64_t start = trainer.steps_done();
   std::int64_t last_saved = start;
   ProgressBar progress("train", settings.steps, !s.quiet);
   progress.update(start);
-  double loss_sum = 0;
+  double loss_sum = 0, last_loss = 0;
   std::int64_t loss_count = 0;
   while (trainer.steps_done() < settings.steps) {
     if (interrupt_requested()) {
@@ -143,6 +210,7 @@ int train(const TrainRequest& request) {
                               fs::exists(ckpt) ? ckpt : std::string("(none yet)"), last_saved));
     }
     loss_sum += value, ++loss_count;
+    last_loss = value;
     const std::int64_t done = trainer.steps_done();
     progress.update(done, fmt::format("loss {:.4g}", value));
     if (done % settings.log_every == 0 || done == settings.steps) {
@@ -156,16 +224,22 @@ int train(const TrainRequest& request) {
       if (root) trainer.save(ckpt, resolved);
       last_saved = done;
     }
+    if (sample_every > 0 && root && (done % sample_every == 0 || done == settings.steps)) snapshot(done);
   }
   progress.finish();
   const std::int64_t ran = settings.steps - start;
-  fmt::print("train: {} steps in {:.1f} s ({:.1f} steps/s{}); checkpoint {}\n", ran, progress.elapsed(),
-             static_cast<double>(ran) / std::max(progress.elapsed(), 1e-9),
-             group.distributed() ? fmt::format(", gradient all-reduce {:.1f}% of the time",
-                                              100.0 * trainer.all_reduce_seconds() / std::max(progress.elapsed(), 1e-9))
-                                 : std::string(),
-             ckpt);
-  return 0;
+  const double rate = static_cast<double>(ran) / std::max(progress.elapsed(), 1e-9);
+  const double share = trainer.all_reduce_seconds() / std::max(progress.elapsed(), 1e-9);
+  Report report;
+  report.line(fmt::format("train: {} steps in {:.1f} s ({:.1f} steps/s{}); checkpoint {}", ran, progress.elapsed(), rate,
+                          group.distributed() ? fmt::format(", gradient all-reduce {:.1f}% of the time", 100.0 * share)
+                                              : std::string(),
+                          ckpt));
+  report.field("command", "train").field("run", run).field("checkpoint", ckpt).field("metrics", metrics)
+      .field("steps", settings.steps).field("steps_run", ran).field("seconds", progress.elapsed())
+      .field("steps_per_second", rate).field("world_size", group.world()).field("final_loss", last_loss);
+  if (group.distributed()) report.field("all_reduce_share", share);
+  return report;
 }
 
 }  // namespace scoregen::engine

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "engine/report.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::engine {
@@ -12,6 +13,6 @@ struct TrainRequest {
   SessionRequest session;
   std::string run_dir;  // empty: runs/<pipeline name>
 };
-int train(const TrainRequest& request);
+Report train(const TrainRequest& request);
 
 }  // namespace scoregen::engine
