@@ -18,48 +18,30 @@
 
 namespace {
 
-std::string usage() {
-  std::string text = fmt::format(
-      "scoregen {} - score-based generative modelling (score matching, NCSN, DDPM, score SDEs)\n\n"
-      "usage: scoregen COMMAND [PIPELINE] [options]\n\ncommands:\n",
-      SCOREGEN_VERSION);
-  for (const auto& c : scoregen::cli::commands()) text += fmt::format("  {:<12} {}\n", c.name, c.summary);
-  text +=
-      "\noptions:\n"
-      "  -h, --help     this help; `scoregen COMMAND --help` explains each command's flags\n"
-      "  --version      print the version, the plugin ABI version and the LibTorch version\n"
-      "\n"
-      "Every pipeline command takes a TOML pipeline and any number of --set section.key=value overrides.\n"
-      "Plugins are searched in the built-in folder, then SCOREGEN_PLUGIN_PATH (colon-separated), then --plugin-path.\n"
-      "Exit status: 0 success, 2 user error (bad input), 1 internal error, 130 interrupted.\n";
-  return text;
-}
-
 void on_sigint(int) {
   if (scoregen::interrupt_requested()) _exit(130);  // a second Ctrl-C stops at once
   scoregen::request_interrupt();
 }
 
 int dispatch(int argc, char** argv) {
+  using namespace scoregen::cli;
   if (argc < 2) {
-    fmt::print(stderr, "{}", usage());
+    fmt::print(stderr, "{}", usage_text());
     return 2;
   }
   const std::string cmd = argv[1];
-  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    fmt::print("{}", usage());
+  if (cmd == "-h" || cmd == "--help") {
+    fmt::print("{}", usage_text());
     return 0;
   }
-  if (cmd == "--version") {
+  if (cmd == "-V" || cmd == "--version") {
     fmt::print("scoregen {} (plugin ABI {}, LibTorch {})\n", SCOREGEN_VERSION, SCOREGEN_ABI_VERSION, TORCH_VERSION);
     return 0;
   }
+  // Each command parses argv[1..] so its program name reads "scoregen <command>".
+  if (const Command* c = find_command(cmd)) return run_command(*c, argc - 1, argv + 1);
   std::vector<std::string> names;
-  for (const auto& c : scoregen::cli::commands()) {
-    // Each command parses argv[1..] so its program name reads "scoregen <command>".
-    if (cmd == c.name) return c.run(argc - 1, argv + 1);
-    names.push_back(c.name);
-  }
+  for (const auto& c : commands()) names.push_back(c.name);
   throw scoregen::Error(fmt::format("unknown command '{}' (commands: {})", cmd, fmt::join(names, ", ")));
 }
 

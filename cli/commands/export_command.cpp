@@ -7,22 +7,26 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen export",
-                           "Write a checkpoint's EMA weights (as the weights) with its pipeline and step, without the\n"
-                           "optimizer and RNG state: what to share or ship. It samples and evaluates like the original\n"
-                           "but cannot resume training.");
-  add_common_options(options);
+void declare(cxxopts::Options& options) {
   options.add_options("export")
       ("c,checkpoint", "the training checkpoint", cxxopts::value<std::string>())
-      ("o,out", "the exported file", cxxopts::value<std::string>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
-  return engine::export_checkpoint({session_request(args), flag_or_empty(args, "out")});
+      ("o,out", "the exported file (not the checkpoint itself)", cxxopts::value<std::string>())
+      ("torchscript", "write a TorchScript module whose forward(x, t) is the score (the parameterisation applied, the "
+       "SDE's schedule inside): torch.jit.load(OUT)(x, t) in Python, no scoregen needed");
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  engine::export_checkpoint({session_request(args, argv), flag_or_empty(args, "out"), args.count("torchscript") > 0})
+      .print(false);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(9, "export", "a small checkpoint with only the EMA weights and the pipeline (for sharing)", run);
+SCOREGEN_COMMAND("export", "a small checkpoint with only the EMA weights, or a TorchScript score module",
+                 "Write a checkpoint's EMA weights (as the weights) with its pipeline and step, without the optimizer\n"
+                 "and RNG state: what to share or ship. It samples and evaluates like the original but cannot resume\n"
+                 "training. With --torchscript, a TorchScript module of the score for Python instead.",
+                 9, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli

@@ -1,6 +1,8 @@
 // Common flags of the pipeline commands.
 #include "commands/flags.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
@@ -22,17 +24,85 @@ void add_common_options(cxxopts::Options& options) {
        cxxopts::value<std::int64_t>()->default_value("1800"))
       ("q,quiet", "no progress bar")
       ("h,help", "show this help");
-  options.parse_positional({"pipeline"});
+  // `scoregen rerun` runs a record's pipeline from a temporary file: its relative file options keep their folder
+  options.add_options("hidden")("pipeline-dir", "", cxxopts::value<std::string>());
 }
 
-bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result) {
+void add_json_option(cxxopts::Options& options) {
+  options.add_options("output")("json", "print the summary (outputs, NFE, times, metrics, the record's path) as one JSON "
+                                        "object on stdout");
+}
+
+void add_checkpoint_and_class_options(cxxopts::Options& options) {
+  options.add_options("model")
+      ("c,checkpoint", "trained weights (train's checkpoint.pt); its EMA weights are used, and its stored pipeline when "
+       "no PIPELINE is given (a PIPELINE's [network] must then be the checkpoint's)", cxxopts::value<std::string>())
+      ("class", "draw class Y: adds W grad log p_t(Y | x) from [guidance] to the score, or passes Y to a "
+       "class-conditional network", cxxopts::value<std::int64_t>())
+      ("guidance-scale", "W, the weight of the guidance term (default 1; needs --class)", cxxopts::value<double>())
+      ("guidance-checkpoint", "trained weights of a [guidance] classifier ([objective] plugin = \"classifier\")",
+       cxxopts::value<std::string>());
+}
+
+void apply_sampler_options(const cxxopts::ParseResult& args, engine::SessionRequest& request) {
+  // --sampler replaces the table before the --set refinements, like --set sampler=NAME
+  if (args.count("sampler")) request.overrides.insert(request.overrides.begin(), fmt::format("sampler=\"{}\"", args["sampler"].as<std::string>()));
+  request.steps = flag<std::int64_t>(args, "steps");
+}
+
+engine::AssemblyRequest assembly_request(const cxxopts::ParseResult& args, const std::string& command) {
+  engine::AssemblyRequest r;
+  r.command = command;
+  r.checkpoint = flag_or_empty(args, "checkpoint");
+  r.class_label = flag<std::int64_t>(args, "class");
+  if (args.count("guidance-scale") && !r.class_label)
+    throw Error(fmt::format("{}: --guidance-scale weighs the guidance towards --class, which is not given", command));
+  if (args.count("guidance-checkpoint") && !r.class_label)
+    throw Error(fmt::format("{}: --guidance-checkpoint is the classifier of --class, which is not given", command));
+  r.guidance_scale = flag<double>(args, "guidance-scale").value_or(1.0);
+  r.guidance_checkpoint = flag_or_empty(args, "guidance-checkpoint");
+  return r;
+}
+
+void add_picture_options(cxxopts::Options& options) {
+  options.add_options("pictures")
+      ("scale", "magnify each image K times (nearest neighbour) in a PNG", cxxopts::value<int>()->default_value("1"))
+      ("grid", "on: one PNG grid; off: one PNG per sample, OUT_000.png, OUT_001.png, ...",
+       cxxopts::value<std::string>()->default_value("on"));
+}
+
+engine::PictureOptions picture_options(const cxxopts::ParseResult& args) {
+  engine::PictureOptions o;
+  o.scale = args["scale"].as<int>();
+  if (o.scale < 1 || o.scale > 64) throw Error("--scale must be in 1..64");
+  const std::string grid = args["grid"].as<std::string>();
+  if (grid != "on" && grid != "off") throw Error(fmt::format("--grid must be on or off, not '{}'", grid));
+  o.grid = grid == "on";
+  return o;
+}
+
+void add_sampler_options(cxxopts::Options& options) {
+  options.add_options("sampling")
+      ("sampler", "use this sampler plugin with its defaults instead of the pipeline's [sampler] (refine with --set "
+       "sampler.KEY=VALUE); same as --set sampler=NAME", cxxopts::value<std::string>())
+      ("steps", "the sampler's step count, mapped to its own option: pc -> [sde] N, annealed-langevin -> Langevin steps "
+       "per noise level, ode (fixed-step methods), heun-edm, dpm-solver++, langevin -> steps",
+       cxxopts::value<std::int64_t>());
+}
+
+bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result,
+                        std::vector<std::string> positional) {
+  // words beyond the command's positional one are collected, so that they are an error, not silently dropped
+  options.add_options("hidden")("unexpected", "", cxxopts::value<std::vector<std::string>>());
+  positional.push_back("unexpected");
+  options.parse_positional(positional);
   try {
     result = options.parse(argc, argv);
   } catch (const cxxopts::exceptions::exception& e) {
     throw Error(fmt::format("{}: {} (see {} --help)", options.program(), e.what(), options.program()));
   }
   if (result.count("help")) {
-    fmt::print("{}", options.help());
+    fmt::print("{}", help_text(options));
     return false;
   }
   return true;
@@ -42,8 +112,10 @@ std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& n
   return args.count(name) ? args[name].as<std::string>() : std::string();
 }
 
-engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& extra) {
+engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& extra) {
   engine::SessionRequest r;
+  r.argv = argv;
   r.pipeline_path = flag_or_empty(args, "pipeline");
   if (args.count("checkpoint")) r.checkpoint = args["checkpoint"].as<std::string>();
   if (args.count("set")) r.overrides = args["set"].as<std::vector<std::string>>();
@@ -53,6 +125,7 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("device")) r.overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
+  r.base_dir = flag_or_empty(args, "pipeline-dir");
   const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
   if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
   r.dist_timeout = std::chrono::seconds(timeout);

@@ -2,8 +2,7 @@
 // --threads, --plugin-path, --quiet) and their translation into an engine SessionRequest.
 #pragma once
 
-#define CXXOPTS_VECTOR_DELIMITER '\x1f'  // --set values may contain commas (TOML arrays)
-#include <cxxopts.hpp>
+#include "commands/command.hpp"
 
 #include <optional>
 #include <string>
@@ -12,16 +11,33 @@
 
 #include <fmt/format.h>
 
+#include "engine/assemble.hpp"
+#include "engine/image_io.hpp"
 #include "engine/session.hpp"
 
 namespace scoregen::cli {
 
 void add_common_options(cxxopts::Options& options);
-// Parses argv; prints help and returns false when --help was given. Unknown flags are errors (exit 2).
-bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result);
+// Parses argv; prints help and returns false when --help was given. Unknown flags are errors (exit 2); words beyond the
+// positional ones are collected as "unexpected".
+bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult& result,
+                        std::vector<std::string> positional);
+// --json: the summary as one JSON object on stdout.
+void add_json_option(cxxopts::Options& options);
+// --sampler NAME and --steps N (every command that samples); sampler_request applies them to a session request.
+void add_sampler_options(cxxopts::Options& options);
+void apply_sampler_options(const cxxopts::ParseResult& args, engine::SessionRequest& request);
+// --checkpoint, --class, --guidance-scale, --guidance-checkpoint.
+void add_checkpoint_and_class_options(cxxopts::Options& options);
+// The assembly those flags ask for; --guidance-scale without --class is an error, not ignored.
+engine::AssemblyRequest assembly_request(const cxxopts::ParseResult& args, const std::string& command);
+// --scale K and --grid on|off for image outputs.
+void add_picture_options(cxxopts::Options& options);
+engine::PictureOptions picture_options(const cxxopts::ParseResult& args);
 // PIPELINE, --checkpoint, --set, --seed, --threads, --device, --plugin-path and --quiet; `extra` overrides
 // (the command's own flags, as section.key=value) follow --set.
-engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& extra = {});
+engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& extra = {});
 
 // The value of an optional flag.
 template <class T>

@@ -7,40 +7,45 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen inpaint",
-                           "Fill the masked part of images with the pipeline's [sampler], keeping the known part\n"
-                           "(mask white = keep), or colorize grey images (--colorize). The sampler applies the known\n"
-                           "part after every update (the ode sampler cannot, and is refused); RePaint resampling is the\n"
-                           "pc sampler's jump_length and resample. --image may be a folder: each image is inpainted\n"
-                           "with the same mask and written into the --out folder.");
-  options.positional_help("PIPELINE");
-  add_common_options(options);
+void declare(cxxopts::Options& options) {
+  add_sampler_options(options);
+  add_picture_options(options);
+  add_json_option(options);
   options.add_options("inpainting")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
-      ("sampler", "use this sampler plugin with its defaults instead of [sampler]", cxxopts::value<std::string>())
       ("image", "input image (.png/.jpg, or .npy in the data's range) or a folder of them", cxxopts::value<std::string>())
-      ("mask", "mask (.png: white = keep, black = fill; or .npy of 0/1)", cxxopts::value<std::string>())
+      ("mask", "mask: .png (white = keep, black = fill), .npy of 0/1, or the part to fill: top-half, bottom-half, "
+       "left-half, right-half, center", cxxopts::value<std::string>())
       ("colorize", "colorize grey images (the grey channel is known; no mask)")
-      ("n,num", "completions per image (a grid when more than one)", cxxopts::value<std::int64_t>()->default_value("1"))
-      ("o,out", "output (.png, .npy, .pt), or a folder when --image is a folder", cxxopts::value<std::string>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
+      ("n,num", "completions per image, a grid when more than one (inpaint.num)", cxxopts::value<std::int64_t>())
+      ("o,out", "output (.png, .npy, .pt), or a folder when --image is a folder; the record is OUT.toml "
+       "(FOLDER/scoregen-record.toml)", cxxopts::value<std::string>());
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
-  override_from<std::string>(args, "sampler", "sampler", extra);
+  override_from<std::int64_t>(args, "num", "inpaint.num", extra);
   engine::InpaintRequest r;
-  r.session = session_request(args, extra);
+  r.session = session_request(args, argv, extra);
+  apply_sampler_options(args, r.session);
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
   r.image = flag_or_empty(args, "image");
   r.mask = flag_or_empty(args, "mask");
   r.colorize = args.count("colorize") > 0;
-  r.num = args["num"].as<std::int64_t>();
   r.out = flag_or_empty(args, "out");
-  return engine::inpaint(r);
+  r.picture = picture_options(args);
+  engine::inpaint(r).print(args.count("json") > 0);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(7, "inpaint", "fill masked pixels (or colorize grey images) with the sampler's projection", run);
+SCOREGEN_COMMAND("inpaint", "fill masked pixels (or colorize grey images) with the sampler's projection",
+                 "Fill the masked part of images with the pipeline's [sampler], keeping the known part (mask white =\n"
+                 "keep), or colorize grey images (--colorize). The sampler applies the known part after every update\n"
+                 "(the ode sampler cannot, and is refused); RePaint resampling is the pc sampler's jump_length and\n"
+                 "resample. --image may be a folder: each image is inpainted with the same mask and written into the\n"
+                 "--out folder.",
+                 7, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli

@@ -9,20 +9,19 @@ namespace scoregen::cli {
 namespace {
 
 void add_latent_options(cxxopts::Options& options) {
-  options.positional_help("PIPELINE");
-  add_common_options(options);
   options.add_options("latent")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
       ("rtol", "RK45 relative tolerance", cxxopts::value<double>()->default_value("1e-5"))
       ("atol", "RK45 absolute tolerance", cxxopts::value<double>()->default_value("1e-5"))
-      ("o,out", "output file (.npy, .pt, or .png for data)", cxxopts::value<std::string>())
+      ("o,out", "output file (.npy, .pt, or .png for data); its record is OUT.toml", cxxopts::value<std::string>())
       ("b,batch-size", "examples per ODE solve (0: all in one; a data-parallel run deals the solves to its ranks)",
        cxxopts::value<std::int64_t>()->default_value("0"));
+  add_json_option(options);
 }
 
-engine::LatentRequest latent_request(const cxxopts::ParseResult& args) {
+engine::LatentRequest latent_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   engine::LatentRequest r;
-  r.session = session_request(args);
+  r.session = session_request(args, argv);
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
   r.rtol = args["rtol"].as<double>(), r.atol = args["atol"].as<double>();
   r.out = flag_or_empty(args, "out");
@@ -31,53 +30,66 @@ engine::LatentRequest latent_request(const cxxopts::ParseResult& args) {
   return r;
 }
 
-int run_encode(int argc, char** argv) {
-  cxxopts::Options options("scoregen encode", "Map data to latent codes x(T) by integrating the PF-ODE from eps to T.");
+void declare_encode(cxxopts::Options& options) {
   add_latent_options(options);
   options.add_options("latent")
       ("data", "examples (.npy/.pt) instead of [data]", cxxopts::value<std::string>())
       ("n,num", "number of examples", cxxopts::value<std::int64_t>()->default_value("16"));
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
-  engine::LatentRequest r = latent_request(args);
+}
+
+int run_encode(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  engine::LatentRequest r = latent_request(args, argv);
   r.data_file = flag_or_empty(args, "data");
   r.num = args["num"].as<std::int64_t>();
-  return engine::encode(r);
+  if (r.num < 1) throw Error("--num must be >= 1");
+  engine::encode(r).print(args.count("json") > 0);
+  return 0;
 }
 
-int run_decode(int argc, char** argv) {
-  cxxopts::Options options("scoregen decode", "Map latent codes back to data by integrating the PF-ODE from T to eps.");
+void declare_decode(cxxopts::Options& options) {
   add_latent_options(options);
   options.add_options("latent")("latent", "latent codes (.npy/.pt) from encode", cxxopts::value<std::string>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
-  engine::LatentRequest r = latent_request(args);
-  r.latent = flag_or_empty(args, "latent");
-  return engine::decode(r);
 }
 
-int run_interpolate(int argc, char** argv) {
-  cxxopts::Options options("scoregen interpolate",
-                           "Decode a spherical interpolation between two latent codes (rows 0 and 1 of --latent,\n"
-                           "or --from/--to rows); a .png output is an image strip.");
+int run_decode(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  engine::LatentRequest r = latent_request(args, argv);
+  r.latent = flag_or_empty(args, "latent");
+  engine::decode(r).print(args.count("json") > 0);
+  return 0;
+}
+
+void declare_interpolate(cxxopts::Options& options) {
   add_latent_options(options);
   options.add_options("latent")
       ("latent", "latent codes (.npy/.pt) from encode", cxxopts::value<std::string>())
       ("from", "first row", cxxopts::value<std::int64_t>()->default_value("0"))
       ("to", "second row", cxxopts::value<std::int64_t>()->default_value("1"))
-      ("steps", "points along the path, ends included", cxxopts::value<std::int64_t>()->default_value("8"));
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
-  engine::LatentRequest r = latent_request(args);
+      ("points", "points along the path, ends included", cxxopts::value<std::int64_t>()->default_value("8"));
+  options.add_options("hidden")("steps", "", cxxopts::value<std::string>());  // the old name of --points
+}
+
+int run_interpolate(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  if (args.count("steps"))
+    throw Error("scoregen interpolate: --steps is now --points (the points on the path); the ODE's steps are adaptive "
+                "(--rtol, --atol)");
+  engine::LatentRequest r = latent_request(args, argv);
   r.latent = flag_or_empty(args, "latent");
-  r.from = args["from"].as<std::int64_t>(), r.to = args["to"].as<std::int64_t>(), r.points = args["steps"].as<std::int64_t>();
-  return engine::interpolate(r);
+  r.from = args["from"].as<std::int64_t>(), r.to = args["to"].as<std::int64_t>();
+  r.points = args["points"].as<std::int64_t>();
+  engine::interpolate(r).print(args.count("json") > 0);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(4, "encode", "data -> latent codes along the probability-flow ODE", run_encode);
-SCOREGEN_COMMAND(5, "decode", "latent codes -> data", run_decode);
-SCOREGEN_COMMAND(6, "interpolate", "decode a spherical interpolation between two latent codes", run_interpolate);
+SCOREGEN_COMMAND("encode", "data -> latent codes along the probability-flow ODE",
+                 "Map data to latent codes x(T) by integrating the PF-ODE from eps to T.", 4, true, "pipeline",
+                 declare_encode, run_encode);
+SCOREGEN_COMMAND("decode", "latent codes -> data", "Map latent codes back to data by integrating the PF-ODE from T to eps.",
+                 5, true, "pipeline", declare_decode, run_decode);
+SCOREGEN_COMMAND("interpolate", "decode a spherical interpolation between two latent codes",
+                 "Decode a spherical interpolation between two latent codes (rows 0 and 1 of --latent, or --from/--to\n"
+                 "rows): a .png output is an image strip, or for 2-D data the path drawn through its points.",
+                 6, true, "pipeline", declare_interpolate, run_interpolate);
 
 }  // namespace scoregen::cli

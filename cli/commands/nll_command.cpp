@@ -7,36 +7,37 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen nll",
-                           "Log-likelihood (nats) and bits/dim of data under the model, by integrating the\n"
-                           "probability-flow ODE with the instantaneous change of variables (RK45).\n"
-                           "8-bit image data: with [nll] dequantize = K, each example is uniformly dequantized K times\n"
-                           "and bits/dim gets the offset of its scaling (8 for [0,1], 7 for [-1,1]), comparable with\n"
-                           "published figures; without dequantization bits/dim is not comparable.");
-  options.positional_help("PIPELINE");
-  add_common_options(options);
+void declare(cxxopts::Options& options) {
+  add_json_option(options);
   options.add_options("likelihood")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
       ("data", "evaluate the examples of this .npy/.pt file instead of [data]", cxxopts::value<std::string>())
       ("n,num", "number of examples (nll.num)", cxxopts::value<std::int64_t>())
       ("b,batch-size", "examples per ODE solve (nll.batch_size)", cxxopts::value<std::int64_t>())
       ("divergence", "rademacher, gaussian (Hutchinson) or exact (nll.divergence)", cxxopts::value<std::string>())
-      ("o,out", "per-example CSV: index, log-likelihood (nats), bits/dim", cxxopts::value<std::string>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
+      ("o,out", "per-example CSV: index, log-likelihood (nats), bits/dim; its record is OUT.toml",
+       cxxopts::value<std::string>());
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "nll.num", extra);
   override_from<std::int64_t>(args, "batch-size", "nll.batch_size", extra);
   override_from<std::string>(args, "divergence", "nll.divergence", extra);
-  engine::NllRequest r{session_request(args, extra), {}, flag_or_empty(args, "data"), flag_or_empty(args, "out")};
+  engine::NllRequest r{session_request(args, argv, extra), {}, flag_or_empty(args, "data"), flag_or_empty(args, "out")};
   r.assembly.command = "scoregen nll";
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
-  return engine::nll(r);
+  engine::nll(r).print(args.count("json") > 0);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(3, "nll", "exact log-likelihood and bits/dim through the probability-flow ODE", run);
+SCOREGEN_COMMAND("nll", "exact log-likelihood and bits/dim through the probability-flow ODE",
+                 "Log-likelihood (nats) and bits/dim of data under the model, by integrating the probability-flow ODE\n"
+                 "with the instantaneous change of variables (RK45). 8-bit image data are uniformly dequantized\n"
+                 "([nll] dequantize draws per example, 1 by default) and bits/dim gets the offset of their scaling\n"
+                 "(8 for [0, 1], 7 for [-1, 1]), comparable with published figures.",
+                 3, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli

@@ -10,18 +10,15 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen plugins", "List the loaded plugins, or show one plugin's options.");
-  options.custom_help("[--json] [--plugin-path P]... | info NAME");
-  options.positional_help("");
+void declare(cxxopts::Options& options) {
+  options.custom_help("[--json] [--plugin-path P]... [info NAME]");
   options.add_options()
       ("json", "machine-readable output: kind, name, summary, library and options (type, default, range, help)")
-      ("plugin-path", "extra plugin library or folder (repeatable)", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help")
-      ("words", "info NAME", cxxopts::value<std::vector<std::string>>());
-  options.parse_positional({"words"});
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
+      ("plugin-path", "extra plugin library or folder (repeatable)", cxxopts::value<std::vector<std::string>>());
+  options.add_options("hidden")("words", "info NAME", cxxopts::value<std::vector<std::string>>());
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   engine::PluginsRequest r;
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.json = args.count("json") > 0;
@@ -36,6 +33,10 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-SCOREGEN_COMMAND(10, "plugins", "list the loaded plugins (plugins --json, plugins info NAME)", run);
+SCOREGEN_COMMAND("plugins", "list the loaded plugins; plugins info NAME: a plugin's or a command table's keys",
+                 "List the loaded plugins (built-in, SCOREGEN_PLUGIN_PATH, --plugin-path) with their kind and library.\n"
+                 "`plugins info NAME` prints a plugin's options (type, default, range, help), or a command table's keys\n"
+                 "(train, sample, nll, inpaint, eval).",
+                 20, false, "words", declare, run);
 
 }  // namespace scoregen::cli

@@ -7,43 +7,37 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen sample", "Draw samples from a score model with the pipeline's [sampler].");
-  options.positional_help("PIPELINE");
-  add_common_options(options);
+void declare(cxxopts::Options& options) {
+  add_sampler_options(options);
+  add_checkpoint_and_class_options(options);
+  add_picture_options(options);
+  add_json_option(options);
   options.add_options("sampling")
-      ("sampler", "use this sampler plugin with its defaults instead of the pipeline's [sampler] (refine with --set "
-       "sampler.KEY=VALUE); same as --set sampler=NAME", cxxopts::value<std::string>())
-      ("c,checkpoint", "trained weights (train's checkpoint.pt); its EMA weights are used, and its stored pipeline "
-       "when no PIPELINE is given", cxxopts::value<std::string>())
       ("n,num", "number of samples (sample.num)", cxxopts::value<std::int64_t>())
       ("b,batch-size", "samples drawn at once; bounds memory (sample.batch_size)", cxxopts::value<std::int64_t>())
-      ("o,out", "output: .png (image grid, or scatter plot for 2-D data), .npy or .pt (sample.out)",
+      ("o,out", "output: .png (image grid, or scatter plot for 2-D data), .npy or .pt (sample.out); its record is OUT.toml",
        cxxopts::value<std::string>())
-      ("class", "draw class Y: adds W grad log p_t(Y | x) from [guidance] to the score (and passes Y to "
-       "class-conditional networks)", cxxopts::value<std::int64_t>())
-      ("guidance-scale", "W, the weight of the guidance term", cxxopts::value<double>()->default_value("1.0"))
-      ("guidance-checkpoint", "trained weights of a [guidance] classifier ([objective] plugin = \"classifier\")",
-       cxxopts::value<std::string>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
+      ("overlay", "2-D data: draw the pipeline's [data] beneath the samples in the scatter plot");
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "sample.num", extra);
   override_from<std::int64_t>(args, "batch-size", "sample.batch_size", extra);
   override_from<std::string>(args, "out", "sample.out", extra);
-  override_from<std::string>(args, "sampler", "sampler", extra);
-  engine::SampleRequest r{session_request(args, extra), {}};
-  r.assembly.command = "scoregen sample";
-  r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
+  engine::SampleRequest r{session_request(args, argv, extra), assembly_request(args, "scoregen sample"),
+                          picture_options(args), args.count("overlay") > 0};
+  apply_sampler_options(args, r.session);
   r.assembly.sampler = true;
-  r.assembly.class_label = flag<std::int64_t>(args, "class");
-  r.assembly.guidance_scale = args["guidance-scale"].as<double>();
-  r.assembly.guidance_checkpoint = flag_or_empty(args, "guidance-checkpoint");
-  return engine::sample(r);
+  engine::sample(r).print(args.count("json") > 0);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(2, "sample", "draw samples with the pipeline's [sampler] (PNG grid / scatter, .npy, .pt)", run);
+SCOREGEN_COMMAND("sample", "draw samples with the pipeline's [sampler] (PNG grid / scatter, .npy, .pt)",
+                 "Draw samples from a score model with the pipeline's [sampler]; the output's record (OUT.toml, and a text\n"
+                 "chunk in a PNG) makes it again: scoregen rerun OUT.toml.",
+                 2, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli

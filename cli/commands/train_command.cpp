@@ -7,28 +7,31 @@ namespace scoregen::cli {
 
 namespace {
 
-int run(int argc, char** argv) {
-  cxxopts::Options options("scoregen train",
-                           "Train the pipeline's [network] on its [data] with the [objective] (default dsm), or the\n"
-                           "[guidance] classifier with [objective] plugin = \"classifier\". A run directory holds\n"
-                           "checkpoint.pt, metrics.jsonl and pipeline.toml; training again into the same directory\n"
-                           "resumes from its checkpoint.");
-  options.positional_help("PIPELINE");
-  add_common_options(options);
+void declare(cxxopts::Options& options) {
+  add_json_option(options);
   options.add_options("training")
       ("o,out", "run directory (default runs/<pipeline name>)", cxxopts::value<std::string>())
-      ("steps", "total optimizer steps (train.steps)", cxxopts::value<std::int64_t>())
-      ("batch-size", "examples per step (train.batch_size)", cxxopts::value<std::int64_t>());
-  cxxopts::ParseResult args;
-  if (!parse_command_line(options, argc, argv, args)) return 0;
+      ("steps", "total optimizer steps (train.steps); raise it to continue a finished run", cxxopts::value<std::int64_t>())
+      ("batch-size", "examples per step, the global batch of a data-parallel run (train.batch_size)",
+       cxxopts::value<std::int64_t>());
+}
+
+int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "steps", "train.steps", extra);
   override_from<std::int64_t>(args, "batch-size", "train.batch_size", extra);
-  return engine::train({session_request(args, extra), flag_or_empty(args, "out")});
+  engine::train({session_request(args, argv, extra), flag_or_empty(args, "out")}).print(args.count("json") > 0);
+  return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND(1, "train", "train a score network on the pipeline's [data] with its [objective]", run);
+SCOREGEN_COMMAND("train", "train a score network on the pipeline's [data] with its [objective]",
+                 "Train the pipeline's [network] on its [data] with the [objective] (default dsm), or the [guidance]\n"
+                 "classifier with [objective] plugin = \"classifier\". A run directory holds checkpoint.pt, metrics.jsonl\n"
+                 "and pipeline.toml; training again into the same directory resumes from its checkpoint (the [sde],\n"
+                 "[network], [objective] and [guidance] must be the run's; a changed [train] value is noted in the run).\n"
+                 "Under torchrun the batch is shared out to the ranks (docs/scaling.md).",
+                 1, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli
