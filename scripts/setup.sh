@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config
           libtorch-dev libgloo-dev libcxxopts-dev libboost-dev libopencv-dev libfmt-dev libtomlplusplus-dev libgtest-dev zlib1g-dev
-          libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy strace)
+          libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy strace libssl-dev zsh)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <ATen/ATen.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "scoregen_build_config.hpp"
 
@@ -26,8 +27,18 @@ inline std::string source(const std::string& rel) { return std::string(SCOREGEN_
 
 // `env` is prepended as VAR=value assignments; SCOREGEN_PLUGIN_PATH is cleared unless env sets it.
 // `wrapper` runs before the binary (e.g. "timeout -s INT 2").
+inline Run shell(const std::string& cmd);
 inline Run run(const std::string& args, const std::string& env = "", const std::string& wrapper = "") {
-  std::string cmd = "env -u SCOREGEN_PLUGIN_PATH " + env + " " + wrapper + " " + binary() + " " + args + " 2>&1";
+  return shell("env -u SCOREGEN_PLUGIN_PATH " + env + " " + wrapper + " " + binary() + " " + args + " 2>&1");
+}
+
+// The binary's standard output alone (stderr discarded): what a script reading --json sees.
+inline Run stdout_of(const std::string& args) {
+  return shell("env -u SCOREGEN_PLUGIN_PATH " + binary() + " " + args + " 2>/dev/null");
+}
+
+// Any shell command line, its output (stdout; add 2>&1 for stderr) and exit status.
+inline Run shell(const std::string& cmd) {
   FILE* pipe = ::popen(cmd.c_str(), "r");
   Run r{-1, ""};
   if (!pipe) return r;
@@ -38,6 +49,28 @@ inline Run run(const std::string& args, const std::string& env = "", const std::
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
 }
+
+// The decoded pixels of a PNG (its text chunks, such as the record naming the output, left out); "" if unreadable.
+inline std::string png_pixels(const std::string& path) {
+  cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (m.empty()) return "";
+  m = m.clone();  // continuous
+  return std::to_string(m.rows) + "x" + std::to_string(m.cols) + "x" + std::to_string(m.channels()) + ":" +
+         std::string(reinterpret_cast<const char*>(m.data), m.total() * m.elemSize());
+}
+
+// A small VP pipeline on the moons data with an MLP (seconds to train): `seed`, the SDE's N, the MLP's width,
+// training steps and batch, and `tail` appended (more [train] keys first, then tables such as [sampler]).
+struct MoonsMlp {
+  int seed = 3, N = 100, width = 32, steps = 40, batch_size = 64;
+  std::string tail;
+  std::string text() const {
+    return "seed = " + std::to_string(seed) + "\n[sde]\nplugin = \"vp\"\nN = " + std::to_string(N) +
+           "\n[data]\nplugin = \"moons\"\n[network]\nplugin = \"mlp\"\nwidth = " + std::to_string(width) +
+           "\ndepth = 2\n[train]\nsteps = " + std::to_string(steps) + "\nbatch_size = " + std::to_string(batch_size) +
+           "\n" + tail;
+  }
+};
 
 // A fresh temporary folder, removed at the end of the test.
 class TempDir {

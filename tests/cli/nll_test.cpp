@@ -93,7 +93,7 @@ TEST(Latent, EncodeDecodeInterpolateThroughTheCli) {
   auto again = cli::run("encode " + pipe + " -q --num 8 --out " + dir.path("z2.npy"));
   ASSERT_EQ(again.status, 0);
   EXPECT_TRUE(at::equal(scoregen::engine::load_npy(dir.path("z2.npy")), z));
-  auto i = cli::run("interpolate " + pipe + " -q --latent " + dir.path("z.npy") + " --steps 5 --out " + dir.path("i.npy"));
+  auto i = cli::run("interpolate " + pipe + " -q --latent " + dir.path("z.npy") + " --points 5 --out " + dir.path("i.npy"));
   ASSERT_EQ(i.status, 0) << i.out;
   EXPECT_EQ(scoregen::engine::load_npy(dir.path("i.npy")).sizes(), at::IntArrayRef({5, 2}));
   auto bad = cli::run("decode " + pipe + " -q --latent " + dir.file("bad.npy", "junk") + " --out " + dir.path("y.npy"));

@@ -15,7 +15,7 @@ TEST(ShippedPipelines, EveryPipelineRuns) {
     std::string text = scoregen::engine::read_file(f);
     bool trainable = text.find("\n[train]") != std::string::npos;
     auto r = trainable ? cli::run("train " + f + " -q --steps 1 --set train.batch_size=4 --out " + dir.path("run"))
-                       : cli::run("sample " + f + " -q --num 4 --set sde.N=50 --out " + dir.path("x.npy"));
+                       : cli::run("sample " + f + " -q --num 4 --out " + dir.path("x.npy"));
     EXPECT_EQ(r.status, 0) << f << "\n" << r.out;
   }
 }

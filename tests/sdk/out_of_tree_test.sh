@@ -8,8 +8,14 @@ trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 gen=()
 command -v ninja > /dev/null && gen=(-G Ninja)
-cmake -S "$src/share/example-plugin" -B "$work/build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+# The completions and the manual page are installed with the binary.
+for f in share/bash-completion/completions/scoregen share/zsh/site-functions/_scoregen share/man/man1/scoregen.1; do
+  [ -s "$work/prefix/$f" ] || { echo "not installed: $f"; exit 1; }
+done
+# No CMAKE_BUILD_TYPE: scoregen_add_plugin builds the plugin with the Release flags anyway.
+cmake -S "$src/share/example-plugin" -B "$work/build" "${gen[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+grep -q "example_gaussian): no CMAKE_BUILD_TYPE, so built with the Release flags" "$work/configure.log" ||
+  { cat "$work/configure.log"; echo "the plugin is not built as Release by default"; exit 1; }
 cmake --build "$work/build" -j2 > "$work/build.log" || { cat "$work/build.log"; exit 1; }
 exe="$work/prefix/bin/scoregen"
 export SCOREGEN_PLUGIN_PATH="$work/build"

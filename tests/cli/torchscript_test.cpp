@@ -1,0 +1,111 @@
+// Models that run in Python: `export --torchscript` writes a module whose forward(x, t) is scoregen's own score
+// (parameterisation applied, the SDE's schedule inside), loaded by torch.jit.load with no scoregen installed; the
+// torchscript network plugin reads such a module relative to its pipeline, with an example shape and no [data].
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "cli_support.hpp"
+#include "engine/array_io.hpp"
+#include "engine/assemble.hpp"
+#include "engine/files.hpp"
+#include "engine/session.hpp"
+
+namespace {
+
+const std::string kToy = cli::MoonsMlp{4, 100, 32, 40, 64, "[sampler]\nplugin = \"dpm-solver++\"\nsteps = 10\n"}.text();
+
+// scoregen's score of `ckpt` at (x, t), through the engine the commands use.
+at::Tensor scoregen_score(const std::string& ckpt, const at::Tensor& x, const at::Tensor& t) {
+  scoregen::engine::SessionRequest req;
+  req.checkpoint = ckpt;
+  req.quiet = true;
+  scoregen::engine::AssemblyRequest ar;
+  ar.command = "test";
+  ar.checkpoint = ckpt;
+  scoregen::engine::Assembly a = scoregen::engine::assemble(scoregen::engine::open_session(req), ar);
+  torch::NoGradGuard no_grad;
+  return a.model->score(x, t);
+}
+
+// Exports `ckpt`, evaluates the module in Python on (x, t) and returns the largest difference from scoregen's score,
+// relative to the largest score.
+double python_difference(const cli::TempDir& dir, const std::string& ckpt, const at::Tensor& x, const at::Tensor& t) {
+  const std::string module = dir.path("score.pt");
+  auto e = cli::run("export --checkpoint " + ckpt + " --torchscript --out " + module);
+  EXPECT_EQ(e.status, 0) << e.out;
+  scoregen::engine::save_npy(x, dir.path("x.npy"));
+  scoregen::engine::save_npy(t, dir.path("t.npy"));
+  scoregen::engine::save_npy(scoregen_score(ckpt, x, t), dir.path("s.npy"));
+  const std::string py =
+      "import numpy, torch\n"
+      "m = torch.jit.load('" + module + "')\n"
+      "x = torch.from_numpy(numpy.load('" + dir.path("x.npy") + "'))\n"
+      "t = torch.from_numpy(numpy.load('" + dir.path("t.npy") + "'))\n"
+      "s = torch.from_numpy(numpy.load('" + dir.path("s.npy") + "'))\n"
+      "with torch.no_grad():\n"
+      "    print('difference', ((m(x, t) - s).abs().max() / s.abs().max()).item())\n";
+  auto r = cli::shell("/usr/bin/python3 " + dir.file("check.py", py) + " 2>&1");
+  EXPECT_EQ(r.status, 0) << r.out;
+  const auto at = r.out.find("difference ");
+  if (at == std::string::npos) return 1e9;
+  return std::stod(r.out.substr(at + 11));
+}
+
+}  // namespace
+
+TEST(TorchScript, AnExportedToyScoreIsScoregensScoreInPython) {
+  cli::TempDir dir;
+  ASSERT_EQ(cli::run("train " + dir.file("p.toml", kToy) + " -q --out " + dir.path("run")).status, 0);
+  at::Tensor x = at::randn({16, 2}, at::make_generator<at::CPUGeneratorImpl>(1));
+  at::Tensor t = at::linspace(1e-3, 1.0, 16);
+  EXPECT_LT(python_difference(dir, dir.path("run/checkpoint.pt"), x, t), 1e-5);
+}
+
+TEST(TorchScript, AnExportedImageScoreIsScoregensScoreInPython) {
+  // the shipped VP U-Net predicts noise: the module divides by the marginal std itself
+  cli::TempDir dir;
+  at::Tensor x = at::randn({2, 1, 28, 28}, at::make_generator<at::CPUGeneratorImpl>(2));
+  at::Tensor t = at::tensor({0.05f, 0.7f});
+  EXPECT_LT(python_difference(dir, cli::source("share/models/fashion_mnist_vp.pt"), x, t), 1e-5);
+}
+
+TEST(TorchScript, TheTorchScriptNetworkReadsItsFileBesideThePipelineWithAShape) {
+  cli::TempDir dir;
+  ASSERT_EQ(cli::run("train " + dir.file("p.toml", kToy) + " -q --out " + dir.path("run")).status, 0);
+  std::filesystem::create_directories(dir.path("imported"));
+  ASSERT_EQ(cli::run("export --checkpoint " + dir.path("run/checkpoint.pt") + " --torchscript --out " +
+                     dir.path("imported/score.pt")).status, 0);
+  // no [data]: the shape comes from the network table; `file` is relative to the pipeline, not to where it runs
+  const std::string imported = dir.file("imported/p.toml", R"(seed = 4
+[sde]
+plugin = "vp"
+N = 100
+[network]
+plugin = "torchscript"
+file = "score.pt"
+shape = [2]
+[sampler]
+plugin = "dpm-solver++"
+steps = 10
+)");
+  auto a = cli::run("sample " + imported + " -q --num 32 --out " + dir.path("a.npy"));
+  ASSERT_EQ(a.status, 0) << a.out;
+  ASSERT_EQ(cli::run("sample " + dir.path("p.toml") + " --checkpoint " + dir.path("run/checkpoint.pt") +
+                     " -q --num 32 --out " + dir.path("b.npy")).status, 0);
+  at::Tensor sa = scoregen::engine::load_npy(dir.path("a.npy")), sb = scoregen::engine::load_npy(dir.path("b.npy"));
+  EXPECT_LT((sa - sb).abs().max().item<double>(), 1e-4);
+  // the record names the module it read, with its hash, and a rerun from another folder finds it
+  const std::string record = scoregen::engine::read_file(dir.path("a.npy.toml"));
+  EXPECT_NE(record.find("role = \"[network] file\", path = \"" + dir.path("imported/score.pt") + "\", sha256 = "),
+            std::string::npos) << record;
+  auto again = cli::shell("cd / && " + cli::binary() + " rerun " + dir.path("a.npy.toml") + " -q --out " +
+                          dir.path("c.npy") + " 2>&1");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_TRUE(scoregen::engine::read_file(dir.path("a.npy")) == scoregen::engine::read_file(dir.path("c.npy")));
+}
