@@ -14,14 +14,14 @@ echo "| model | sampler | NFE | time for $NUM samples (s) | Frechet distance (cl
 echo "|---|---|---|---|---|---|---|"
 row() {  # model file, model name, sampler description, extra flags...
   local model=$1 name=$2 label=$3; shift 3
-  out=$("$sg" eval --checkpoint "$model" --classifier-checkpoint $cls --num "$NUM" --batch-size 250 -q "$@")
-  nfe=$(sed -n 's/.*(NFE \([0-9]*\) per batch.*/\1/p' <<< "$out")
-  secs=$(sed -n 's/.*per batch of [0-9]*, \([0-9.]*\) s).*/\1/p' <<< "$out")
-  fd=$(sed -n 's/^Frechet distance (classifier features.*: \([0-9.]*\)$/\1/p' <<< "$out")
-  ent=$(sed -n 's/^class-distribution entropy of the samples: \([0-9.]*\) nats.*/\1/p' <<< "$out")
-  bpd=$(sed -n 's/^bits\/dim: \([0-9.]* +- [0-9.]*\).*/\1/p' <<< "$out")
-  floor=$(sed -n 's/^Frechet distance between two disjoint blocks.*: \([0-9.]*\)$/\1/p' <<< "$out")
-  echo "| $name | $label | $nfe | $secs | $fd | $ent | ${bpd:--} |"
+  "$sg" eval --checkpoint "$model" --classifier-checkpoint $cls --num "$NUM" --batch-size 250 -q --json "$@" |
+    /usr/bin/python3 -c '
+import json, sys
+name, label = sys.argv[1:3]
+r = json.load(sys.stdin)
+bpd = "%.4f +- %.4f" % (r["bits_per_dim"], r["bits_per_dim_se"]) if "bits_per_dim" in r else "-"
+print("| %s | %s | %d | %.1f | %.4f | %.4f | %s |" % (name, label, r["nfe_per_batch"], r["sample_seconds"],
+      r["frechet_distance"], r["class_entropy"], bpd))' "$name" "$label"
 }
 vp=$m/fashion_mnist_vp.pt ve=$m/fashion_mnist_ve.pt ncsn=$m/fashion_mnist_ncsn.pt
 no_corrector=(--set sampler.corrector='"none"')
