@@ -1,4 +1,4 @@
-// EDM's Heun sampler (Karras et al. 2022, alg. 2) on any SDE's PF-ODE: rho-schedule, optional churn.
+// EDM's Heun sampler (Karras et al. 2022, alg. 2) on any SDE's PF-ODE: a fast-solver schedule, optional churn.
 #include <cmath>
 
 #include <ATen/ATen.h>
@@ -13,29 +13,30 @@ namespace scoregen::plugins {
 
 class HeunEdmSampler : public Sampler {
  public:
-  struct Settings {
+  struct Settings : edm::GridSettings {
     std::int64_t steps = 18;
-    double rho = 7.0, churn = 0.0, s_tmin = 0.0, s_tmax = 1e9, s_noise = 1.0;
+    double churn = 0.0, s_tmin = 0.0, s_tmax = 1e9, s_noise = 1.0;
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::steps, "steps", "noise levels N (2N - 1 evaluations)").at_least(2).takes_steps();
-    d(&Settings::rho, "rho", "schedule exponent rho").above(0);
+    edm::declare_grid(d);
     d(&Settings::churn, "churn", "S_churn (0: deterministic)").at_least(0);
     d(&Settings::s_tmin, "s_tmin", "churn only for sigma >= S_tmin").at_least(0);
     d(&Settings::s_tmax, "s_tmax", "churn only for sigma <= S_tmax").at_least(0);
     d(&Settings::s_noise, "s_noise", "S_noise").at_least(0);
   }
   HeunEdmSampler(const Settings& s, const BuildContext&)
-      : n_(s.steps), rho_(s.rho), churn_(s.churn), s_tmin_(s.s_tmin), s_tmax_(s.s_tmax), s_noise_(s.s_noise) {}
+      : n_(s.steps), grid_(s), churn_(s.churn), s_tmin_(s.s_tmin), s_tmax_(s.s_tmax), s_noise_(s.s_noise) {}
   std::int64_t steps(const Sde&) const override { return n_; }
   std::string describe() const override {
-    return fmt::format("heun-edm ({} steps = {} evaluations, rho {}, churn {})", n_, 2 * n_ - 1, rho_, churn_);
+    return fmt::format("heun-edm ({} steps = {} evaluations, {} schedule{}, churn {})", n_, 2 * n_ - 1, grid_.schedule,
+                       grid_.schedule == "edm" ? fmt::format(" rho {}", grid_.rho) : "", churn_);
   }
   at::Tensor sample(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator gen, Progress& progress,
                     const SampleHooks& hooks) override {
-    edm::Start st = edm::start(model, shape, gen, n_, rho_);
-    const std::vector<double>& sig = st.sigmas;
-    at::Tensor x = st.x_hat;
+    std::vector<double> sig = edm::sigma_schedule(model.sde(), n_, grid_);
+    sig.push_back(0.0);  // the last step is Euler's to sigma = 0
+    at::Tensor x = edm::start(model, shape, gen);
     for (std::int64_t i = 0; i < n_; ++i) {
       if (interrupt_requested()) throw Interrupted();
       double s = sig[i], s_next = sig[i + 1];
@@ -59,7 +60,8 @@ class HeunEdmSampler : public Sampler {
 
  private:
   std::int64_t n_;
-  double rho_, churn_, s_tmin_, s_tmax_, s_noise_;
+  edm::GridSettings grid_;
+  double churn_, s_tmin_, s_tmax_, s_noise_;
 };
 
 SCOREGEN_PLUGIN(Sampler, "heun-edm", "EDM's Heun sampler on the PF-ODE with the Karras rho-schedule (optional churn)",

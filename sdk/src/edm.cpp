@@ -32,12 +32,41 @@ std::vector<double> karras_sigmas(double sigma_min, double sigma_max, std::int64
   return s;
 }
 
-Start start(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator& gen, std::int64_t steps, double rho) {
+std::vector<double> sigma_schedule(const Sde& sde, std::int64_t points, const GridSettings& grid) {
+  const double T = sde.T(), eps = sde.sample_eps();
+  const double smax = sigma_of_t(sde, T), smin = sigma_of_t(sde, eps);
+  if (grid.schedule == "edm") {
+    std::vector<double> s = karras_sigmas(smin, smax, points, grid.rho);
+    s.pop_back();
+    return s;
+  }
+  std::vector<double> s;
+  for (std::int64_t i = 0; i < points; ++i) {
+    const double u = static_cast<double>(i) / static_cast<double>(points - 1);
+    if (grid.schedule == "logsnr") {
+      // lambda_i = lambda_max + u (lambda_min - lambda_max), lambda = -log sigma
+      s.push_back(std::exp(std::log(smax) + u * (std::log(smin) - std::log(smax))));
+    } else if (grid.schedule == "time-uniform") {
+      s.push_back(sigma_of_t(sde, T + u * (eps - T)));  // t_i = T + u (eps - T)
+    } else {
+      const double r = std::sqrt(T) + u * (std::sqrt(eps) - std::sqrt(T));  // t_i = (sqrt T + u (sqrt eps - sqrt T))^2
+      s.push_back(sigma_of_t(sde, r * r));
+    }
+  }
+  return s;
+}
+
+at::Tensor start(ScoreModel& model, const std::vector<std::int64_t>& shape, at::Generator& gen) {
   Sde& sde = model.sde();
-  const double smax = sigma_of_t(sde, sde.T()), smin = sigma_of_t(sde, sde.sample_eps());
   const double a_T = sde.mean_coeff(at::full({1}, sde.T(), at::kDouble)).item<double>();
   // x_hat = x_T / a(T): the prior in the EDM variables
-  return {karras_sigmas(smin, smax, steps, rho), sde.prior_sample(shape, gen, model.options()) / a_T};
+  return sde.prior_sample(shape, gen, model.options()) / a_T;
+}
+
+at::Tensor to_sde_state(ScoreModel& model, const at::Tensor& x_hat, double sigma) {
+  Sde& sde = model.sde();
+  // x = a(t) x_hat
+  return x_hat * sde.mean_coeff(at::full({1}, t_of_sigma(sde, sigma), at::kDouble)).item<double>();
 }
 
 at::Tensor project(const SampleHooks& hooks, ScoreModel& model, const at::Tensor& x_hat, double sigma) {
