@@ -51,7 +51,7 @@ class SCOREGEN_API GaussianMixture {
   at::Tensor joint_log_prob(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
   // log p_t(x), shape [B].
   at::Tensor log_prob(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
-  // grad_x log p_t(x) = sum_k r_k (a mu_k - x) / v_k, same shape and dtype as x.
+  // grad_x log p_t(x) = sum_k r_k (a mu_k - x) / v_k, same shape and dtype as x; only [B, K] intermediates.
   at::Tensor score(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
   // Posterior class probabilities r_k = p_t(k | x), shape [B, K].
   at::Tensor posterior(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
@@ -64,11 +64,14 @@ class SCOREGEN_API GaussianMixture {
   const at::Tensor& stds() const { return stds_; }
 
  private:
-  // (a mu_k - x) / v_k for every component: [B, K, D], and v_k: [B, K].
-  std::pair<at::Tensor, at::Tensor> component_scores(const at::Tensor& x2, const at::Tensor& a, const at::Tensor& std) const;
+  // The [B, K] quantities every density, score and posterior is made of, in one pass.
+  struct Responsibilities {
+    at::Tensor x, a, v, joint;  // x as [B, D] float64, a as [B, 1], v_k = a^2 s_k^2 + std^2, joint log-density
+  };
+  Responsibilities responsibilities(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const;
   // mu_k + s_k z for components k [n] and standard normals z [n, D].
   std::pair<at::Tensor, at::Tensor> place(const at::Tensor& k, const at::Tensor& z) const;
-  at::Tensor weights_, means_, stds_;  // float64: [K], [K, D], [K]
+  at::Tensor weights_, log_weights_, means_, stds_;  // float64: [K], [K], [K, D], [K]
 };
 
 }  // namespace scoregen
