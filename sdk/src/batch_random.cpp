@@ -83,6 +83,28 @@ at::Tensor BatchRandom::uniform_doubles(std::int64_t per_example) {
   return out;
 }
 
+at::Tensor BatchRandom::keep_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
+  const std::int64_t m = numel(shape), quads = (m + 3) / 4;
+  const std::uint32_t draw = draw_++;
+  at::Tensor out = at::empty({count_, 4 * quads}, at::kFloat);
+  float* data = out.data_ptr<float>();
+  const auto k0 = static_cast<std::uint32_t>(key_), k1 = static_cast<std::uint32_t>(key_ >> 32);
+  // keep when u < keep 2^32, u a uniform 32-bit integer
+  const auto threshold = static_cast<std::uint64_t>(std::ldexp(keep, 32));
+  const auto scale = static_cast<float>(1.0 / keep);
+  at::parallel_for(0, count_ * quads, 4096, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t example = first_ + i / quads, quad = i % quads;
+      // counter: (quad within the example, example position, step, draw)
+      Counter r = philox4x32_10({static_cast<std::uint32_t>(quad), static_cast<std::uint32_t>(example),
+                                 static_cast<std::uint32_t>(step_), draw},
+                                k0, k1);
+      for (int j = 0; j < 4; ++j) data[4 * i + j] = r[j] < threshold ? scale : 0.0f;
+    }
+  });
+  return out.narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
+}
+
 at::Tensor BatchRandom::uniform(at::IntArrayRef shape, const at::TensorOptions& options) {
   const std::int64_t m = numel(shape);
   return uniform_doubles(m).narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
@@ -122,8 +144,7 @@ at::Tensor example_dropout(const at::Tensor& x, double p, bool training) {
   BatchRandom* r = BatchRandom::current();
   if (!r || r->count() != x.size(0)) return at::dropout(x, p, true);
   // keep with probability 1 - p, scaled by 1 / (1 - p)
-  at::Tensor keep = r->uniform(x.sizes().slice(1), x.options()) >= p;
-  return x * keep.to(x.scalar_type()) / (1.0 - p);
+  return x * r->keep_mask(x.sizes().slice(1), 1.0 - p, x.options());
 }
 
 }  // namespace scoregen

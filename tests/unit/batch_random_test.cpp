@@ -22,6 +22,8 @@ TEST(BatchRandom, ASplitBatchDrawsWhatTheWholeBatchDraws) {
     EXPECT_TRUE(at::equal(w, at::cat({l, r}))) << "call " << call;
   }
   EXPECT_TRUE(at::equal(whole.integers(1000), at::cat({left.integers(1000), right.integers(1000)})));
+  EXPECT_TRUE(at::equal(whole.keep_mask({7, 3}, 0.9, at::kFloat),
+                        at::cat({left.keep_mask({7, 3}, 0.9, at::kFloat), right.keep_mask({7, 3}, 0.9, at::kFloat)})));
   // another step, another draw index or another seed gives other numbers
   scoregen::BatchRandom next_step(42, 18, 0, 10), other_seed(43, 17, 0, 10);
   at::Tensor a = scoregen::BatchRandom(42, 17, 0, 10).uniform({8}, at::kDouble);
@@ -44,6 +46,10 @@ TEST(BatchRandom, MomentsOfEachDistribution) {
   at::Tensor k = scoregen::BatchRandom(6, 0, 0, 100000).categorical(at::tensor({0.2, 0.5, 0.3}, at::kDouble));
   at::Tensor freq = at::bincount(k, {}, 3).to(at::kDouble) / 1e5;
   EXPECT_TRUE(at::allclose(freq, at::tensor({0.2, 0.5, 0.3}, at::kDouble), 0, 0.01)) << freq;
+  // dropout masks: exactly 0 or 1 / keep, kept with probability keep (2e5 decisions: within 5 standard errors)
+  at::Tensor m = rng.keep_mask({200}, 0.8, at::kFloat);
+  EXPECT_TRUE(at::all((m == 0) | (m == static_cast<float>(1 / 0.8))).item<bool>());
+  EXPECT_NEAR((m > 0).to(at::kDouble).mean().item<double>(), 0.8, 5 * std::sqrt(0.8 * 0.2 / 2e5));
   at::Tensor v = rng.rademacher({200}, at::kFloat);
   EXPECT_TRUE(at::all((v == 1) | (v == -1)).item<bool>());
   EXPECT_NEAR(v.mean().item<double>(), 0.0, 0.01);

@@ -32,6 +32,9 @@ class SCOREGEN_API BatchRandom {
   at::Tensor rademacher_like(const at::Tensor& batch) { return rademacher(batch.sizes().slice(1), batch.options()); }
   // [count] int64 uniform in [0, high).
   at::Tensor integers(std::int64_t high);
+  // A dropout mask [count, shape...] in `options`' dtype: 1 / keep with probability keep, else 0. Four decisions per
+  // Philox call from 32-bit integers, in one pass: the masks of a U-Net step cost a few ms, not tens.
+  at::Tensor keep_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options);
   // [count] int64 drawn from the probabilities [K] (normalised here).
   at::Tensor categorical(const at::Tensor& probs);
 
