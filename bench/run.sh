@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-cmake --build "$B" --target network_bench sampler_bench > /dev/null
+cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench > /dev/null
 sg="$B/bin/scoregen"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,8 +26,19 @@ two=$(torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 --no_python
         -q --steps 30 --threads 1 --out "$tmp/dp2" 2>&1 | sed -n 's/.*(\([0-9.]*\) steps\/s, gradient all-reduce \([0-9.]*\)%.*/\1 | \2%/p')
 echo "| 2 processes x 1 thread | $two |"
 echo
-echo "## Networks: forward and forward+backward"
-"$B/bin/network_bench"
+echo "## Networks: eval forward (what sampling runs), train forward, forward+backward; 1 thread"
+"$B/bin/network_bench" 1
+echo
+echo "## Training and sampling steps against the network alone (1 thread): the overhead around the network"
+"$sg" train pipelines/fashion_mnist_vp.toml -q --steps 20 --threads 1 --out "$tmp/step" | sed -n 's/.*(\([0-9.]*\) steps\/s).*/training: \1 steps\/s/p'
+"$sg" sample --checkpoint share/models/fashion_mnist_vp.pt -q --threads 1 --num 64 --steps 10 --sampler unipc \
+  --out "$tmp/s.npy" | sed -n 's/.*wall time \([0-9.]*\) s.*/sampling: 10 steps in \1 s/p'
+echo
+echo "## The gaussian-mixture oracle"
+"$B/bin/oracle_bench"
+echo
+echo "## Fast samplers: NFE against quality on the six-mode oracle, every sampler and schedule"
+"$B/bin/fast_sampler_bench" "${FAST_SAMPLERS_PNG:-bench/fast_samplers.png}"
 echo
 echo "## Samplers on the oracle"
 "$B/bin/sampler_bench"
