@@ -117,11 +117,16 @@ void save_line_plots(const std::vector<Series>& panels, const std::string& x_lab
   const int width = 900, panel_h = 260, top = 36;
   cv::Mat canvas(top + panel_h * static_cast<int>(panels.size()), width, CV_8UC3, cv::Scalar(255, 255, 255));
   cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
+  const cv::Scalar colours[] = {{180, 80, 20}, {40, 40, 200}, {40, 150, 40}, {160, 40, 160}, {0, 140, 200}, {90, 90, 90}};
   for (std::size_t k = 0; k < panels.size(); ++k) {
-    const Series& s = panels[k];
-    if (s.x.empty()) continue;
-    double x0 = *std::min_element(s.x.begin(), s.x.end()), x1 = *std::max_element(s.x.begin(), s.x.end());
-    double y0 = *std::min_element(s.y.begin(), s.y.end()), y1 = *std::max_element(s.y.begin(), s.y.end());
+    std::vector<const Series*> curves{&panels[k]};
+    for (const Series& c : panels[k].also) curves.push_back(&c);
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (const Series* c : curves)
+      for (std::size_t i = 0; i < c->x.size() && i < c->y.size(); ++i)
+        if (std::isfinite(c->y[i])) x0 = std::min(x0, c->x[i]), x1 = std::max(x1, c->x[i]), y0 = std::min(y0, c->y[i]), y1 = std::max(y1, c->y[i]);
+    if (std::isfinite(panels[k].reference)) y0 = std::min(y0, panels[k].reference), y1 = std::max(y1, panels[k].reference);
+    if (!std::isfinite(x0)) continue;
     if (x1 <= x0) x1 = x0 + 1;
     const bool log_y = y0 > 0 && y1 / y0 > 100;
     if (!log_y) {
@@ -129,10 +134,25 @@ void save_line_plots(const std::vector<Series>& panels, const std::string& x_lab
       y0 -= m, y1 += m;
     }
     Axes axes{cv::Rect(90, top + static_cast<int>(k) * panel_h + 24, width - 120, panel_h - 80), x0, x1, y0, y1, log_y};
-    axes.draw(canvas, k + 1 == panels.size() ? x_label : "", s.name + (log_y ? " (log scale)" : ""));
-    std::vector<cv::Point> line;
-    for (std::size_t i = 0; i < s.x.size(); ++i) line.push_back(axes.to_pixel(s.x[i], s.y[i]));
-    cv::polylines(canvas, line, false, cv::Scalar(180, 80, 20), 2, cv::LINE_AA);
+    axes.draw(canvas, k + 1 == panels.size() ? x_label : "", panels[k].name + (log_y ? " (log scale)" : ""));
+    if (std::isfinite(panels[k].reference)) {
+      const cv::Point a = axes.to_pixel(x0, panels[k].reference), b = axes.to_pixel(x1, panels[k].reference);
+      for (int px = a.x; px < b.x; px += 12) cv::line(canvas, {px, a.y}, {std::min(px + 6, b.x), a.y}, cv::Scalar(120, 120, 120), 1);
+    }
+    for (std::size_t c = 0; c < curves.size(); ++c) {
+      const cv::Scalar colour = colours[c % 6];
+      std::vector<cv::Point> line;
+      for (std::size_t i = 0; i < curves[c]->x.size() && i < curves[c]->y.size(); ++i)
+        if (std::isfinite(curves[c]->y[i])) line.push_back(axes.to_pixel(curves[c]->x[i], curves[c]->y[i]));
+      cv::polylines(canvas, line, false, colour, 2, cv::LINE_AA);
+      for (const cv::Point& p : line) cv::circle(canvas, p, curves.size() > 1 ? 3 : 0, colour, cv::FILLED, cv::LINE_AA);
+      if (curves.size() > 1) {  // legend, top right, one line per curve
+        const cv::Point at(axes.area.x + axes.area.width - 230, axes.area.y + 14 + 15 * static_cast<int>(c));
+        cv::line(canvas, at + cv::Point(0, -4), at + cv::Point(18, -4), colour, 2, cv::LINE_AA);
+        cv::putText(canvas, curves[c]->legend, at + cv::Point(24, 0), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(30, 30, 30), 1,
+                    cv::LINE_AA);
+      }
+    }
   }
   write_png(canvas, path, "");
 }

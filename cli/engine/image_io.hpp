@@ -3,6 +3,7 @@
 // record of how they were made in a text chunk.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,13 @@ void save_samples(const at::Tensor& samples, const std::string& path, double lo,
 // Extension and folder check before long work starts (exit 2 on an unsupported one).
 void check_output_extension(const std::string& path);
 
-// One panel of a line plot: a named series y(x).
+// One panel of a line plot: a named series y(x), further curves drawn in it with a legend (`also`, each named by its
+// `legend`, as is the panel's own curve), and a dashed horizontal reference line where `reference` is finite.
 struct Series {
-  std::string name;
+  std::string name, legend;
   std::vector<double> x, y;
+  std::vector<Series> also;
+  double reference = std::numeric_limits<double>::quiet_NaN();
 };
 // Panels stacked vertically, each with axes and ticks, x labelled `x_label`; a log y axis where the values span
 // more than two decades and stay positive.
