@@ -22,6 +22,7 @@ std::vector<std::string> command_names() {
 std::vector<std::string> value_choices(const std::string& flag) {
   if (flag == "device") return {"cpu", "cuda"};
   if (flag == "grid") return {"on", "off"};
+  if (flag == "precision") return {"float32", "bf16"};
   if (flag == "sampler") return engine::plugin_names("sampler");
   return {};
 }

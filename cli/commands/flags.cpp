@@ -18,6 +18,8 @@ void add_common_options(cxxopts::Options& options) {
       ("device", "torch device: cpu, cuda, cuda:1 (overrides the pipeline's device)", cxxopts::value<std::string>())
       ("threads", "CPU threads for LibTorch (overrides the pipeline's threads; 0: one per core)",
        cxxopts::value<std::int64_t>())
+      ("precision", "the network's arithmetic: float32 or bf16 (autocast; overrides the pipeline's precision)",
+       cxxopts::value<std::string>())
       ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
        cxxopts::value<std::vector<std::string>>())
       ("dist-timeout", "seconds a data-parallel run (torchrun) waits for a peer or a collective before failing",
@@ -123,6 +125,7 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("seed")) r.overrides.push_back(fmt::format("seed={}", args["seed"].as<std::int64_t>()));
   if (args.count("threads")) r.overrides.push_back(fmt::format("threads={}", args["threads"].as<std::int64_t>()));
   if (args.count("device")) r.overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
+  if (args.count("precision")) r.overrides.push_back(fmt::format("precision=\"{}\"", args["precision"].as<std::string>()));
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
   r.base_dir = flag_or_empty(args, "pipeline-dir");

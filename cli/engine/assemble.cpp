@@ -77,6 +77,7 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
   if (request.sampler) a.sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), request.command);
   a.model = std::make_unique<ScoreModel>(a.network, s.sde);
   a.model->set_device(s.device);
+  a.model->set_precision(s.precision);
   if (request.class_label) {
     const std::int64_t y = *request.class_label;
     if (y < 0) throw Error("--class must be >= 0");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <ATen/ATen.h>
@@ -85,6 +86,24 @@ void resolve_auto_sigma_max(Session& s) {
   fmt::print(stderr, "sde: sigma_max = \"auto\" -> {:.4g} (largest pairwise distance among 2000 data examples)\n", d);
 }
 
+// True when this machine's CPU does bf16 arithmetic natively (the flags oneDNN uses: avx512_bf16, amx_bf16).
+bool cpu_has_bf16() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("flags", 0) == 0) return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
+  return false;
+}
+
+// The top-level `precision`; bf16 on a CPU without native bf16 runs, emulated, with a one-line note.
+at::ScalarType precision_of(const Pipeline& p, at::Device device) {
+  if (p.options("").string("precision") == "float32") return at::kFloat;
+  if (device.is_cpu() && !cpu_has_bf16())
+    fmt::print(stderr, "scoregen: note: this CPU has no native bf16 (no avx512_bf16 or amx_bf16 in /proc/cpuinfo): "
+                       "precision = \"bf16\" runs emulated, usually slower than float32\n");
+  return at::kBFloat16;
+}
+
 // Seed, device, data and SDE of a parsed pipeline.
 Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline, std::string base_dir = "") {
   Session s;
@@ -93,6 +112,7 @@ Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline, std::strin
   s.pipeline = std::make_unique<Pipeline>(std::move(pipeline));
   s.seed = s.pipeline->options("").integer("seed");
   s.device = device_of(*s.pipeline);
+  s.precision = precision_of(*s.pipeline, s.device);
   at::manual_seed(static_cast<std::uint64_t>(s.seed));  // network initialisation follows the pipeline seed too
   if (s.pipeline->has("data")) s.data = s.pipeline->create_as<Dataset>("data", s.context());
   resolve_auto_sigma_max(s);

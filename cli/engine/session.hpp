@@ -37,6 +37,7 @@ struct Session {
   std::shared_ptr<Registry> registry;
   std::unique_ptr<Pipeline> pipeline;
   at::Device device = at::kCPU;
+  at::ScalarType precision = at::kFloat;  // the network's arithmetic (top-level `precision`)
   std::int64_t seed = 0;
   bool quiet = false;
   std::shared_ptr<Sde> sde;

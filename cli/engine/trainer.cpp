@@ -11,6 +11,7 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 
+#include "scoregen/autocast.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -58,7 +59,13 @@ double Trainer::step() {
   if (b.y.defined()) b.y = b.y.to(device_);
   optimizer_->zero_grad();
   // The share's mean loss weighted by its share of the batch: summed over the ranks, the global batch's mean.
-  at::Tensor loss = objective_.loss(trainee_, b, rng) * (static_cast<double>(last - first) / static_cast<double>(settings_.batch_size));
+  at::Tensor loss;
+  {
+    // bf16: the forward in bf16 under autocast, float32 master weights, Adam and EMA (mixed precision)
+    AutocastScope autocast(device_, settings_.precision);
+    loss = objective_.loss(trainee_, b, rng).to(at::kFloat) *
+           (static_cast<double>(last - first) / static_cast<double>(settings_.batch_size));
+  }
   double value = loss.item<double>();
   if (group_->distributed()) {
     loss.backward();

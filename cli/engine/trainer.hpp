@@ -33,6 +33,7 @@ namespace scoregen::engine {
 struct TrainSettings {
   std::int64_t steps = 2000, batch_size = 256, warmup = 100, checkpoint_every = 500, log_every = 50;
   double lr = 2e-3, beta1 = 0.9, weight_decay = 0.0, grad_clip = 1.0, ema = 0.999;
+  at::ScalarType precision = at::kFloat;  // the forward and backward under autocast (the top-level `precision`)
   static TrainSettings from(const Options& train);
 };
 

@@ -101,7 +101,8 @@ Report train(const TrainRequest& request) {
   Session s = open_session(request.session);
   if (!s.data) throw Error(fmt::format("{}: training needs a [data] section", s.pipeline->source()));
   s.pipeline->add_default("objective", "dsm");
-  const TrainSettings settings = TrainSettings::from(s.pipeline->options("train"));
+  TrainSettings settings = TrainSettings::from(s.pipeline->options("train"));
+  settings.precision = s.precision;
   auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen train");
   Trainable t = trainable(s, *objective);
 
@@ -178,6 +179,7 @@ Report train(const TrainRequest& request) {
     t.module->eval();
     ScoreModel model(std::dynamic_pointer_cast<Network>(t.owner), s.sde);
     model.set_device(s.device);
+    model.set_precision(s.precision);
     std::vector<std::int64_t> shape = s.data->shape();
     shape.insert(shape.begin(), cfg.integer("sample_num"));
     SilentProgress quiet;

@@ -22,6 +22,9 @@ nn::Conv2d conv3(std::int64_t in, std::int64_t out, std::int64_t stride = 1) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1));
 }
 nn::GroupNorm group_norm(std::int64_t c) { return nn::GroupNorm(nn::GroupNormOptions(norm_groups(c), c).eps(1e-6)); }
+// Group normalisation in float32 also under bf16 autocast (LibTorch's CPU kernel takes one dtype; norms in float32 is
+// the usual mixed-precision rule).
+at::Tensor normed(nn::GroupNorm& norm, const at::Tensor& x) { return norm(x.to(at::kFloat)); }
 }  // namespace
 
 ResBlockImpl::ResBlockImpl(std::int64_t in, std::int64_t out, std::int64_t temb, double dropout) {
@@ -38,9 +41,9 @@ ResBlockImpl::ResBlockImpl(std::int64_t in, std::int64_t out, std::int64_t temb,
 
 at::Tensor ResBlockImpl::forward(const at::Tensor& x, const at::Tensor& emb) {
   // h = conv(silu(gn(x))) + W temb; h = conv(dropout(silu(gn(h)))); return skip(x) + h
-  at::Tensor h = conv1(at::silu(norm1(x)));
+  at::Tensor h = conv1(at::silu(normed(norm1, x)));
   h = h + temb_proj(at::silu(emb)).unsqueeze(-1).unsqueeze(-1);
-  h = conv2(example_dropout(at::silu(norm2(h)), dropout, is_training()));
+  h = conv2(example_dropout(at::silu(normed(norm2, h)), dropout, is_training()));
   return (skip.is_empty() ? x : skip(x)) + h;
 }
 
@@ -53,7 +56,7 @@ AttnBlockImpl::AttnBlockImpl(std::int64_t channels) {
 
 at::Tensor AttnBlockImpl::forward(const at::Tensor& x) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  auto parts = qkv(norm(x)).reshape({b, 3, c, h * w}).unbind(1);
+  auto parts = qkv(normed(norm, x)).reshape({b, 3, c, h * w}).unbind(1);
   // softmax(q^T k / sqrt(C)) over key positions; out = v attn^T
   at::Tensor attn = at::softmax(at::matmul(parts[0].transpose(1, 2), parts[1]) / std::sqrt(static_cast<double>(c)), -1);
   at::Tensor out = at::matmul(parts[2], attn.transpose(1, 2)).reshape({b, c, h, w});
@@ -128,7 +131,7 @@ at::Tensor UNetImpl::pooled(const at::Tensor& x, const at::Tensor& time_features
     else h = down[i]->as<nn::Conv2dImpl>()->forward(h);
   }
   h = mid2(mid_attn(mid1(h, emb)), emb);
-  return at::silu(norm_out(h)).mean({2, 3});
+  return at::silu(normed(norm_out, h)).mean({2, 3});
 }
 
 at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& time_features, const at::Tensor& labels) {
@@ -159,7 +162,7 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& time_feature
       h = up[i]->as<nn::Conv2dImpl>()->forward(at::upsample_nearest2d(h, size));
     }
   }
-  return conv_out(at::silu(norm_out(h)));
+  return conv_out(at::silu(normed(norm_out, h)));
 }
 
 }  // namespace scoregen::plugins

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "scoregen/autocast.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
 #include "scoregen/parameterization.hpp"
@@ -29,7 +30,13 @@ at::Tensor ScoreModel::score(const at::Tensor& x, const at::Tensor& t) {
   at::Tensor labels = labels_;
   if (labels.defined() && labels.size(0) != x.size(0))
     labels = labels.size(0) == 1 ? labels.expand({x.size(0)}) : labels.narrow(0, 0, x.size(0));
-  at::Tensor out = network_->forward(x, t, labels);
+  at::Tensor out;
+  if (precision_ == at::kFloat) {
+    out = network_->forward(x, t, labels);
+  } else {
+    AutocastScope scope(device_, precision_);
+    out = network_->forward(x, t, labels).to(at::kFloat);
+  }
   at::Tensor s = to_score(network_->predicts(), out, x, sde_->mean_coeff(t), sde_->marginal_std(t));
   // Controllable generation (Song et al. 2021, eq. 14): s(x, t) + w grad log p_t(y | x).
   if (guidance_) s = s + guidance_scale_ * guidance_->grad_log_prob(x, t, labels);

@@ -42,6 +42,10 @@ class SCOREGEN_API ScoreModel {
   at::TensorOptions options() const;
   at::Device device() const { return device_; }
   void set_device(at::Device device) { device_ = device; }
+  // The network's arithmetic: float32, or a lower precision (bf16) under LibTorch's autocast on the model's device
+  // (convolutions and matrix products in that type, the weights, the score and every sampler state in float32).
+  at::ScalarType precision() const { return precision_; }
+  void set_precision(at::ScalarType precision) { precision_ = precision; }
   void reset_nfe() { nfe_ = 0; }
 
  private:
@@ -52,6 +56,7 @@ class SCOREGEN_API ScoreModel {
   double guidance_scale_ = 1.0;
   std::int64_t nfe_ = 0;
   at::Device device_ = at::kCPU;
+  at::ScalarType precision_ = at::kFloat;
 };
 
 }  // namespace scoregen
