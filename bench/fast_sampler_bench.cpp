@@ -7,22 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "engine/files.hpp"
 #include "engine/image_io.hpp"
 #include "engine/metrics.hpp"
 #include "scoregen/gaussian_mixture.hpp"
-#include "scoregen_build_config.hpp"
 #include "support.hpp"
 
 namespace {
 
 const std::int64_t kSamples = 16384;
-
-// The pipeline's text up to its [sampler] table: the SDE, the data and the oracle network.
-std::string oracle_tables() {
-  const std::string text = scoregen::engine::read_file(std::string(SCOREGEN_SOURCE_DIR) + "/pipelines/oracle_fast_samplers.toml");
-  return text.substr(0, text.find("\n[sampler]"));
-}
 
 // Sliced W1 over 256 fixed directions (the same for every sampler).
 double sliced_w1(const at::Tensor& x, const at::Tensor& exact) {
@@ -34,13 +26,10 @@ double sliced_w1(const at::Tensor& x, const at::Tensor& exact) {
 
 int main(int argc, char** argv) {
   const std::string png = argc > 1 ? argv[1] : "fast_samplers.png";
-  const std::string tables = oracle_tables();
+  const std::string tables = test::tables_before_sampler("pipelines/oracle_fast_samplers.toml");
   auto oracle = test::assembly(tables + "\n[sampler]\nplugin = \"unipc\"\n");
   scoregen::Dataset& data = *oracle.session.data;
-  auto draws = [&](std::uint64_t stream) {
-    scoregen::BatchRandom rng = oracle.session.batch_random(stream, kSamples);
-    return data.sample(rng).x.to(at::kDouble);
-  };
+  auto draws = [&](std::uint64_t stream) { return test::exact_draws(oracle.session, stream, kSamples); };
   const at::Tensor exact = draws(1);
   const at::Tensor weights = at::tensor(data.class_weights(), at::kDouble);
   // the spread of the measure between exact draws: 16 further independent sets against the reference set

@@ -69,11 +69,16 @@ std::pair<at::Tensor, at::Tensor> GaussianMixture::sample(BatchRandom& rng) cons
   return place(k, rng.normal({dim()}, at::kDouble));
 }
 
-GaussianMixture::Responsibilities GaussianMixture::responsibilities(const at::Tensor& x, const at::Tensor& a,
-                                                                    const at::Tensor& std) const {
+at::Tensor GaussianMixture::points(const at::Tensor& x) const {
   at::Tensor x2 = x.to(at::kDouble).reshape({x.size(0), -1});
   if (x2.size(1) != dim())
     throw Error(fmt::format("the Gaussian mixture has {} dimensions, the data {}", dim(), x2.size(1)));
+  return x2;
+}
+
+GaussianMixture::Responsibilities GaussianMixture::responsibilities(const at::Tensor& x, const at::Tensor& a,
+                                                                    const at::Tensor& std) const {
+  at::Tensor x2 = points(x);
   at::Tensor a2 = a.to(at::kDouble).reshape({-1, 1}), s2 = std.to(at::kDouble).reshape({-1, 1});
   at::Tensor v = at::addcmul(s2 * s2, a2 * a2, stds_.square().unsqueeze(0));  // v_k = a^2 s_k^2 + std^2: [B, K]
   // |x - a mu_k|^2 = |x|^2 - 2 a x.mu_k + a^2 |mu_k|^2, all [B, K]: no [B, K, D] tensor is formed
@@ -143,9 +148,7 @@ void score_cpu(const double* x, const double* a, const double* sd, std::int64_t 
 at::Tensor GaussianMixture::score(const at::Tensor& x, const at::Tensor& a, const at::Tensor& std) const {
   // the one-pass loop on the CPU; the tensor form where autograd must see the score (likelihood divergences)
   if (x.is_cpu() && !(at::GradMode::is_enabled() && (x.requires_grad() || a.requires_grad() || std.requires_grad()))) {
-    at::Tensor x2 = x.to(at::kDouble).reshape({x.size(0), -1}).contiguous();
-    if (x2.size(1) != dim())
-      throw Error(fmt::format("the Gaussian mixture has {} dimensions, the data {}", dim(), x2.size(1)));
+    at::Tensor x2 = points(x).contiguous();
     at::Tensor a2 = a.to(at::kDouble).reshape({-1}).contiguous(), s2 = std.to(at::kDouble).reshape({-1}).contiguous();
     if (a2.numel() != s2.numel() || (a2.numel() != 1 && a2.numel() != x2.size(0)))
       throw Error("the Gaussian mixture's a and std need one value, or one per example");

@@ -12,18 +12,13 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
-#include "engine/files.hpp"
 #include "engine/metrics.hpp"
-#include "scoregen_build_config.hpp"
 #include "support.hpp"
 
 namespace {
 
-// The pipeline's SDE, data and oracle network (everything before its [sampler] table).
-std::string oracle_tables() {
-  const std::string text = scoregen::engine::read_file(std::string(SCOREGEN_SOURCE_DIR) + "/pipelines/oracle_fast_samplers.toml");
-  return text.substr(0, text.find("\n[sampler]"));
-}
+// The pipeline's SDE, data and oracle network.
+std::string oracle_tables() { return test::tables_before_sampler("pipelines/oracle_fast_samplers.toml"); }
 
 at::Tensor draw(const std::string& sampler, std::int64_t n, std::int64_t* nfe = nullptr) {
   auto a = test::assembly(oracle_tables() + "\n[sampler]\n" + sampler + "\n");
@@ -87,10 +82,7 @@ TEST(FastSamplers, ReachTheExactSampleFloorInFifteenEvaluations) {
   const std::int64_t n = 16384;
   auto a = test::assembly(oracle_tables() + "\n[sampler]\nplugin = \"unipc\"\n");
   scoregen::Dataset& data = *a.session.data;
-  auto exact = [&](std::uint64_t stream) {
-    scoregen::BatchRandom rng = a.session.batch_random(stream, n);
-    return data.sample(rng).x.to(at::kDouble);
-  };
+  auto exact = [&](std::uint64_t stream) { return test::exact_draws(a.session, stream, n); };
   auto sliced = [&](const at::Tensor& x, const at::Tensor& y) {
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(5);
     return scoregen::engine::sliced_wasserstein(x, y, 256, g);

@@ -8,7 +8,9 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "scoregen_build_config.hpp"
 #include "engine/assemble.hpp"
+#include "engine/files.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/registry.hpp"
 #include "engine/session.hpp"
@@ -44,6 +46,18 @@ inline scoregen::engine::Assembly assembly(const std::string& text) {
   r.command = "test";
   r.sampler = s.pipeline->has("sampler");
   return scoregen::engine::assemble(std::move(s), r);
+}
+
+// The tables of a shipped pipeline (a path under the source tree) before its [sampler] table: SDE, data, network.
+inline std::string tables_before_sampler(const std::string& relative) {
+  const std::string text = scoregen::engine::read_file(std::string(SCOREGEN_SOURCE_DIR) + "/" + relative);
+  return text.substr(0, text.find("\n[sampler]"));
+}
+
+// `n` exact draws of a session's data set from the draw stream `stream`, as float64.
+inline at::Tensor exact_draws(const scoregen::engine::Session& s, std::uint64_t stream, std::int64_t n) {
+  scoregen::BatchRandom rng = s.batch_random(stream, n);
+  return s.data->sample(rng).x.to(at::kDouble);
 }
 
 inline at::Tensor full_t(double t, std::int64_t n = 1) { return at::full({n}, t, at::kDouble); }

@@ -64,6 +64,8 @@ class SCOREGEN_API GaussianMixture {
   const at::Tensor& stds() const { return stds_; }
 
  private:
+  // x as [B, D] float64; a mismatch in D is an error.
+  at::Tensor points(const at::Tensor& x) const;
   // The [B, K] quantities every density, score and posterior is made of, in one pass.
   struct Responsibilities {
     at::Tensor x, a, v, joint;  // x as [B, D] float64, a as [B, 1], v_k = a^2 s_k^2 + std^2, joint log-density
