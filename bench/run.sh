@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench > /dev/null
+cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench training_step_bench > /dev/null
 sg="$B/bin/scoregen"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -30,7 +30,7 @@ echo "## Networks: eval forward (what sampling runs), train forward, forward+bac
 "$B/bin/network_bench" 1
 echo
 echo "## Training and sampling steps against the network alone (1 thread): the overhead around the network"
-"$sg" train pipelines/fashion_mnist_vp.toml -q --steps 20 --threads 1 --out "$tmp/step" | sed -n 's/.*(\([0-9.]*\) steps\/s).*/training: \1 steps\/s/p'
+"$B/bin/training_step_bench" 1 15
 "$sg" sample --checkpoint share/models/fashion_mnist_vp.pt -q --threads 1 --num 64 --steps 10 --sampler unipc \
   --out "$tmp/s.npy" | sed -n 's/.*wall time \([0-9.]*\) s.*/sampling: 10 steps in \1 s/p'
 echo

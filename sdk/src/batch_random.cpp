@@ -2,6 +2,7 @@
 // from 53 bits, normals by Box-Muller.
 #include "scoregen/batch_random.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -63,44 +64,71 @@ std::vector<std::int64_t> batch_shape(std::int64_t count, at::IntArrayRef shape)
 BatchRandom::BatchRandom(std::uint64_t seed, std::uint64_t step, std::int64_t first, std::int64_t count)
     : key_(splitmix64(seed)), step_(step), first_(first), count_(count) {}
 
+namespace {
+
+constexpr int kLanes = 16;
+
+// Philox4x32-10 on kLanes counters at once, as structure-of-arrays so the rounds vectorize (each lane is the scalar
+// philox4x32_10 above: the same numbers, several times faster); built for AVX-512, AVX2 and the baseline, chosen at
+// load time.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void philox_lanes(std::uint32_t (&c)[4][kLanes],
+                                                                             std::uint32_t k0, std::uint32_t k1) {
+  constexpr std::uint64_t M0 = 0xD2511F53, M1 = 0xCD9E8D57;
+  constexpr std::uint32_t W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+  for (int round = 0; round < 10; ++round) {
+    for (int l = 0; l < kLanes; ++l) {
+      const std::uint64_t p0 = M0 * c[0][l], p1 = M1 * c[2][l];
+      const std::uint32_t c1 = c[1][l], c3 = c[3][l];
+      c[0][l] = static_cast<std::uint32_t>(p1 >> 32) ^ c1 ^ k0, c[1][l] = static_cast<std::uint32_t>(p1);
+      c[2][l] = static_cast<std::uint32_t>(p0 >> 32) ^ c3 ^ k1, c[3][l] = static_cast<std::uint32_t>(p0);
+    }
+    k0 += W0, k1 += W1;
+  }
+}
+
+}  // namespace
+
+template <class Emit>
+void BatchRandom::for_each_counter(std::int64_t units, Emit emit) {
+  // unit u of example p of this share is the counter (u, first + p, step, draw): one call per unit, in any order.
+  const std::uint32_t draw = draw_++;
+  const auto k0 = static_cast<std::uint32_t>(key_), k1 = static_cast<std::uint32_t>(key_ >> 32);
+  const std::int64_t blocks = (count_ * units + kLanes - 1) / kLanes, total = count_ * units;
+  at::parallel_for(0, blocks, 256, [&](std::int64_t begin, std::int64_t end) {
+    std::uint32_t c[4][kLanes];
+    for (std::int64_t b = begin; b < end; ++b) {
+      const std::int64_t i0 = b * kLanes;
+      for (int l = 0; l < kLanes; ++l) {
+        const std::int64_t i = std::min(i0 + l, total - 1);
+        c[0][l] = static_cast<std::uint32_t>(i % units), c[1][l] = static_cast<std::uint32_t>(first_ + i / units);
+        c[2][l] = static_cast<std::uint32_t>(step_), c[3][l] = draw;
+      }
+      philox_lanes(c, k0, k1);
+      for (int l = 0; l < kLanes && i0 + l < total; ++l) emit(i0 + l, Counter{c[0][l], c[1][l], c[2][l], c[3][l]});
+    }
+  });
+}
+
 at::Tensor BatchRandom::uniform_doubles(std::int64_t per_example) {
   const std::int64_t pairs = (per_example + 1) / 2;
-  const std::uint32_t draw = draw_++;
   at::Tensor out = at::empty({count_, 2 * pairs}, at::kDouble);
   double* data = out.data_ptr<double>();
-  const auto k0 = static_cast<std::uint32_t>(key_), k1 = static_cast<std::uint32_t>(key_ >> 32);
-  at::parallel_for(0, count_ * pairs, 4096, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const std::int64_t example = first_ + i / pairs, pair = i % pairs;
-      // counter: (pair within the example, example position, step, draw)
-      Counter r = philox4x32_10({static_cast<std::uint32_t>(pair), static_cast<std::uint32_t>(example),
-                                 static_cast<std::uint32_t>(step_), draw},
-                                k0, k1);
-      data[2 * i] = to_unit(r[0], r[1]);
-      data[2 * i + 1] = to_unit(r[2], r[3]);
-    }
+  for_each_counter(pairs, [data](std::int64_t i, const Counter& r) {
+    data[2 * i] = to_unit(r[0], r[1]);
+    data[2 * i + 1] = to_unit(r[2], r[3]);
   });
   return out;
 }
 
 at::Tensor BatchRandom::keep_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
   const std::int64_t m = numel(shape), quads = (m + 3) / 4;
-  const std::uint32_t draw = draw_++;
   at::Tensor out = at::empty({count_, 4 * quads}, at::kFloat);
   float* data = out.data_ptr<float>();
-  const auto k0 = static_cast<std::uint32_t>(key_), k1 = static_cast<std::uint32_t>(key_ >> 32);
   // keep when u < keep 2^32, u a uniform 32-bit integer
   const auto threshold = static_cast<std::uint64_t>(std::ldexp(keep, 32));
   const auto scale = static_cast<float>(1.0 / keep);
-  at::parallel_for(0, count_ * quads, 4096, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const std::int64_t example = first_ + i / quads, quad = i % quads;
-      // counter: (quad within the example, example position, step, draw)
-      Counter r = philox4x32_10({static_cast<std::uint32_t>(quad), static_cast<std::uint32_t>(example),
-                                 static_cast<std::uint32_t>(step_), draw},
-                                k0, k1);
-      for (int j = 0; j < 4; ++j) data[4 * i + j] = r[j] < threshold ? scale : 0.0f;
-    }
+  for_each_counter(quads, [=](std::int64_t i, const Counter& r) {
+    for (int j = 0; j < 4; ++j) data[4 * i + j] = r[j] < threshold ? scale : 0.0f;
   });
   return out.narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
 }

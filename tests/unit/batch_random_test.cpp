@@ -54,3 +54,27 @@ TEST(BatchRandom, MomentsOfEachDistribution) {
   EXPECT_TRUE(at::all((v == 1) | (v == -1)).item<bool>());
   EXPECT_NEAR(v.mean().item<double>(), 0.0, 0.01);
 }
+
+TEST(BatchRandom, EveryDrawIsThePhiloxOfItsDocumentedCounter) {
+  // The draws are computed many counters at a time; each must be philox4x32_10 of (unit, example, step, draw) keyed
+  // by splitmix64(seed) (Steele et al. 2014), here recomputed one counter at a time. 3 examples x 37 units: blocks
+  // that straddle examples and a partial last block.
+  const std::uint64_t seed = 9, step = 4;
+  std::uint64_t key = seed + 0x9E3779B97F4A7C15ULL;
+  key = (key ^ (key >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  key = (key ^ (key >> 27)) * 0x94D049BB133111EBULL;
+  key ^= key >> 31;
+  const auto k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+  scoregen::BatchRandom rng(seed, step, 5, 3);
+  at::Tensor first = rng.uniform({74}, at::kDouble);  // draw 0: 37 pairs per example, 2 doubles from each counter
+  at::Tensor mask = rng.keep_mask({148}, 0.5, at::kFloat);  // draw 1: 37 quads per example, 4 decisions each
+  for (std::uint32_t p = 0; p < 3; ++p)
+    for (std::uint32_t u = 0; u < 37; ++u) {
+      const auto r0 = scoregen::philox4x32_10({u, 5 + p, step, 0}, k0, k1);
+      const double expect = static_cast<double>(((static_cast<std::uint64_t>(r0[0]) << 32) | r0[1]) >> 11) * 0x1.0p-53;
+      ASSERT_EQ(first[p][2 * u].item<double>(), expect) << "example " << p << " unit " << u;
+      const auto r1 = scoregen::philox4x32_10({u, 5 + p, step, 1}, k0, k1);
+      for (int j = 0; j < 4; ++j)
+        ASSERT_EQ(mask[p][4 * u + j].item<float>() > 0, r1[j] < (1ULL << 31)) << "example " << p << " unit " << u;
+    }
+}

@@ -54,6 +54,9 @@ class SCOREGEN_API BatchRandom {
  private:
   // Uniform doubles in [0, 1): per example, `per_example` of them (rounded up to even), from one new draw index.
   at::Tensor uniform_doubles(std::int64_t per_example);
+  // Calls emit(i, philox(counter)) for unit i of every example (units per example), one new draw index.
+  template <class Emit>
+  void for_each_counter(std::int64_t units, Emit emit);
   std::uint64_t key_, step_;
   std::int64_t first_, count_;
   std::uint32_t draw_ = 0;
