@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,17 @@
 
 namespace {
 
-void on_sigint(int) {
-  if (scoregen::interrupt_requested()) _exit(130);  // a second Ctrl-C stops at once
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+// Ctrl-C, SIGTERM (what Slurm, Kubernetes and torchrun send) and SIGUSR1 (Slurm's --signal warning) ask every long
+// loop to stop cleanly (training checkpoints first); a second signal stops at once. Exit status 128 + the signal.
+void on_stop_signal(int sig) {
+  if (scoregen::interrupt_requested()) _exit(128 + sig);
+  g_stop_signal = sig;
   scoregen::request_interrupt();
 }
+
+const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGUSR1 ? "SIGUSR1" : "SIGINT"; }
 
 int dispatch(int argc, char** argv) {
   using namespace scoregen::cli;
@@ -48,17 +56,33 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGINT, on_sigint);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1}) std::signal(sig, on_stop_signal);
+  std::signal(SIGXFSZ, SIG_IGN);  // past a file-size limit a write fails (an error naming the file), it does not kill
   try {
     return dispatch(argc, argv);
   } catch (const scoregen::Error& e) {
     fmt::print(stderr, "scoregen: error: {}\n", e.what());
     return 2;
   } catch (const scoregen::Interrupted&) {
-    fmt::print(stderr, "scoregen: interrupted\n");
-    return 130;
+    const int sig = g_stop_signal != 0 ? static_cast<int>(g_stop_signal) : SIGINT;
+    fmt::print(stderr, "scoregen: stopped by {}\n", signal_name(sig));
+    return 128 + sig;
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
+    if (msg.find("Storage size calculation overflowed") != std::string::npos) {
+      fmt::print(stderr, "scoregen: error: a requested size is too large for any machine's memory: lower the number "
+                         "asked for, batch_size, or the network's size\n");
+      return 2;
+    }
+    if (msg.find("can't allocate memory") != std::string::npos || msg.find("out of memory") != std::string::npos) {
+      // what the request asked for, not a fault: say so in our words
+      const auto at = msg.find("allocate ");
+      const double bytes = at == std::string::npos ? 0 : std::strtod(msg.c_str() + at + 9, nullptr);
+      fmt::print(stderr, "scoregen: error: out of memory{}: lower batch_size, the number asked for, or the network's size\n",
+                 bytes > 0 ? fmt::format(" (an allocation of {:.1f} GiB failed)", bytes / (1024.0 * 1024.0 * 1024.0))
+                           : std::string());
+      return 2;
+    }
     fmt::print(stderr, "scoregen: internal error (LibTorch): {}\n", msg.substr(0, msg.find('\n')));
     return 1;
   } catch (const std::exception& e) {

@@ -133,7 +133,7 @@ std::string usage_text() {
       "\n"
       "Every pipeline command takes a TOML pipeline and any number of --set section.key=value overrides.\n"
       "Plugins are searched in the built-in folder, then SCOREGEN_PLUGIN_PATH (colon-separated), then --plugin-path.\n"
-      "Exit status: 0 success, 2 user error (bad input), 1 internal error, 130 interrupted.\n";
+      "Exit status: 0 success, 2 user error (bad input), 1 internal error, 128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 138 SIGUSR1).\n";
   return text;
 }
 

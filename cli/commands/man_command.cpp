@@ -47,7 +47,7 @@ std::string page() {
   }
   out += ".SH ENVIRONMENT\n.TP\n.B SCOREGEN_PLUGIN_PATH\nColon\\-separated plugin libraries or folders, searched after "
          "the built\\-in plugins.\n";
-  out += ".SH EXIT STATUS\n0 success, 2 user error (bad input, named in one line), 1 internal error, 130 interrupted.\n";
+  out += ".SH EXIT STATUS\n0 success, 2 user error (bad input, named in one line), 1 internal error, 128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM, 138 SIGUSR1; training checkpoints first).\n";
   out += ".SH SEE ALSO\n\\fBscoregen help\\fR \\fICOMMAND\\fR, \\fBscoregen plugins info\\fR \\fINAME\\fR, and the "
          "docs/ folder of the source: formulas, pipelines, plugins, records, scaling.\n";
   return out;

@@ -1,10 +1,12 @@
 // Checkpoints as torch archives (torch::serialize), written atomically.
 #include "engine/checkpoint.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize.h>
@@ -31,6 +33,48 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
   }
   return archive;
 }
+
+std::string shape_text(const at::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
+
+// Whether the entry `key` is a tensor or a layer holding some (a layer without weights, such as a dropout an older
+// version kept as a submodule, carries nothing to lose).
+bool holds_tensors(torch::serialize::InputArchive& archive, const std::string& key) {
+  at::Tensor t;
+  if (archive.try_read(key, t) || archive.try_read(key, t, true)) return true;
+  torch::serialize::InputArchive child;
+  if (!archive.try_read(key, child)) return true;  // something else: not ours to ignore
+  for (const auto& k : child.keys())
+    if (holds_tensors(child, k)) return true;
+  return false;
+}
+
+// Every parameter and buffer of `module` is in `archive` with its shape, and the archive holds nothing else: torch's
+// Module::load would replace a parameter by a tensor of another shape (and ignore extra entries), so a checkpoint of
+// another network configuration would fail later, inside the network, or run with the wrong weights.
+void require_same_layout(torch::serialize::InputArchive& archive, torch::nn::Module& module, const std::string& prefix) {
+  std::vector<std::string> expected;
+  auto check = [&](const std::string& name, const at::Tensor& ours, bool buffer) {
+    expected.push_back(name);
+    at::Tensor stored;
+    if (!archive.try_read(name, stored, buffer))
+      throw Error(fmt::format("the checkpoint lacks {} '{}{}' of this network", buffer ? "buffer" : "parameter", prefix, name));
+    if (!stored.sizes().equals(ours.sizes()))
+      throw Error(fmt::format("'{}{}' is {} in the checkpoint and {} in this network", prefix, name, shape_text(stored),
+                              shape_text(ours)));
+  };
+  for (const auto& p : module.named_parameters(false)) check(p.key(), p.value(), false);
+  for (const auto& b : module.named_buffers(false)) check(b.key(), b.value(), true);
+  for (const auto& c : module.named_children()) {
+    expected.push_back(c.key());
+    torch::serialize::InputArchive child;
+    if (!archive.try_read(c.key(), child))
+      throw Error(fmt::format("the checkpoint lacks the layer '{}{}' of this network", prefix, c.key()));
+    require_same_layout(child, *c.value(), prefix + c.key() + ".");
+  }
+  for (const auto& key : archive.keys())
+    if (std::find(expected.begin(), expected.end(), key) == expected.end() && holds_tensors(archive, key))
+      throw Error(fmt::format("the checkpoint has '{}{}', which this network lacks", prefix, key));
+}
 }  // namespace
 
 void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& module,
@@ -50,6 +94,9 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, torc
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
     archive.write("optimizer", opt);
+    archive.write("elapsed_s", c10::IValue(state.elapsed_s));
+    archive.write("loss_sum", c10::IValue(state.loss_sum));
+    archive.write("loss_count", c10::IValue(state.loss_count));
   }
   std::ostringstream out;
   archive.save_to(out);
@@ -68,6 +115,12 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
     if (module) {
       torch::serialize::InputArchive net;
       archive.read("network", net);
+      try {
+        require_same_layout(net, *module, "");
+      } catch (const Error& e) {
+        throw Error(fmt::format("{}: checkpoint does not fit this pipeline's network: {} (was it trained with another "
+                                "[network] configuration?)", path, e.what()));
+      }
       module->load(net);
       torch::serialize::InputArchive ema;
       if (archive.try_read("ema", ema)) {
@@ -87,6 +140,10 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
     if (optimizer) {
       torch::serialize::InputArchive opt;
       if (archive.try_read("optimizer", opt)) optimizer->load(opt), state.has_optimizer = true;
+      // absent in checkpoints written before the run's tally was kept: a resumed record then restarts its clock
+      if (archive.try_read("elapsed_s", v) && v.isDouble()) state.elapsed_s = v.toDouble();
+      if (archive.try_read("loss_sum", v) && v.isDouble()) state.loss_sum = v.toDouble();
+      if (archive.try_read("loss_count", v) && v.isInt()) state.loss_count = v.toInt();
     }
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
@@ -113,6 +170,10 @@ void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {
   auto params = module.parameters();
   if (ema.empty()) return;
   if (ema.size() != params.size()) throw Error("the checkpoint's EMA weights do not match the network");
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!ema[i].sizes().equals(params[i].sizes()))
+      throw Error(fmt::format("the checkpoint's EMA weight {} is {}, the network's parameter {}", i, shape_text(ema[i]),
+                              shape_text(params[i])));
   torch::NoGradGuard guard;
   for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(ema[i]);
 }

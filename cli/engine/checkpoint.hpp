@@ -22,6 +22,10 @@ struct CheckpointState {
   std::vector<at::Tensor> ema;   // EMA of the parameters, in parameters() order (may be empty)
   std::vector<at::Tensor> rng;   // generator states (written by earlier versions; draws are now counter-based)
   bool has_optimizer = false;    // the optimizer's state was stored (a training checkpoint, not an export)
+  // Where the run's record stood at `step`, so a resumed run continues it: seconds of training so far, and the
+  // losses of the metrics window still open (summed, counted).
+  double elapsed_s = 0, loss_sum = 0;
+  std::int64_t loss_count = 0;
 };
 
 // Writes the checkpoint atomically (temporary name, then rename).

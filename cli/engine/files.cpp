@@ -1,9 +1,12 @@
 // Whole-file reads and atomic writes.
 #include "engine/files.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,23 +30,50 @@ void write_file_atomic(const std::string& path, const std::string& data) {
   fs::path target(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path()))
     throw Error(fmt::format("{}: the folder {} does not exist", path, target.parent_path().string()));
-  std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot write", path));
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("{}: write failed", path));
-    }
+  if (fs::is_directory(target)) throw Error(fmt::format("{}: is a folder, expected a file name", path));
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  // The whole content reaches the disk before the rename, so a full disk or a crash leaves the previous file whole.
+  std::size_t done = 0;
+  int err = 0;
+  while (done < data.size() && err == 0) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno != EINTR) err = errno;
+    if (n > 0) done += static_cast<std::size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd) != 0 && errno != EINVAL) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw Error(fmt::format("{}: write failed: {}", path, std::strerror(err)));
   }
   std::error_code ec;
   fs::rename(tmp, target, ec);
   if (ec) {
-    std::remove(tmp.c_str());
+    ::unlink(tmp.c_str());
     throw Error(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
   }
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(fmt::format("{}: cannot append: {}", path, std::strerror(errno)));
+  const std::string text = line + "\n";
+  const ssize_t n = ::write(fd, text.data(), text.size());  // one write: a line is whole or absent
+  const int err = n < 0 ? errno : (static_cast<std::size_t>(n) != text.size() ? ENOSPC : 0);
+  ::close(fd);
+  if (err != 0) throw Error(fmt::format("{}: cannot append: {}", path, std::strerror(err)));
+}
+
+void make_output_folder(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_directory(path, ec))
+    throw Error(fmt::format("{} {}: exists and is not a folder", what, path));
+  fs::create_directories(path, ec);
+  if (ec) throw Error(fmt::format("{} {}: cannot create the folder: {}", what, path, ec.message()));
+  if (::access(path.c_str(), W_OK | X_OK) != 0)
+    throw Error(fmt::format("{} {}: cannot write into the folder: {}", what, path, std::strerror(errno)));
 }
 
 std::string read_file(const std::string& path) {

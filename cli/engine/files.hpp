@@ -5,9 +5,15 @@
 
 namespace scoregen::engine {
 
-// Writes `data` to a temporary name beside `path` and renames it (no partial files).
+// Writes `data` to a temporary name beside `path`, syncs it and renames it: no partial files, and on failure (a full
+// disk) the previous file survives and no temporary remains.
 void write_file_atomic(const std::string& path, const std::string& data);
 std::string read_file(const std::string& path);
+// Appends one line (a newline added) in one write; a failure (a full disk) is an Error.
+void append_line(const std::string& path, const std::string& line);
+// Creates the folder `path` (and its parents) and checks that it can be written into; `what` names it in the error
+// ("--out").
+void make_output_folder(const std::string& path, const std::string& what);
 // The lower-case extension of a path, with its dot (".png").
 std::string extension(const std::string& path);
 

@@ -13,6 +13,7 @@
 
 #include "scoregen/autocast.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 
 namespace scoregen::engine {
 
@@ -75,11 +76,13 @@ double Trainer::step() {
       if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
       sums.push_back(p.grad());
     }
-    sums.push_back(at::full({1}, value, at::TensorOptions().dtype(at::kDouble)));
+    // the loss, and whether this rank was asked to stop (so that all ranks stop after the same step)
+    sums.push_back(at::tensor({value, interrupt_requested() ? 1.0 : 0.0}, at::TensorOptions().dtype(at::kDouble)));
     const auto start = std::chrono::steady_clock::now();
     group_->all_reduce_sum(sums);
     all_reduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    value = sums.back().item<double>();
+    value = sums.back()[0].item<double>();
+    stop_agreed_ = sums.back()[1].item<double>() > 0;
     if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
   } else {
     if (!std::isfinite(value)) throw Error(fmt::format("training diverged: non-finite loss at step {}", step_ + 1));
@@ -103,8 +106,8 @@ double Trainer::step() {
 
 void Trainer::apply_ema() { engine::apply_ema(module_, ema_); }
 
-void Trainer::save(const std::string& path, const std::string& pipeline) const {
-  CheckpointState st;
+void Trainer::save(const std::string& path, const std::string& pipeline, const CheckpointState& tally) const {
+  CheckpointState st = tally;
   st.step = step_;
   st.pipeline = pipeline;
   st.ema = ema_;  // the draws need no state: they are a function of the seed and the step
@@ -115,6 +118,8 @@ bool Trainer::resume(const std::string& path) {
   CheckpointState st = load_checkpoint(path, &module_, optimizer_.get());
   if (!st.has_optimizer || st.ema.size() != ema_.size()) return false;
   step_ = st.step;
+  tally_ = st;
+  tally_.ema.clear();
   ema_.clear();
   for (const auto& e : st.ema) ema_.push_back(e.to(device_));
   return true;

@@ -61,8 +61,14 @@ class Trainer {
   // The module's weights replaced by their moving average (what sampling uses).
   void apply_ema();
 
-  // Resumable state (optimizer included, through save/resume).
-  void save(const std::string& path, const std::string& pipeline) const;
+  // In a process group: whether any rank asked to stop (a signal) before the last step; every rank sees the same
+  // answer after the same step, so they stop together.
+  bool stop_agreed() const { return stop_agreed_; }
+
+  // Resumable state (optimizer included, through save/resume), with the run's tally (elapsed time, the open
+  // metrics window) that resume() hands back through tally().
+  void save(const std::string& path, const std::string& pipeline, const CheckpointState& tally) const;
+  const CheckpointState& tally() const { return tally_; }
   // Continues from a checkpoint written by save(), with any world size; false when it lacks the optimizer or EMA
   // state to resume exactly.
   bool resume(const std::string& path);
@@ -78,6 +84,8 @@ class Trainer {
   std::shared_ptr<const ProcessGroup> group_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::vector<at::Tensor> params_, ema_;
+  CheckpointState tally_;
+  bool stop_agreed_ = false;
   std::int64_t step_ = 0;
   double lr_ = 0, all_reduce_seconds_ = 0;
 };

@@ -1,8 +1,10 @@
 // The `train` command: what the Trainer learns, where its run lives, and what it records.
 #include "engine/training_run.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -12,6 +14,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/files.hpp"
 #include "engine/progress_bar.hpp"
+#include "engine/run_lock.hpp"
 #include "engine/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
@@ -32,7 +35,7 @@ void truncate_metrics(const std::string& path, std::int64_t step) {
   std::string line, kept;
   while (std::getline(in, line)) {
     auto p = line.find("\"step\": ");
-    if (p != std::string::npos && std::stoll(line.substr(p + 8)) > step) continue;
+    if (p != std::string::npos && std::strtoll(line.c_str() + p + 8, nullptr, 10) > step) continue;
     kept += line + "\n";
   }
   write_file_atomic(path, kept);
@@ -113,7 +116,11 @@ Report train(const TrainRequest& request) {
               .string();
   const ProcessGroup& group = *s.group;
   const bool root = group.root();  // only rank 0 writes the run directory
-  if (root) fs::create_directories(run);
+  std::optional<RunLock> lock;
+  if (root) {
+    make_output_folder(run, "--out");
+    lock.emplace(run);  // a second `train` into this folder refuses instead of writing beside this one
+  }
   const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
   const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
   const std::string resolved = s.pipeline->to_toml();
@@ -146,14 +153,16 @@ Report train(const TrainRequest& request) {
       return done;
     }
     if (root) {
-      truncate_metrics(metrics, trainer.steps_done());
+      truncate_metrics(metrics, trainer.steps_done());  // a kill after the checkpoint logged steps it will log again
       fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
       for (const auto& n : notices) {
         fmt::print(stderr, "train: note: resuming with {}\n", n);
-        std::ofstream(metrics, std::ios::app) << fmt::format("{{\"step\": {}, \"event\": {}}}\n", trainer.steps_done(),
-                                                             json_quote("resumed with " + n));
+        append_line(metrics, fmt::format("{{\"step\": {}, \"event\": {}}}", trainer.steps_done(),
+                                         json_quote("resumed with " + n)));
       }
     }
+  } else if (root) {
+    truncate_metrics(metrics, 0);  // a run killed before its first checkpoint starts over, and so does its record
   }
   if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
   if (root)
@@ -169,7 +178,7 @@ Report train(const TrainRequest& request) {
   if (sample_every > 0) {
     if (!t.trainee.network) cfg.fail("sample_every", "only a score network's training draws samples");
     sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "[train] sample_every");
-    if (root) fs::create_directories(fs::path(run) / "samples");
+    if (root) make_output_folder((fs::path(run) / "samples").string(), "[train] sample_every");
   }
   auto snapshot = [&](std::int64_t step) {
     torch::NoGradGuard no_grad;
@@ -196,12 +205,21 @@ Report train(const TrainRequest& request) {
   std::int64_t last_saved = start;
   ProgressBar progress("train", settings.steps, !s.quiet);
   progress.update(start);
-  double loss_sum = 0, last_loss = 0;
-  std::int64_t loss_count = 0;
+  // The record continues where the checkpoint left it: the clock, and the metrics window still open.
+  double loss_sum = trainer.tally().loss_sum, last_loss = 0;
+  std::int64_t loss_count = trainer.tally().loss_count;
+  const double elapsed_before = trainer.tally().elapsed_s;
+  auto tally = [&] {
+    CheckpointState t;
+    t.elapsed_s = elapsed_before + progress.elapsed(), t.loss_sum = loss_sum, t.loss_count = loss_count;
+    return t;
+  };
   while (trainer.steps_done() < settings.steps) {
-    if (interrupt_requested()) {
-      if (root) trainer.save(ckpt, resolved);
-      fmt::print(stderr, "\ntrain: interrupted; checkpoint at step {} in {}\n", trainer.steps_done(), ckpt);
+    // Ctrl-C, SIGTERM (Slurm, Kubernetes, torchrun) or SIGUSR1 (Slurm's --signal warning): a checkpoint at this step,
+    // then exit. The ranks of a group agree through the gradient sum, so they stop after the same step.
+    if (group.distributed() ? trainer.stop_agreed() : interrupt_requested()) {
+      if (root) trainer.save(ckpt, resolved, tally());
+      fmt::print(stderr, "\ntrain: stopped; checkpoint at step {} in {}\n", trainer.steps_done(), ckpt);
       throw Interrupted();
     }
     double value = 0;
@@ -217,13 +235,13 @@ Report train(const TrainRequest& request) {
     progress.update(done, fmt::format("loss {:.4g}", value));
     if (done % settings.log_every == 0 || done == settings.steps) {
       if (root)
-        std::ofstream(metrics, std::ios::app) << fmt::format(
-            "{{\"step\": {}, \"loss\": {:.6g}, \"lr\": {:.6g}, \"elapsed_s\": {:.3f}, \"world_size\": {}}}\n", done,
-            loss_sum / loss_count, trainer.lr(), progress.elapsed(), group.world());
+        append_line(metrics, fmt::format(
+            "{{\"step\": {}, \"loss\": {:.6g}, \"lr\": {:.6g}, \"elapsed_s\": {:.3f}, \"world_size\": {}}}", done,
+            loss_sum / loss_count, trainer.lr(), elapsed_before + progress.elapsed(), group.world()));
       loss_sum = 0, loss_count = 0;
     }
     if (done % settings.checkpoint_every == 0 || done == settings.steps) {
-      if (root) trainer.save(ckpt, resolved);
+      if (root) trainer.save(ckpt, resolved, tally());
       last_saved = done;
     }
     if (sample_every > 0 && root && (done % sample_every == 0 || done == settings.steps)) snapshot(done);
