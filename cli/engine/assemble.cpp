@@ -7,6 +7,7 @@
 
 #include "engine/array_io.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/image_io.hpp"
 #include "scoregen/error.hpp"
 
@@ -119,20 +120,28 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
     if (s.data->size() > 0) {
       data = s.data->get(0, std::min(num, s.data->size())).x;
     } else {
+      require_memory_for(static_cast<double>(num), shape, "--num (the number of examples drawn from [data])");
       BatchRandom rng = s.batch_random(20, num);
       data = s.data->sample(rng).x;
     }
   } else {
     throw Error(fmt::format("{}: this command needs a [data] section or --data FILE", s.pipeline->source()));
   }
-  data = data.narrow(0, 0, std::min<std::int64_t>(num, data.size(0)));
-  if (data.dim() == 0 || data.size(0) == 0 || data[0].numel() != numel(shape))
-    throw Error(fmt::format("the examples have shape [{}]; the model expects [N, {}]", fmt::join(data.sizes(), ", "),
+  if (data.dim() > 0) data = data.narrow(0, 0, std::min<std::int64_t>(num, data.size(0)));
+  return as_rows(data, shape, file.empty() ? std::string("the examples") : file);
+}
+
+at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what) {
+  if (t.dim() == 0 || t.size(0) == 0)
+    throw Error(fmt::format("{}: no rows (shape [{}]); the model expects [N, {}] with N >= 1", what,
+                            fmt::join(t.sizes(), ", "), fmt::join(shape, ", ")));
+  if (t[0].numel() != numel(shape))
+    throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}]", what, fmt::join(t.sizes(), ", "),
                             fmt::join(shape, ", ")));
-  if (!at::isfinite(data).all().item<bool>()) throw Error("the examples contain NaN or infinite values");
-  std::vector<std::int64_t> full{data.size(0)};
+  if (!at::isfinite(t).all().item<bool>()) throw Error(fmt::format("{}: NaN or infinite values", what));
+  std::vector<std::int64_t> full{t.size(0)};
   full.insert(full.end(), shape.begin(), shape.end());
-  return data.reshape(full);
+  return t.reshape(full);
 }
 
 }  // namespace scoregen::engine

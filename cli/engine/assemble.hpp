@@ -63,6 +63,9 @@ void require_checkpoint_table(const Session& session, const std::string& section
 // set, else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
 at::Tensor load_examples(const Session& session, const std::string& file, std::int64_t num,
                          const std::vector<std::int64_t>& shape);
+// Rows of examples (or latent codes) from a file or a data set, checked (at least one row, each of the model's size,
+// finite) and reshaped to [N, shape]; `what` names them in the error.
+at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what);
 // Number of elements of one example.
 std::int64_t numel(const std::vector<std::int64_t>& shape);
 

@@ -12,6 +12,7 @@
 #include "engine/array_io.hpp"
 #include "engine/files.hpp"
 #include "engine/image_io.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/inpainting.hpp"
 #include "engine/progress_bar.hpp"
 #include "engine/record.hpp"
@@ -117,6 +118,8 @@ Report inpaint(const InpaintRequest& r) {
   // Image i is completed with the session's generator (30, i) by whichever rank it is dealt to; the completions are
   // summed back so that rank 0 writes them all.
   const ProcessGroup& group = *s.group;
+  require_memory_for(static_cast<double>(inputs.size()) * static_cast<double>(num), shape,
+                     "[inpaint] num (completions per image) x images");
   std::vector<std::int64_t> all = shape;
   all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);

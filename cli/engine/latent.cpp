@@ -29,16 +29,7 @@ Assembly load(const LatentRequest& r, const char* command) {
   return assemble(open_session(r.session), ar);
 }
 
-at::Tensor latent_input(const Assembly& a, const std::string& path) {
-  at::Tensor z = load_array(path);
-  if (z.dim() == 0 || z[0].numel() != numel(a.shape))
-    throw Error(fmt::format("{}: latents of shape [{}] do not fit the model's [N, {}]", path, fmt::join(z.sizes(), ", "),
-                            fmt::join(a.shape, ", ")));
-  if (!at::isfinite(z).all().item<bool>()) throw Error(fmt::format("{}: latents contain NaN or infinite values", path));
-  std::vector<std::int64_t> full{z.size(0)};
-  full.insert(full.end(), a.shape.begin(), a.shape.end());
-  return z.reshape(full);
-}
+at::Tensor latent_input(const Assembly& a, const std::string& path) { return as_rows(load_array(path), a.shape, path); }
 
 // The PF-ODE from `from` to `to` for x in batches of `batch` (0: one), dealt to the ranks and summed back.
 OdeResult solve(Assembly& a, const at::Tensor& x, std::int64_t batch, bool forward, double rtol, double atol) {

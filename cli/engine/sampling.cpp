@@ -11,6 +11,7 @@
 
 #include "engine/files.hpp"
 #include "engine/image_io.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/progress_bar.hpp"
 #include "engine/record.hpp"
 #include "scoregen/error.hpp"
@@ -24,6 +25,7 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   Drawn d;
   Stopwatch clock;
   const std::int64_t start_nfe = a.model->nfe();
+  require_memory_for(static_cast<double>(num), a.shape, "--num (the number of samples)");
   std::vector<std::int64_t> all = a.shape;
   all.insert(all.begin(), num);
   d.samples = at::zeros(all, at::kFloat);  // the rows of other ranks' batches stay 0 until the sum

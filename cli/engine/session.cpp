@@ -146,9 +146,16 @@ namespace {
 Pipeline read_pipeline(const SessionRequest& request, const std::vector<std::string>& overrides, const Registry& registry) {
   if (!request.pipeline_path.empty()) return Pipeline::load(request.pipeline_path, overrides, registry);
   // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
-  if (!request.checkpoint.empty())
-    return Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)", overrides,
-                           registry, PipelineOrigin::Stored);
+  if (!request.checkpoint.empty()) {
+    Pipeline p = Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)",
+                                 overrides, registry, PipelineOrigin::Stored);
+    // Outputs go where this user says (--out), else to the default name in the working directory: never to a path
+    // a checkpoint carries from whoever trained it.
+    const bool chosen = std::any_of(overrides.begin(), overrides.end(),
+                                    [](const std::string& o) { return o.rfind("sample.out=", 0) == 0; });
+    if (!chosen && p.has("sample")) p.mutable_options("sample").set("out", std::string("samples.png"));
+    return p;
+  }
   throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
 }
 
@@ -197,8 +204,12 @@ Session open_session(const SessionRequest& request) {
   const std::int64_t threads = pipeline->options("").integer("threads");
   const char* local = std::getenv("LOCAL_WORLD_SIZE");
   const int per_machine = group->distributed() && local ? std::max(1, std::atoi(local)) : 1;
-  at::set_num_threads(threads > 0 ? static_cast<int>(threads)
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_machine));
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // More threads than cores only contend; thousands of them never start sampling. At most 4 per core.
+  if (threads > 4 * cores)
+    pipeline->options("").fail("threads", fmt::format("{} threads on a machine with {} cores: at most {} (0: one per core)",
+                                                       threads, cores, 4 * cores));
+  at::set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / per_machine));
   const std::string origin_file = !request.pipeline_path.empty() ? request.pipeline_path : request.checkpoint;
   const std::string base_dir =
       !request.base_dir.empty() ? request.base_dir : std::filesystem::path(origin_file).parent_path().string();

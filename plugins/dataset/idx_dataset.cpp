@@ -96,6 +96,7 @@ class IdxDataset : public ImageDataset {
     } catch (const Error& e) {
       o.fail(s.images.empty() ? "root" : "images", e.what());
     }
+    if (images.size(0) == 0) o.fail(s.images.empty() ? "root" : "images", fmt::format("{}: holds no images", images_path));
     at::Tensor labels;
     std::int64_t classes = 0;
     if (s.labelled) {

@@ -10,7 +10,7 @@ class DdpmSde : public VpSde {
   static void declare(Declaration<Settings>& d) {
     d(&Settings::beta_min, "beta_min", "N * beta_1 (0.1 gives beta_1 = 1e-4 at N = 1000)").above(0);
     d(&Settings::beta_max, "beta_max", "N * beta_N (20 gives beta_N = 0.02 at N = 1000)").above(0);
-    d(&Settings::N, "N", "chain length").at_least(2);
+    d(&Settings::N, "N", "chain length").at_least(2).at_most(1e6);
   }
   DdpmSde(const Settings& s, const Options& o, const BuildContext& ctx) : VpSde(s, o, ctx) {
     if (beta_max_ / static_cast<double>(n_) >= 1.0) o.fail("N", "too short a chain: beta_N = beta_max / N must be below 1");

@@ -16,7 +16,7 @@ class SmldSde : public VeSde {
   static void declare(Declaration<Settings>& d) {
     d(&Settings::sigma_min, "sigma_min", "smallest noise level sigma_L").above(0);
     d(&Settings::sigma_max, "sigma_max", "largest noise level sigma_1; \"auto\": largest pairwise data distance").above(0);
-    d(&Settings::L, "L", "number of noise levels").at_least(2);
+    d(&Settings::L, "L", "number of noise levels").at_least(2).at_most(1e6);
   }
   SmldSde(const Settings& s, const Options& o, const BuildContext&) : VeSde(s.sigma_min, s.sigma_max, s.L, o) {}
 

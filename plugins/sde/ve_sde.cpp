@@ -13,7 +13,7 @@ void VeSde::declare(Declaration<Settings>& d) {
   d(&Settings::sigma_min, "sigma_min", "smallest noise level sigma(0)").above(0);
   d(&Settings::sigma_max, "sigma_max", "largest noise level sigma(1); \"auto\": the largest pairwise distance in the data")
       .above(0);
-  d(&Settings::N, "N", "discretisation steps (reverse diffusion, ancestral sampling)").at_least(2);
+  d(&Settings::N, "N", "discretisation steps (reverse diffusion, ancestral sampling)").at_least(2).at_most(1e6);
 }
 
 VeSde::VeSde(double sigma_min, const RealOrAuto& sigma_max, std::int64_t n, const Options& o)

@@ -12,7 +12,7 @@ namespace scoregen::plugins {
 void VpSde::declare(Declaration<Settings>& d) {
   d(&Settings::beta_min, "beta_min", "beta(0)").above(0);
   d(&Settings::beta_max, "beta_max", "beta(1)").above(0);
-  d(&Settings::N, "N", "discretisation steps (reverse diffusion, ancestral sampling)").at_least(2);
+  d(&Settings::N, "N", "discretisation steps (reverse diffusion, ancestral sampling)").at_least(2).at_most(1e6);
 }
 
 VpSde::VpSde(const Settings& s, const Options& o, const BuildContext&) : beta_min_(s.beta_min), beta_max_(s.beta_max), n_(s.N) {

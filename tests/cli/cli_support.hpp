@@ -10,6 +10,7 @@
 #include <string>
 
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "scoregen_build_config.hpp"
@@ -48,6 +49,15 @@ inline Run shell(const std::string& cmd) {
   int st = ::pclose(pipe);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
+}
+
+// An exit-2 error in one line that names `what`, and never LibTorch's own text.
+inline void expect_user_error(const Run& r, const std::string& what) {
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("scoregen: error:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("LibTorch"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
 }
 
 // The decoded pixels of a PNG (its text chunks, such as the record naming the output, left out); "" if unreadable.

@@ -8,6 +8,8 @@
 #include "cli_support.hpp"
 #include "engine/files.hpp"
 
+using cli::expect_user_error;
+
 namespace {
 
 const std::string kOracle = cli::source("pipelines/oracle_mixture.toml");
@@ -17,14 +19,6 @@ const std::string kTiny = cli::MoonsMlp{3, 100, 32, 60, 64, "checkpoint_every = 
 std::string with(std::string text, const std::string& from, const std::string& to) {
   text.replace(text.find(from), from.size(), to);
   return text;
-}
-
-// An exit-2 error in one line that names `what`, and never LibTorch's own text.
-void expect_user_error(const cli::Run& r, const std::string& what) {
-  EXPECT_EQ(r.status, 2) << r.out;
-  EXPECT_NE(r.out.find("scoregen: error:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("LibTorch"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -120,3 +120,34 @@ TEST(Network, NcsnConditionalNeedsTheLadder) {
   auto p = test::pipeline("[sde]\nplugin = \"vp\"\n[data]\nplugin = \"idx\"\nsplit = \"t10k\"\nlimit = 4\n[network]\nplugin = \"ncsn\"\n");
   EXPECT_THROW(build(Case{}, p), scoregen::Error);
 }
+
+TEST(Network, ACheckpointOfAnotherLayoutIsRefusedByName) {
+  // torch's Module::load would replace a parameter by a stored tensor of another shape, and ignore stored layers
+  // the module lacks; the checkpoint loader names the first difference instead. A U-Net one level deeper (ch_mult
+  // 1-2-2 against 1-2), one with wider channels, and the same layout (which loads).
+  auto unet = [](const std::string& network) {
+    Case c{"unet", "plugin = \"vp\"", "plugin = \"idx\"\nsplit = \"t10k\"\nlimit = 4", ""};
+    auto p = test::pipeline(std::string("[sde]\n") + c.sde + "\n[data]\n" + c.data + "\n[network]\nplugin = \"unet\"\n" +
+                            network + "\n");
+    return build(c, p);
+  };
+  const std::string file = std::string(SCOREGEN_BUILD_DIR) + "/network-layout.pt";
+  scoregen::engine::CheckpointState st;
+  st.pipeline = "(a test)";
+  scoregen::engine::save_checkpoint(file, st, *unet("ch = 8\nch_mult = [1, 2, 2]\nattn_resolutions = [14]"), nullptr);
+  auto expect_refused = [&](const std::string& network, const std::string& says) {
+    auto net = unet(network);
+    try {
+      scoregen::engine::load_checkpoint(file, net.get(), nullptr);
+      ADD_FAILURE() << network << ": loaded";
+    } catch (const scoregen::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("does not fit this pipeline's network"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  expect_refused("ch = 8\nch_mult = [1, 2]\nattn_resolutions = [14]", "which this network lacks");
+  expect_refused("ch = 16\nch_mult = [1, 2, 2]\nattn_resolutions = [14]", "in the checkpoint and [");
+  auto same = unet("ch = 8\nch_mult = [1, 2, 2]\nattn_resolutions = [14]");
+  EXPECT_NO_THROW(scoregen::engine::load_checkpoint(file, same.get(), nullptr));
+  std::remove(file.c_str());
+}
