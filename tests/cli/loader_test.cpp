@@ -1,4 +1,8 @@
 // The plugin loader through the real binary: every refusal names the file, exits 2 and crashes nothing.
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
@@ -153,4 +157,65 @@ log_every = 10
   EXPECT_TRUE(std::filesystem::exists(dir.path("run/checkpoint.pt")));
   std::string stored = scoregen::engine::read_file(dir.path("run/pipeline.toml"));
   EXPECT_NE(stored.find("[objective]\nplugin = \"fixture-weighted-dsm\"\nweight = 2.0"), std::string::npos) << stored;
+}
+
+namespace {
+
+// The RUNPATH (or RPATH) entries of an ELF file, as readelf prints them; empty when it has none.
+std::vector<std::string> runpath_entries(const std::string& file) {
+  auto r = cli::shell("readelf -d '" + file + "' 2>&1");
+  std::vector<std::string> entries;
+  for (const char* tag : {"runpath: [", "rpath: ["}) {
+    auto at = r.out.find(tag);
+    if (at == std::string::npos) continue;
+    at += std::strlen(tag);
+    const std::string list = r.out.substr(at, r.out.find(']', at) - at);
+    std::size_t start = 0;
+    for (std::size_t colon; (colon = list.find(':', start)) != std::string::npos; start = colon + 1)
+      entries.push_back(list.substr(start, colon - start));
+    entries.push_back(list.substr(start));
+  }
+  return entries;
+}
+
+}  // namespace
+
+TEST(Loader, EveryBuiltBinaryAndPluginSearchesOnlyAbsoluteOrOriginRelativeFolders) {
+  // An empty entry searches the working directory (and a relative one, a folder below it): whoever controls the
+  // folder a user runs scoregen in could plant libfmt.so.9 there. The installed targets use $ORIGIN only.
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(SCOREGEN_BUILD_DIR)) {
+    const std::string p = e.path().string();
+    const bool binary = e.path().parent_path() == fs::path(SCOREGEN_BUILD_DIR) / "bin";
+    if (e.is_regular_file() && (binary || p.find(".so") != std::string::npos) && p.find("CMakeFiles") == std::string::npos)
+      files.push_back(p);
+  }
+  ASSERT_GE(files.size(), 10u);
+  for (const auto& f : files)
+    for (const auto& entry : runpath_entries(f)) {
+      EXPECT_FALSE(entry.empty()) << f << " has an empty RUNPATH entry (the working directory)";
+      EXPECT_TRUE(entry.rfind("$ORIGIN", 0) == 0 || entry.rfind("/", 0) == 0) << f << ": relative entry " << entry;
+    }
+  for (const std::string f : {cli::binary(), std::string(SCOREGEN_BUILD_DIR) + "/" + SCOREGEN_PLUGIN_SUBDIR + "/scoregen_sde.so"}) {
+    const auto entries = runpath_entries(f);
+    ASSERT_FALSE(entries.empty()) << f;
+    for (const auto& entry : entries) EXPECT_EQ(entry.rfind("$ORIGIN", 0), 0u) << f << ": " << entry;
+  }
+}
+
+TEST(Loader, NothingIsLoadedFromTheWorkingDirectory) {
+  // Planted libraries and a plugin in the folder scoregen runs in: none is loaded. The planted libraries are real
+  // ELF libraries without the symbols the binary needs (were one loaded, the binary would fail to start); the
+  // planted plugin's component would be listed.
+  cli::TempDir dir;
+  for (const char* lib : {"libfmt.so.9", "libtorch.so.1.13", "libscoregen.so.0", "libc10.so.1.13"})
+    std::filesystem::copy_file(cli::fixture("no_entry/fixture_no_entry.so"), dir.path(lib));
+  std::filesystem::copy_file(cli::fixture("good/fixture_good.so"), dir.path("fixture_good.so"));
+  auto version = cli::shell("cd '" + dir.path("") + "' && env -u SCOREGEN_PLUGIN_PATH " + cli::binary() + " --version 2>&1");
+  EXPECT_EQ(version.status, 0) << version.out;
+  EXPECT_NE(version.out.find("scoregen "), std::string::npos) << version.out;
+  auto plugins = cli::shell("cd '" + dir.path("") + "' && env -u SCOREGEN_PLUGIN_PATH " + cli::binary() + " plugins 2>&1");
+  EXPECT_EQ(plugins.status, 0) << plugins.out;
+  EXPECT_EQ(plugins.out.find("fixture-constant"), std::string::npos) << plugins.out;
 }
