@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
       {"ncsn (ngf 32)", "[sde]\nplugin = \"smld\"\n[network]\nplugin = \"ncsn\"\nngf = 32\n", {64, 1, 28, 28}},
   };
   // threads: argv[1], else one per core; runs per median: argv[2], else 9
-  at::set_num_threads(argc > 1 ? std::atoi(argv[1]) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const int reps = argc > 2 ? std::atoi(argv[2]) : 9;
+  const char* usage = "network_bench [THREADS] [RUNS]";
+  at::set_num_threads(bench::count_arg(argc, argv, 1, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())), usage));
+  const int reps = bench::count_arg(argc, argv, 2, 9, usage);
   fmt::print("{} thread(s), median of {} runs\n\n", at::get_num_threads(), reps);
   fmt::print("| network | parameters | eval forward (ms) | GFLOP per forward | GFLOP/s | train forward (ms) | "
              "forward+backward (ms) |\n|---|---|---|---|---|---|---|\n");

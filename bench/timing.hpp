@@ -1,9 +1,12 @@
-// The median wall time of a call over `reps` runs, after one warm-up run: what the benchmarks report.
+// The median wall time of a call over `reps` runs, after one warm-up run (what the benchmarks report), and their
+// positional count arguments.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 namespace bench {
@@ -18,6 +21,23 @@ inline double median_ms(int reps, const std::function<void()>& f) {
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
+}
+
+}  // namespace bench
+
+namespace bench {
+
+// The positional count argv[i] (threads, runs), `fallback` when absent; anything but a positive integer ends the
+// program with usage text and exit status 2.
+inline int count_arg(int argc, char** argv, int i, int fallback, const char* usage) {
+  if (argc <= i) return fallback;
+  char* end = nullptr;
+  const long v = std::strtol(argv[i], &end, 10);
+  if (end == argv[i] || *end != '\0' || v < 1 || v > 100000) {
+    std::fprintf(stderr, "usage: %s\n", usage);
+    std::exit(2);
+  }
+  return static_cast<int>(v);
 }
 
 }  // namespace bench

@@ -3,7 +3,6 @@
 // the same shape in train mode with the same per-example dropout. The two are timed alternately in one process and
 // the overhead is the median of the per-pair ratios, so a noisy machine slows both alike.
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -18,11 +17,8 @@
 
 int main(int argc, char** argv) {
   // threads: argv[1] (default 1); pairs: argv[2] (default 15)
-  const int threads = argc > 1 ? std::atoi(argv[1]) : 1, pairs = argc > 2 ? std::atoi(argv[2]) : 15;
-  if (threads < 1 || pairs < 1) {
-    fmt::print(stderr, "usage: training_step_bench [THREADS >= 1] [PAIRS >= 1]\n");
-    return 2;
-  }
+  const char* usage = "training_step_bench [THREADS] [PAIRS]";
+  const int threads = bench::count_arg(argc, argv, 1, 1, usage), pairs = bench::count_arg(argc, argv, 2, 15, usage);
   at::set_num_threads(threads);
   std::ifstream in(scoregen::engine::pipelines_dir() + "/fashion_mnist_vp.toml");
   std::stringstream text;
