@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -27,7 +28,12 @@ void on_stop_signal(int sig) {
   if (scoregen::interrupt_requested()) _exit(128 + sig);
   g_stop_signal = sig;
   scoregen::request_interrupt();
+  // Long loops poll the request; one that does not (an allocation, a solve between polls) is stopped a minute later,
+  // so a signal never leaves a process running.
+  alarm(60);
 }
+
+void on_watchdog(int) { _exit(128 + static_cast<int>(g_stop_signal)); }
 
 const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGUSR1 ? "SIGUSR1" : "SIGINT"; }
 
@@ -57,6 +63,7 @@ int dispatch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   for (int sig : {SIGINT, SIGTERM, SIGUSR1}) std::signal(sig, on_stop_signal);
+  std::signal(SIGALRM, on_watchdog);
   std::signal(SIGXFSZ, SIG_IGN);  // past a file-size limit a write fails (an error naming the file), it does not kill
   try {
     return dispatch(argc, argv);
@@ -85,6 +92,9 @@ int main(int argc, char** argv) {
     }
     fmt::print(stderr, "scoregen: internal error (LibTorch): {}\n", msg.substr(0, msg.find('\n')));
     return 1;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "scoregen: error: out of memory: lower batch_size, the number asked for, or the step count\n");
+    return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "scoregen: internal error: {}\n", e.what());
     return 1;

@@ -2,6 +2,7 @@
 // (Song et al. 2021, app. D.2; docs/formulas.md "Likelihood").
 #include "engine/bits_per_dim.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -43,7 +44,7 @@ BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDi
   const ProcessGroup& group = *s.group;
   const std::int64_t start_nfe = a.model->nfe();
   const std::int64_t n = examples.size(0), reps = o.dequantize > 0 ? o.dequantize : 1;
-  const std::int64_t batches = (n + o.batch - 1) / o.batch;
+  const std::int64_t batch = std::min(o.batch, n), batches = (n + batch - 1) / batch;
   ProgressBar progress("nll", (batches * reps + group.world() - 1 - group.rank()) / group.world(), o.progress && !s.quiet);
   std::int64_t done = 0;
   at::Tensor logps = at::zeros({reps, n}, at::kDouble);  // other ranks' batches stay 0 until the sum
@@ -52,7 +53,7 @@ BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDi
       const std::int64_t item = k * batches + b;
       if (!group.mine(item)) continue;
       at::Generator gen = s.generator(stream, static_cast<std::uint64_t>(item));
-      const std::int64_t i = b * o.batch, m = std::min(o.batch, n - i);
+      const std::int64_t i = b * batch, m = std::min(batch, n - i);
       at::Tensor x = examples.narrow(0, i, m).to(s.device);
       if (o.dequantize > 0) x = dequantize_8bit(x, symmetric, gen);
       logps[k].narrow(0, i, m).copy_(log_likelihood(*a.model, x, o.ode, gen).logp.cpu());

@@ -64,7 +64,7 @@ const std::vector<SectionSpec>& pipeline_sections() {
         above(opt::real("rtol", 1e-4, "RK45 relative tolerance (1e-4 moves bits/dim by < 0.001; docs/pipelines.md)"), 0),
         above(opt::real("atol", 1e-4, "RK45 absolute tolerance"), 0),
         opt::string("divergence", "rademacher", "divergence estimator", {"rademacher", "gaussian", "exact"}),
-        at_least(opt::integer("n_probes", 1, "Hutchinson probes per solve"), 1),
+        std::move(opt::integer("n_probes", 1, "Hutchinson probes per solve").at_least(1).at_most(1000)),
         dequantize_option()},
        "settings of `scoregen nll`"},
       {"inpaint",

@@ -1,6 +1,7 @@
 // Batched sampling and the `sample` command.
 #include "engine/sampling.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -19,6 +20,7 @@
 namespace scoregen::engine {
 
 Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream) {
+  batch = std::min(batch, num);  // a batch larger than the request is the request (and num + batch cannot overflow)
   torch::NoGradGuard no_grad;
   const Session& s = a.session;
   const ProcessGroup& group = *s.group;

@@ -59,11 +59,20 @@ TEST(UserMistakes, SizesBeyondAnyMemoryAreRefusedBeforeWork) {
                     "need 745.1 GiB in memory");
   expect_user_error(cli::run("sample --checkpoint " + toy.ckpt + " -q --set sde.N=9223372036854775807" + out),
                     "[sde] N: must be in [2, 1000000]");
+  // a batch larger than any request is the request (its batch count once overflowed: SIGFPE)
+  auto big_batch = cli::run("sample --checkpoint " + toy.ckpt + " -q --num 4 --batch-size 9223372036854775807" + out);
+  EXPECT_EQ(big_batch.status, 0) << big_batch.out;
+  // a step count whose grid cannot be allocated, and probes beyond the declared range
+  expect_user_error(cli::run("sample --checkpoint " + toy.ckpt + " -q --num 2 --sampler dpm-solver++ --steps "
+                             "9223372036854775807 --out " + toy.dir.path("t.npy")),
+                    "out of memory");
+  expect_user_error(cli::run("nll --checkpoint " + toy.ckpt + " -q --set nll.n_probes=100000000000", "", "timeout 60"),
+                    "[nll] n_probes: must be in [1, 1000]");
   // a network too large to allocate is the user's request, said in our words
   expect_user_error(cli::run("train " + toy.dir.file("big.toml", cli::MoonsMlp{3, 100, 4000000, 20, 32, ""}.text()) +
                              " -q --out " + toy.dir.path("big")),
                     "out of memory");
-  EXPECT_FALSE(std::filesystem::exists(toy.dir.path("s.npy")));
+  EXPECT_FALSE(std::filesystem::exists(toy.dir.path("t.npy")));
 }
 
 TEST(UserMistakes, ThreadsAreBoundedByTheCores) {
