@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "scoregen/error.hpp"
 
@@ -55,12 +56,14 @@ at::Tensor read_idx(const std::string& path, int expected_dims) {
   if (d.size() < off + 4 * static_cast<std::size_t>(ndim)) throw Error(fmt::format("{}: truncated IDX header", path));
   for (int i = 0; i < ndim; ++i, off += 4) {
     shape.push_back(be32(d, off));
-    total *= shape.back();
+    // three 32-bit sizes can overflow 64 bits (2^31 x 2^31 x 4 is 0 modulo 2^64)
+    if (__builtin_mul_overflow(total, static_cast<std::size_t>(shape.back()), &total))
+      throw Error(fmt::format("{}: IDX sizes {} are too large", path, fmt::join(shape, " x ")));
   }
-  if (d.size() != off + total)
+  if (d.size() - off != total)
     throw Error(fmt::format("{}: IDX data is {} bytes, the header promises {}", path, d.size() - off, total));
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(at::kByte));
-  std::memcpy(t.data_ptr(), d.data() + off, total);
+  if (total > 0) std::memcpy(t.data_ptr(), d.data() + off, total);  // an empty tensor has no data pointer
   return t;
 }
 

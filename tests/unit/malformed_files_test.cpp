@@ -102,3 +102,19 @@ TEST(MalformedFiles, NpyValidFilesStillRead) {
   EXPECT_TRUE(at::equal(t, at::tensor({1, 2}, at::kInt)));
   std::filesystem::remove(path);
 }
+
+TEST(MalformedFiles, IdxLabelsFileWithNoLabelsIsAnError) {  // was a memcpy from a null pointer (UBSan)
+  const std::string images = temporary("one-image.idx3", idx({1, 2, 2}, "abcd"));
+  const std::string labels = temporary("no-labels.idx1", idx({0}));
+  expect_error([&] { read_idx_dataset(images, labels); }, "", "0 labels for 1 images");
+  std::filesystem::remove(images);
+  std::filesystem::remove(labels);
+}
+
+TEST(MalformedFiles, IdxSizesWhoseProductOverflowsAreAnError) {
+  // 2^31 x 2^31 x 4 images is 0 modulo 2^64, the size of the data that follows: was a tensor of 2^64 bytes on none
+  const std::string images = temporary("overflow.idx3", idx({1u << 31, 1u << 31, 4}));
+  const std::string labels = temporary("labels.idx1", idx({1}, "x"));
+  expect_error([&] { read_idx_dataset(images, labels); }, images, "are too large");
+  std::filesystem::remove(labels);
+}
