@@ -26,10 +26,21 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
       throw Error(fmt::format("{}: not a scoregen checkpoint", path));
-  } catch (const c10::Error&) {
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception&) {  // a c10::Error, or torch::jit::ErrorReport when the archive's code is corrupt
     throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
   }
   return archive;
+}
+
+// One top-level value of an opened checkpoint; an absent key or a value of another type is an Error naming the file.
+c10::IValue read_entry(torch::serialize::InputArchive& archive, const std::string& key, bool (c10::IValue::*is)() const,
+                       const std::string& path) {
+  c10::IValue v;
+  if (!archive.try_read(key, v) || !(v.*is)())
+    throw Error(fmt::format("{}: not a scoregen checkpoint (no valid '{}')", path, key));
+  return v;
 }
 }  // namespace
 
@@ -97,16 +108,12 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
 
 std::string checkpoint_pipeline(const std::string& path) {
   torch::serialize::InputArchive archive = open_archive(path);
-  c10::IValue v;
-  archive.read("pipeline", v);
-  return v.toStringRef();
+  return read_entry(archive, "pipeline", &c10::IValue::isString, path).toStringRef();
 }
 
 std::int64_t checkpoint_step(const std::string& path) {
   torch::serialize::InputArchive archive = open_archive(path);
-  c10::IValue v;
-  archive.read("step", v);
-  return v.toInt();
+  return read_entry(archive, "step", &c10::IValue::isInt, path).toInt();
 }
 
 void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {

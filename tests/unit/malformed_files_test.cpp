@@ -118,3 +118,20 @@ TEST(MalformedFiles, IdxSizesWhoseProductOverflowsAreAnError) {
   expect_error([&] { read_idx_dataset(images, labels); }, images, "are too large");
   std::filesystem::remove(labels);
 }
+
+TEST(MalformedFiles, CheckpointWithoutAPipelineIsAnError) {  // was a c10::Error from InputArchive::read
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string("scoregen-checkpoint-1")));
+  archive.write("step", c10::IValue(std::string("not a number")));
+  const std::string path = (std::filesystem::temp_directory_path() / "scoregen-malformed-checkpoint.pt").string();
+  archive.save_to(path);
+  EXPECT_THROW(scoregen::engine::checkpoint_step(path), scoregen::Error);
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "no valid 'pipeline'");
+}
+
+TEST(MalformedFiles, CheckpointWithCorruptCodeIsAnError) {
+  // an exported checkpoint with one byte changed ("__torch__" -> "__torbh__" in its code): was torch::jit::ErrorReport
+  const std::string path = temporary("corrupt-code.pt", finding("checkpoint_loader_fuzz/finding-unknown-type.pt"));
+  EXPECT_THROW(scoregen::engine::checkpoint_step(path), scoregen::Error);
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
+}
