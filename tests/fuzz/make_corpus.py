@@ -50,12 +50,12 @@ def png(array, bit_depth=8):
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def bmp(array):
-    """A 24-bit BMP of a [H, W, 3] array."""
+def bmp(array, size=None):
+    """A 24-bit BMP of a [H, W, 3] array; `size` (width, height) states another size in the header."""
     h, w, _ = array.shape
     stride = (3 * w + 3) // 4 * 4
     rows = b"".join(array[y, :, ::-1].astype(np.uint8).tobytes().ljust(stride, b"\0") for y in range(h - 1, -1, -1))
-    info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 24, 0, len(rows), 2835, 2835, 0, 0)
+    info = struct.pack("<IiiHHIIiiII", 40, *(size or (w, h)), 1, 24, 0, len(rows), 2835, 2835, 0, 0)
     return b"BM" + struct.pack("<IHHI", 14 + len(info) + len(rows), 0, 0, 14 + len(info)) + info + rows
 
 
@@ -87,6 +87,7 @@ write("image_loader_fuzz", "rgba.png", png(rng.integers(0, 256, (2, 2, 4))))
 write("image_loader_fuzz", "grey16.png", png(rng.integers(0, 65536, (2, 3)), bit_depth=16))
 write("image_loader_fuzz", "mask.png", png((np.arange(16).reshape(4, 4) % 2 * 255).astype(np.uint8)))
 write("image_loader_fuzz", "rgb.bmp", bmp(rgb))
+write("image_loader_fuzz", "finding-huge-size.bmp", bmp(np.zeros((0, 0, 3)), size=(100000, 100000)))  # a header
 write("image_loader_fuzz", "grey.pgm", b"P5\n5 4\n255\n" + grey.tobytes())
 write("image_loader_fuzz", "rgb.ppm", b"P6\n4 3\n255\n" + rgb.tobytes())
 pipelines = os.path.join(os.path.dirname(root), "..", "..", "pipelines")

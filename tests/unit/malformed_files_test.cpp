@@ -135,3 +135,9 @@ TEST(MalformedFiles, CheckpointWithCorruptCodeIsAnError) {
   EXPECT_THROW(scoregen::engine::checkpoint_step(path), scoregen::Error);
   expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
 }
+
+TEST(MalformedFiles, ImageOfHugeStatedSizeIsAnError) {  // a BMP header of 100000 x 100000 pixels: was a cv::Exception
+  const std::string path = temporary("huge.bmp", finding("image_loader_fuzz/finding-huge-size.bmp"));
+  for (int channels : {1, 3})
+    expect_error([&] { scoregen::engine::load_image(path, channels, 0.0, 1.0); }, path, "not a readable image");
+}
