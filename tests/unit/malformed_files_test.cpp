@@ -141,3 +141,10 @@ TEST(MalformedFiles, ImageOfHugeStatedSizeIsAnError) {  // a BMP header of 10000
   for (int channels : {1, 3})
     expect_error([&] { scoregen::engine::load_image(path, channels, 0.0, 1.0); }, path, "not a readable image");
 }
+
+TEST(MalformedFiles, CheckpointWhoseMembersFailTheirChecksumIsRefusedBeforeLibTorchParsesIt) {
+  // an export with corrupt TorchScript code that crashed LibTorch's parser (SEGV in ScriptTypeParser): now refused
+  // by the zip members' CRC-32 before LibTorch reads it
+  const std::string path = temporary("segv-in-code.pt", finding("checkpoint_loader_fuzz/finding-segv-in-code.pt"));
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
+}
