@@ -137,9 +137,10 @@ TEST(MalformedFiles, CheckpointWithCorruptCodeIsAnError) {
 }
 
 TEST(MalformedFiles, ImageOfHugeStatedSizeIsAnError) {  // a BMP header of 100000 x 100000 pixels: was a cv::Exception
-  const std::string path = temporary("huge.bmp", finding("image_loader_fuzz/finding-huge-size.bmp"));
-  for (int channels : {1, 3})
+  for (int channels : {1, 3}) {
+    const std::string path = temporary("huge.bmp", finding("image_loader_fuzz/finding-huge-size.bmp"));
     expect_error([&] { scoregen::engine::load_image(path, channels, 0.0, 1.0); }, path, "not a readable image");
+  }
 }
 
 TEST(MalformedFiles, CheckpointWhoseMembersFailTheirChecksumIsRefusedBeforeLibTorchParsesIt) {
