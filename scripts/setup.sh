@@ -9,17 +9,7 @@ PACKAGES=(cmake ninja-build g++ pkg-config
           libtorch-dev libgloo-dev libcxxopts-dev libboost-dev libopencv-dev libfmt-dev libtomlplusplus-dev libgtest-dev zlib1g-dev
           libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy strace libssl-dev zsh)
 started=$SECONDS
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+scripts/install-packages.sh "${PACKAGES[@]}"
 packages=$((SECONDS - started))
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}

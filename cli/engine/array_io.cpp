@@ -1,6 +1,7 @@
 // NumPy format 1.0/2.0 reader and writer, and .pt through torch::pickle_save / pickle_load.
 #include "engine/array_io.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <sstream>
 
@@ -39,6 +40,34 @@ void save_npy(const at::Tensor& tensor, const std::string& path) {
   write_file_atomic(path, out);
 }
 
+namespace {
+
+// The shape tuple at the start of `text` ("(2, 3), }", "(), }"): non-negative integers. Multiplies `bytes` (the
+// element size) by each dimension; a product that overflows is an error.
+std::vector<std::int64_t> npy_shape(const std::string& text, const std::string& path, std::size_t& bytes) {
+  const std::size_t open = text.find('('), close = text.find(')');
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    throw Error(fmt::format("{}: .npy header has no shape tuple", path));
+  const std::string tuple = text.substr(open + 1, close - open - 1);
+  std::vector<std::int64_t> shape;
+  std::stringstream ss(tuple);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const std::size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) continue;  // the empty item after a trailing comma: "(3,)"
+    std::int64_t n = -1;
+    const auto [end, ec] = std::from_chars(item.data() + first, item.data() + last + 1, n);
+    if (ec != std::errc() || end != item.data() + last + 1 || n < 0)
+      throw Error(fmt::format("{}: .npy shape ({}) is not a tuple of sizes", path, tuple));
+    if (__builtin_mul_overflow(bytes, static_cast<std::size_t>(n), &bytes))
+      throw Error(fmt::format("{}: .npy shape ({}) is too large", path, tuple));
+    shape.push_back(n);
+  }
+  return shape;
+}
+
+}  // namespace
+
 at::Tensor load_npy(const std::string& path) {
   std::string data = read_file(path);
   if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0) throw Error(fmt::format("{}: not a .npy file", path));
@@ -62,13 +91,6 @@ at::Tensor load_npy(const std::string& path) {
   descr = descr.substr(descr.find('\'') + 1);
   descr = descr.substr(0, descr.find('\''));
   if (field("fortran_order").find("True") < field("fortran_order").find(',')) throw Error(fmt::format("{}: Fortran-order .npy is not supported", path));
-  std::string shape_text = field("shape");
-  shape_text = shape_text.substr(shape_text.find('(') + 1, shape_text.find(')') - shape_text.find('(') - 1);
-  std::vector<std::int64_t> shape;
-  std::stringstream ss(shape_text);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (item.find_first_of("0123456789") != std::string::npos) shape.push_back(std::stoll(item));
   at::ScalarType type;
   if (descr == "<f4") type = at::kFloat;
   else if (descr == "<f8") type = at::kDouble;
@@ -76,11 +98,13 @@ at::Tensor load_npy(const std::string& path) {
   else if (descr == "<i4") type = at::kInt;
   else if (descr == "|u1") type = at::kByte;
   else throw Error(fmt::format("{}: unsupported .npy dtype '{}'", path, descr));
-  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
-  std::size_t bytes = static_cast<std::size_t>(t.numel()) * t.element_size();
-  if (data.size() != off + hlen + bytes)
+  // The size is checked against the file before anything is allocated: a header may promise any size.
+  std::size_t bytes = at::elementSize(type);
+  const std::vector<std::int64_t> shape = npy_shape(field("shape"), path, bytes);
+  if (data.size() - off - hlen != bytes)
     throw Error(fmt::format("{}: .npy data is {} bytes, the header promises {}", path, data.size() - off - hlen, bytes));
-  std::memcpy(t.data_ptr(), data.data() + off + hlen, bytes);
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
+  if (bytes > 0) std::memcpy(t.data_ptr(), data.data() + off + hlen, bytes);  // an empty tensor has no data pointer
   return t;
 }
 

@@ -1,7 +1,10 @@
 // Checkpoints as torch archives (torch::serialize), written atomically.
 #include "engine/checkpoint.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -19,8 +22,51 @@ namespace scoregen::engine {
 namespace {
 constexpr const char* kFormat = "scoregen-checkpoint-1";
 
+// Little-endian unsigned integer of `bytes` bytes at `off` of `d` (the caller checks the bounds).
+std::uint64_t little_endian(const std::string& d, std::size_t off, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(d[off + i]);
+  return v;
+}
+
+// Whether every stored member of the zip archive `d` (what torch::serialize writes) has the CRC-32 its central
+// directory records. LibTorch does not check them before it parses the archive's TorchScript code, and corrupt code
+// can crash that parser (a SEGV in torch::jit::ScriptTypeParser, found by checkpoint_loader_fuzz), so a checkpoint
+// with any byte changed is refused before LibTorch reads it. Members it cannot check (compressed, or zip64 sizes) pass.
+bool members_intact(const std::string& d) {
+  const std::size_t eocd = d.rfind(std::string("PK\x05\x06", 4));  // end of central directory (a comment may follow)
+  if (eocd == std::string::npos || eocd + 22 > d.size()) return false;
+  const std::uint64_t entries = little_endian(d, eocd + 10, 2);
+  std::uint64_t p = little_endian(d, eocd + 16, 4);
+  if (p == 0xffffffff) return true;  // zip64: an archive of over 4 GiB
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    if (p + 46 > d.size() || little_endian(d, p, 4) != 0x02014b50) return false;
+    const std::uint64_t method = little_endian(d, p + 10, 2), crc = little_endian(d, p + 16, 4),
+                        size = little_endian(d, p + 20, 4), local = little_endian(d, p + 42, 4);
+    const std::uint64_t next = p + 46 + little_endian(d, p + 28, 2) + little_endian(d, p + 30, 2) + little_endian(d, p + 32, 2);
+    if (method == 0 && size != 0xffffffff && local != 0xffffffff) {
+      if (local + 30 > d.size() || little_endian(d, local, 4) != 0x04034b50) return false;
+      const std::uint64_t data = local + 30 + little_endian(d, local + 26, 2) + little_endian(d, local + 28, 2);
+      if (data + size > d.size()) return false;
+      if (crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + data), size) != crc) return false;
+    }
+    p = next;
+  }
+  return true;
+}
+
+// One top-level value of an opened checkpoint; an absent key or a value of another type is an Error naming the file.
+c10::IValue read_entry(torch::serialize::InputArchive& archive, const std::string& key, bool (c10::IValue::*is)() const,
+                       const std::string& path) {
+  c10::IValue v;
+  if (!archive.try_read(key, v) || !(v.*is)())
+    throw Error(fmt::format("{}: not a scoregen checkpoint (no valid '{}')", path, key));
+  return v;
+}
+
 torch::serialize::InputArchive open_archive(const std::string& path) {
   std::string data = read_file(path);
+  if (!members_intact(data)) throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
   torch::serialize::InputArchive archive;
   try {
     std::istringstream in(data);
@@ -28,7 +74,9 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
       throw Error(fmt::format("{}: not a scoregen checkpoint", path));
-  } catch (const c10::Error&) {
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception&) {  // a c10::Error, or torch::jit::ErrorReport when the archive's code is corrupt
     throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
   }
   return archive;
@@ -154,16 +202,12 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
 
 std::string checkpoint_pipeline(const std::string& path) {
   torch::serialize::InputArchive archive = open_archive(path);
-  c10::IValue v;
-  archive.read("pipeline", v);
-  return v.toStringRef();
+  return read_entry(archive, "pipeline", &c10::IValue::isString, path).toStringRef();
 }
 
 std::int64_t checkpoint_step(const std::string& path) {
   torch::serialize::InputArchive archive = open_archive(path);
-  c10::IValue v;
-  archive.read("step", v);
-  return v.toInt();
+  return read_entry(archive, "step", &c10::IValue::isInt, path).toInt();
 }
 
 void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {

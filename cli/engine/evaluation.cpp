@@ -135,7 +135,7 @@ Report evaluate(const EvalRequest& r) {
   Judge judge = load_judge(r, s);
   const Dataset& test = *judge.session.data;
   torch::NoGradGuard no_grad;
-  const auto [clo, chi] = test.range();
+  const double clo = test.range().first, chi = test.range().second;  // not a structured binding: lambdas use them
   // features and logits of inputs on the classifier's scale
   auto features = [&](const at::Tensor& x) {
     at::Tensor t = at::full({x.size(0)}, judge.session.sde->likelihood_eps(), x.options());

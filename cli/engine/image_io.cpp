@@ -31,7 +31,12 @@ std::string numbered(const std::string& path, std::int64_t i) {
 
 at::Tensor load_image(const std::string& path, int channels, double lo, double hi) {
   if (!fs::is_regular_file(path)) throw Error(fmt::format("{}: no such file", path));
-  cv::Mat img = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  cv::Mat img;
+  try {
+    img = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {  // OpenCV's own checks of the header, e.g. a size beyond CV_IO_MAX_IMAGE_PIXELS
+    throw Error(fmt::format("{}: not a readable image ({})", path, e.err));
+  }
   if (img.empty()) throw Error(fmt::format("{}: not a readable image", path));
   if (img.depth() != CV_8U) throw Error(fmt::format("{}: only 8-bit images are supported", path));
   if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);

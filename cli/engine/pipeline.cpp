@@ -334,7 +334,9 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
   Pipeline p;
   p.source_ = source_name;
   p.registry_ = &registry;
-  for (auto& [name, sec] : raw.sections) {
+  for (auto& named : raw.sections) {  // not structured bindings: the lambdas below use them (clang's C++17)
+    const std::string& name = named.first;
+    auto& sec = named.second;
     const SectionSpec* spec = find_section(name);
     std::vector<OptionSpec> base = spec->options;
     const PluginInfo* plugin = nullptr;
@@ -373,7 +375,9 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
           for (const auto* info : registry.all())
             if (info->kind == *o.plugin_kind)
               for (const auto& spec : info->options) stale.insert(spec.name);
-    for (const auto& [key, old] : sec.replaced) {
+    for (const auto& replaced : sec.replaced) {
+      const std::string& key = replaced.first;
+      const auto& old = replaced.second;
       auto o = std::find_if(base.begin(), base.end(), [&](const OptionSpec& s) { return s.name == key; });
       if (o == base.end() || !o->plugin_kind || !old.node->is_string()) continue;
       if (const PluginInfo* before = registry.find(*o->plugin_kind, std::string(old.node->as_string()->get())))
