@@ -34,10 +34,11 @@ failed=()
 for t in "${TARGETS[@]}"; do
   cp -r "tests/fuzz/corpus/$t" "$work/$t"  # the committed corpus stays as it is
   echo "fuzz: $t for ${seconds} s"
-  # -timeout: one input taking 20 s is a hang; -rss_limit_mb: runaway memory (an allocation sized by the input);
+  # -timeout: one input taking 60 s is a hang (on a machine shared with builds, inputs that take 50 ms alone
+  # were seen to take over 20 s); -rss_limit_mb: runaway memory (an allocation sized by the input);
   # -keep_seed: OpenCV, zlib and LibTorch are not instrumented, so seeds that differ only inside them look alike
   # to libFuzzer, which would drop all but one
-  if ! "$BUILD_DIR/bin/$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -keep_seed=1 -print_final_stats=1 \
+  if ! "$BUILD_DIR/bin/$t" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 -keep_seed=1 -print_final_stats=1 \
        -artifact_prefix="$findings/$t-" "$work/$t" > "$work/$t.log" 2>&1; then
     failed+=("$t")
     tail -n 60 "$work/$t.log"
