@@ -3,7 +3,7 @@
 # runs the unit and CLI tests on it (the binary the CLI tests run, the engine, libscoregen and every plugin are
 # instrumented; LibTorch and OpenCV are not). Any report aborts the test that caused it, so the run fails.
 #   scripts/sanitize.sh          SANITIZE_BUILD_DIR=build-sanitize JOBS=$(nproc) by default
-# Run after scripts/setup.sh has installed the packages (.ci/run runs it after scripts/test.sh).
+# Run after scripts/setup.sh has installed the packages (by hand: not in .ci/run until its CI time is measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${SANITIZE_BUILD_DIR:-build-sanitize}
