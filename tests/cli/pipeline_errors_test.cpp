@@ -100,7 +100,7 @@ TEST(PipelineErrors, SetOverrideIsTypedByTheDeclaration) {
 TEST(PipelineErrors, DeclaredRangeNamesThePosition) {
   std::string text = kGood;
   text.replace(text.find("N = 50"), 6, "N = 1");
-  expect_error(text, "FILE:4:5: [sde] N: must be >= 2 (got 1)");
+  expect_error(text, "FILE:4:5: [sde] N: must be in [2, 1000000] (got 1)");
   expect_error(kGood, "--set sampler.steps=-1: [sampler] steps: must be >= 0 (got -1)", "--set sampler.steps=-1");
   std::string weights = kGood;
   weights.replace(weights.find("weights = [0.5, 0.5]"), 20, "weights = [0.5, -0.5]");
