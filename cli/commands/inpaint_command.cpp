@@ -18,6 +18,10 @@ void declare(cxxopts::Options& options) {
        "left-half, right-half, center", cxxopts::value<std::string>())
       ("colorize", "colorize grey images (the grey channel is known; no mask)")
       ("n,num", "completions per image, a grid when more than one (inpaint.num)", cxxopts::value<std::int64_t>())
+      ("method", "replace (the known part replaces the sampler's after every update; biased) or smc (sequential "
+       "Monte Carlo, exact as --particles grows) (inpaint.method)", cxxopts::value<std::string>())
+      ("particles", "smc: particles per completion; each completion is one particle, drawn by the final weights, of "
+       "its own particle system, so completions are independent (inpaint.particles)", cxxopts::value<std::int64_t>())
       ("o,out", "output (.png, .npy, .pt), or a folder when --image is a folder; the record is OUT.toml "
        "(FOLDER/scoregen-record.toml)", cxxopts::value<std::string>());
 }
@@ -25,6 +29,8 @@ void declare(cxxopts::Options& options) {
 int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "inpaint.num", extra);
+  override_from<std::string>(args, "method", "inpaint.method", extra);
+  override_from<std::int64_t>(args, "particles", "inpaint.particles", extra);
   engine::InpaintRequest r;
   r.session = session_request(args, argv, extra);
   apply_sampler_options(args, r.session);
@@ -45,7 +51,13 @@ SCOREGEN_COMMAND("inpaint", "fill masked pixels (or colorize grey images) with t
                  "keep), or colorize grey images (--colorize). The sampler applies the known part after every update\n"
                  "(the ode sampler cannot, and is refused); RePaint resampling is the pc sampler's jump_length and\n"
                  "resample. --image may be a folder: each image is inpainted with the same mask and written into the\n"
-                 "--out folder.",
+                 "--out folder.\n"
+                 "--method smc (sequential Monte Carlo: MCGdiff's proposal, Cardoso et al. 2024, with twisted targets,\n"
+                 "Wu et al. 2023; docs/formulas.md) corrects replacement's bias: each of the --num completions is one\n"
+                 "particle, drawn by the final weights, of its own system of --particles K particles that follow the\n"
+                 "pc sampler's Gaussian moves steered to the known part. Completions are independent, and each is an\n"
+                 "exact draw of p(unknown | known) under the model as K grows; the last move is SMC's own (no final\n"
+                 "denoising). The cost is K times replacement's; the ESS summary and NFE are printed.",
                  7, true, "pipeline", declare, run);
 
 }  // namespace scoregen::cli

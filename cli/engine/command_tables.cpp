@@ -69,7 +69,16 @@ const std::vector<SectionSpec>& pipeline_sections() {
        "settings of `scoregen nll`"},
       {"inpaint",
        std::nullopt,
-       {at_least(opt::integer("num", 1, "completions per image (a grid when more than one)"), 1)},
+       {at_least(opt::integer("num", 1, "completions per image (a grid when more than one)"), 1),
+        opt::string("method", "replace",
+                    "replace: the known part, noised to t, replaces the sampler's after every update (Song et al. 2021, "
+                    "app. I; biased); smc: sequential Monte Carlo, asymptotically exact in the particles (Cardoso et al. "
+                    "2024; docs/formulas.md)",
+                    {"replace", "smc"}),
+        std::move(opt::integer("particles", 16, "smc: particles per completion (each completion is one particle of "
+                                                "its own independent particle system)").at_least(1).at_most(1000000)),
+        std::move(opt::real("ess_threshold", 0.5, "smc: resample a system when its effective sample size falls "
+                                                  "below this fraction of its particles").at_least(0).at_most(1))},
        "settings of `scoregen inpaint`"},
       {"eval",
        std::nullopt,

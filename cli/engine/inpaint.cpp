@@ -15,6 +15,7 @@
 #include "engine/memory_budget.hpp"
 #include "engine/inpainting.hpp"
 #include "engine/progress_bar.hpp"
+#include "engine/smc_inpainting.hpp"
 #include "engine/record.hpp"
 #include "scoregen/error.hpp"
 
@@ -97,8 +98,18 @@ Report inpaint(const InpaintRequest& r) {
   ar.sampler = true;
   Assembly a = assemble(open_session(r.session), ar);
   const Session& s = a.session;
-  const std::int64_t num = s.pipeline->options("inpaint").integer("num");
-  if (!a.sampler->honours_projection())
+  const Options& settings = s.pipeline->options("inpaint");
+  const std::int64_t num = settings.integer("num");
+  const bool smc = settings.string("method") == "smc";
+  const std::int64_t particles = smc ? settings.integer("particles") : 1;
+  for (const char* key : {"particles", "ess_threshold"})
+    if (!smc && !settings.where(key).empty())
+      settings.fail(key, "only sequential Monte Carlo uses it: set method = \"smc\" as well");
+  if (smc && !a.sampler->honours_gaussian_draws())
+    throw Error(fmt::format("{}: [inpaint] method = \"smc\" weighs every Gaussian move of the sampler, which the {} "
+                            "sampler does not hand over; use pc (without RePaint resampling)",
+                            s.pipeline->source(), s.pipeline->plugin("sampler").name));
+  if (!smc && !a.sampler->honours_projection())
     throw Error(fmt::format("{}: the {} sampler cannot apply the inpainting projection after every update, so its "
                             "completions would ignore the known part; use pc, annealed-langevin, heun-edm or dpm-solver++",
                             s.pipeline->source(), s.pipeline->plugin("sampler").name));
@@ -120,27 +131,43 @@ Report inpaint(const InpaintRequest& r) {
   const ProcessGroup& group = *s.group;
   require_memory_for(static_cast<double>(inputs.size()) * static_cast<double>(num), shape,
                      "[inpaint] num (completions per image) x images");
+  require_memory_for(static_cast<double>(num) * static_cast<double>(particles), shape,
+                     "[inpaint] num (completions per image) x particles");
   std::vector<std::int64_t> all = shape;
   all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);
   const std::int64_t start_nfe = a.model->nfe();
+  // Per image: SMC's smallest effective sample size, its resamplings and moves (summed over the ranks below).
+  at::Tensor ess_stats = at::zeros({static_cast<std::int64_t>(inputs.size()), 3}, at::kDouble);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor y = read_input(in, shape, lo, hi);  // every rank reads every input: a bad one is everyone's error
     if (!group.mine(static_cast<std::int64_t>(i))) continue;
     if (r.colorize) y = y.mean(0, true).expand(shape).contiguous();  // a grey input: every channel the same grey
     std::vector<std::int64_t> bshape = shape;
-    bshape.insert(bshape.begin(), num);
+    bshape.insert(bshape.begin(), num * particles);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
     at::Generator gen = s.generator(30, i);
-    SampleHooks hooks = projection_hooks(*s.sde, known, m, r.colorize, gen);
     ProgressBar progress(fs::path(in).filename().string(), a.sampler->steps(*s.sde), !s.quiet);
-    at::Tensor result = a.sampler->sample(*a.model, bshape, gen, progress, hooks);
+    at::Tensor result;
+    if (smc) {
+      // num independent particle systems; each completion is one particle of its own system
+      std::vector<std::int64_t> groups = shape;
+      groups.insert(groups.begin(), num);
+      SmcInpainting sampler(*s.sde, known.expand(groups), m, r.colorize, particles, settings.real("ess_threshold"), gen);
+      result = sampler.select(a.sampler->sample(*a.model, bshape, gen, progress, sampler.hooks()));
+      const SmcSummary& sum = sampler.summary();
+      ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor(
+          {sum.min_ess, static_cast<double>(sum.resamplings) / static_cast<double>(num), static_cast<double>(sum.moves)},
+          at::kDouble));
+    } else {
+      result = a.sampler->sample(*a.model, bshape, gen, progress, projection_hooks(*s.sde, known, m, r.colorize, gen));
+    }
     progress.finish();
     results[static_cast<std::int64_t>(i)].copy_(combine_known(result, known, m, r.colorize).cpu());
   }
   at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
-  std::vector<at::Tensor> sums{results, nfe};
+  std::vector<at::Tensor> sums{results, nfe, ess_stats};
   group.all_reduce_sum(sums);
   Report report;
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -163,10 +190,22 @@ Report inpaint(const InpaintRequest& r) {
   }
   const std::string record = write_record(r.out, picture.record);
   const auto total_nfe = static_cast<std::int64_t>(nfe.item<double>());
-  report.line(fmt::format("inpaint: {} image(s) with {}; NFE {} (record: {})", inputs.size(), a.sampler->describe(),
-                          total_nfe, record));
+  const std::string method =
+      smc ? fmt::format("sequential Monte Carlo, {} particles per completion, over the moves of {} (the last move is "
+                        "SMC's draw, not denoised)", particles, a.sampler->describe())
+          : a.sampler->describe() + " with replacement";
+  report.line(fmt::format("inpaint: {} image(s) by {}; NFE {} (record: {})", inputs.size(), method, total_nfe, record));
   report.field("command", "inpaint").field("outputs", outputs).field("record", record).field("sampler", a.sampler->describe())
-      .field("nfe", total_nfe);
+      .field("method", smc ? "smc" : "replace").field("nfe", total_nfe);
+  if (smc) {
+    const double min_ess = ess_stats.select(1, 0).min().item<double>(), resamplings = ess_stats.select(1, 1).mean().item<double>();
+    const auto moves = static_cast<std::int64_t>(ess_stats.select(1, 2).max().item<double>());
+    report.line(fmt::format("smc: smallest effective sample size {:.2f} of {} particles; {:.1f} resamplings per "
+                            "completion in {} moves",
+                            min_ess, particles, resamplings, moves));
+    report.field("particles", particles).field("min_ess", min_ess).field("resamplings_per_completion", resamplings)
+        .field("moves", moves);
+  }
   return report;
 }
 

@@ -17,14 +17,14 @@ at::Tensor colorization_matrix() {
 }
 
 at::Tensor decouple(const at::Tensor& x) {
-  // per pixel: (r, g, b) M
+  // per pixel: (r, g, b) M; channels are dimension 1 of [B, 3, ...]
   at::Tensor m = colorization_matrix().to(x.options());
-  return at::einsum("bihw,ij->bjhw", {x, m});
+  return at::einsum("bi...,ij->bj...", {x, m});
 }
 
 at::Tensor couple(const at::Tensor& x) {
   at::Tensor m = colorization_matrix().to(x.options());
-  return at::einsum("bihw,ji->bjhw", {x, m});
+  return at::einsum("bi...,ji->bj...", {x, m});
 }
 
 SampleHooks projection_hooks(const Sde& sde, at::Tensor known, at::Tensor mask, bool colorize, at::Generator gen) {

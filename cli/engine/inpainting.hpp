@@ -12,7 +12,7 @@ namespace scoregen::engine {
 
 // Colorization's orthonormal decoupling M (Song et al. 2021, app. I.3): decouple(x) = x M per pixel, channel 0 is grey.
 at::Tensor colorization_matrix();
-at::Tensor decouple(const at::Tensor& x);  // [B, 3, H, W] -> [B, 3, H, W]
+at::Tensor decouple(const at::Tensor& x);  // [B, 3, ...] -> [B, 3, ...] (images [B, 3, H, W], or points [B, 3])
 at::Tensor couple(const at::Tensor& x);    // the inverse, x M^T
 
 // A projection hook: in the space given by `to_space`/`from_space` (identity for inpainting, the decoupled

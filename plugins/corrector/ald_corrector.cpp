@@ -20,12 +20,15 @@ class AnnealedLangevinCorrector : public Corrector {
     at::Tensor alpha = model.sde().langevin_alpha(t);
     at::Tensor std = model.sde().marginal_std(t);
     // eps = 2 alpha (r std(t))^2
-    at::Tensor eps = batch_view(2.0 * alpha * (s_.snr * std).pow(2), x);
+    at::Tensor eps = 2.0 * alpha * (s_.snr * std).pow(2), e = batch_view(eps, x), first_score;
     for (std::int64_t k = 0; k < s_.n_steps; ++k) {
-      mean = x + eps * model.score(x, t);
-      x = mean + at::sqrt(2.0 * eps) * randn_like_from(x, gen);
+      at::Tensor s = model.score(x, t);
+      if (k == 0) first_score = s;
+      mean = x + e * s;
+      x = mean + at::sqrt(2.0 * e) * randn_like_from(x, gen);
     }
-    return {x, mean};
+    // one Gaussian move (n_steps = 1): x = mean + sqrt(2 eps) z
+    return {x, mean, s_.n_steps == 1 ? at::sqrt(2.0 * eps) : at::Tensor(), first_score};
   }
 
  private:

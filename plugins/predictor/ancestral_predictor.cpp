@@ -18,9 +18,10 @@ class AncestralPredictor : public Predictor {
                   "use reverse-diffusion");
   }
   Step step(ScoreModel& model, const at::Tensor& x, const at::Tensor& t, double, at::Generator& gen) override {
-    AncestralStep a = model.sde().ancestral_step(x, model.score(x, t), t);
+    at::Tensor score = model.score(x, t);
+    AncestralStep a = model.sde().ancestral_step(x, score, t);
     // x = mean + std z
-    return {a.mean + batch_view(a.std, x) * randn_like_from(x, gen), a.mean};
+    return {a.mean + batch_view(a.std, x) * randn_like_from(x, gen), a.mean, a.std, score};
   }
   bool uses_sde_grid() const override { return true; }
 };

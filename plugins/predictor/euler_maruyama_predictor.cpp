@@ -14,10 +14,11 @@ class EulerMaruyamaPredictor : public Predictor {
   explicit EulerMaruyamaPredictor(const BuildContext&) {}
   Step step(ScoreModel& model, const at::Tensor& x, const at::Tensor& t, double dt, at::Generator& gen) override {
     Sde& sde = model.sde();
-    at::Tensor g = batch_view(sde.diffusion(t), x);
+    at::Tensor g = sde.diffusion(t), gb = batch_view(g, x);
     // x_mean = x + (f - g^2 s) dt;  x = x_mean + g sqrt(-dt) z
-    at::Tensor mean = x + (sde.drift(x, t) - g * g * model.score(x, t)) * dt;
-    return {mean + g * std::sqrt(-dt) * randn_like_from(x, gen), mean};
+    at::Tensor score = model.score(x, t);
+    at::Tensor mean = x + (sde.drift(x, t) - gb * gb * score) * dt;
+    return {mean + gb * std::sqrt(-dt) * randn_like_from(x, gen), mean, g * std::sqrt(-dt), score};
   }
 };
 

@@ -14,8 +14,9 @@ class ReverseDiffusionPredictor : public Predictor {
     auto [f, g] = model.sde().discretize(x, t);
     at::Tensor G = batch_view(g, x);
     // x_mean = x - (f_i - G_i^2 s);  x = x_mean + G_i z
-    at::Tensor mean = x - (f - G * G * model.score(x, t));
-    return {mean + G * randn_like_from(x, gen), mean};
+    at::Tensor score = model.score(x, t);
+    at::Tensor mean = x - (f - G * G * score);
+    return {mean + G * randn_like_from(x, gen), mean, g, score};
   }
   bool uses_sde_grid() const override { return true; }
 };

@@ -42,6 +42,8 @@ class PcSampler : public Sampler {
   }
 
   std::int64_t steps(const Sde& sde) const override { return s_.steps > 0 ? s_.steps : sde.N(); }
+  // Every update is one Gaussian move; RePaint's re-noising goes back in time, which SMC's weights do not follow.
+  bool honours_gaussian_draws() const override { return s_.resample == 1; }
 
   std::string describe() const override {
     return fmt::format("pc ({} + {}, {} steps{}, {})", s_.predictor, s_.corrector, s_.steps > 0 ? std::to_string(s_.steps) : "N",
@@ -59,15 +61,28 @@ class PcSampler : public Sampler {
     at::Tensor mean = x;
     // Timesteps linspace(T, eps, n)
     at::Tensor ts = at::linspace(sde.T(), sde.sample_eps(), n, at::kDouble);
-    auto apply = [&](const Step& s, const at::Tensor& t) {
-      x = s.x, mean = s.mean;
+    // x moves from t to t_next (undefined: the final state); an SMC conditional sampler draws each move itself
+    auto apply = [&](const Step& s, const at::Tensor& t, const at::Tensor& t_next, const std::string& by) {
+      if (hooks.gaussian_draw) {
+        if (!s.std.defined() || !s.score.defined())
+          throw Error(fmt::format("[sampler] {}: its update is not one Gaussian move, which sequential Monte Carlo "
+                                  "weighs (a corrector needs n_steps = 1)", by));
+        x = mean = hooks.gaussian_draw(x, s.score, s.mean, s.std, t_next);
+      } else {
+        x = s.x, mean = s.mean;
+      }
       if (hooks.project) x = hooks.project(x, t);
     };
     auto step = [&](std::int64_t i) {
       if (interrupt_requested()) throw Interrupted();
       at::Tensor t = at::full({shape[0]}, ts[i].item<double>(), options);
-      if (corrector_) apply(corrector_->step(model, x, t, gen), t);
-      if (predictor_) apply(predictor_->step(model, x, t, dt, gen), t);
+      const bool last = i + 1 == n;
+      if (corrector_)
+        apply(corrector_->step(model, x, t, gen), t, last && !predictor_ ? at::Tensor() : t, "corrector " + s_.corrector);
+      if (predictor_) {
+        at::Tensor t_next = last ? at::Tensor() : at::full({shape[0]}, ts[i + 1].item<double>(), options);
+        apply(predictor_->step(model, x, t, dt, gen), t, t_next, "predictor " + s_.predictor);
+      }
     };
     const std::int64_t jump = s_.jump_length;
     for (std::int64_t i = 0; i < n; ++i) {

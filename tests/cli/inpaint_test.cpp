@@ -116,3 +116,38 @@ TEST(Inpaint, TwoDimensionalDataAndASamplerThatCannotProjectIsRefused) {
   EXPECT_TRUE(at::all(x.select(1, 0) == 3.0f).item<bool>());
   EXPECT_GT((x.select(1, 1).abs() > 1.0).to(at::kDouble).mean().item<double>(), 0.95);
 }
+
+TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
+  cli::TempDir dir;
+  scoregen::engine::save_npy(at::tensor({3.0f, 0.0f}), dir.path("known.npy"));
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), dir.path("mask.npy"));
+  const std::string base = "inpaint " + cli::source("pipelines/oracle_mixture.toml") + " -q --image " +
+                           dir.path("known.npy") + " --mask " + dir.path("mask.npy") + " --set sde.N=100";
+  // pc with the pipeline's one-step Langevin corrector: both moves are Gaussian, both are weighed
+  auto smc = cli::run(base + " --set inpaint.method='\"smc\"' --particles 8 --num 300 --out " + dir.path("smc.npy"));
+  ASSERT_EQ(smc.status, 0) << smc.out;
+  EXPECT_NE(smc.out.find("by sequential Monte Carlo, 8 particles per completion"), std::string::npos) << smc.out;
+  EXPECT_NE(smc.out.find("smc: smallest effective sample size"), std::string::npos) << smc.out;
+  EXPECT_NE(smc.out.find("in 200 moves"), std::string::npos) << smc.out;  // 100 steps x (corrector + predictor)
+  EXPECT_NE(smc.out.find("NFE 200"), std::string::npos) << smc.out;
+  at::Tensor x = scoregen::engine::load_npy(dir.path("smc.npy"));
+  ASSERT_EQ(x.sizes(), at::IntArrayRef({300, 2}));
+  EXPECT_TRUE(at::all(x.select(1, 0) == 3.0f).item<bool>());
+  EXPECT_GT((x.select(1, 1).abs() > 1.0).to(at::kDouble).mean().item<double>(), 0.95);  // on the modes y = +-3
+
+  // What SMC cannot weigh, and keys that would not take effect, are one-line errors
+  auto ode = cli::run(base + " --method smc --sampler ode --out " + dir.path("ode.npy"));
+  EXPECT_EQ(ode.status, 2) << ode.out;
+  EXPECT_NE(ode.out.find("the ode sampler does not hand over"), std::string::npos) << ode.out;
+  auto repaint = cli::run(base + " --method smc --set sampler.jump_length=10 --set sampler.resample=2 --out " +
+                          dir.path("r.npy"));
+  EXPECT_EQ(repaint.status, 2) << repaint.out;
+  EXPECT_NE(repaint.out.find("without RePaint resampling"), std::string::npos) << repaint.out;
+  auto langevin = cli::run(base + " --method smc --set sampler.n_steps=2 --out " + dir.path("l.npy"));
+  EXPECT_EQ(langevin.status, 2) << langevin.out;
+  EXPECT_NE(langevin.out.find("corrector langevin: its update is not one Gaussian move"), std::string::npos) << langevin.out;
+  auto unused = cli::run(base + " --particles 8 --out " + dir.path("u.npy"));
+  EXPECT_EQ(unused.status, 2) << unused.out;
+  EXPECT_NE(unused.out.find("[inpaint] particles: only sequential Monte Carlo uses it"), std::string::npos) << unused.out;
+  for (const char* f : {"ode.npy", "r.npy", "l.npy", "u.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+}

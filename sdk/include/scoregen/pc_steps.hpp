@@ -11,9 +11,12 @@
 
 namespace scoregen {
 
-// One update: the new sample and its noise-free mean (the pc sampler returns the last mean when denoising).
+// One update: the new sample and its noise-free mean (the pc sampler returns the last mean when denoising), and,
+// when the update is one Gaussian move x = mean + std z, that std (shape [B]; undefined otherwise) and the score at
+// the step's input: a conditional sampler (SMC inpainting, docs/formulas.md "Sequential Monte Carlo inpainting")
+// redraws x from them.
 struct Step {
-  at::Tensor x, mean;
+  at::Tensor x, mean, std, score;
 };
 
 class SCOREGEN_API Predictor : public Component {
