@@ -149,3 +149,31 @@ TEST(MalformedFiles, CheckpointWhoseMembersFailTheirChecksumIsRefusedBeforeLibTo
   const std::string path = temporary("segv-in-code.pt", finding("checkpoint_loader_fuzz/finding-segv-in-code.pt"));
   expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
 }
+
+TEST(MalformedFiles, CheckpointWithCorruptDeflatedCodeIsRefusedBeforeLibTorchParsesIt) {
+  // a training checkpoint whose deflated code/__torch__.py inflates to "__pare_mters__ = []" (one byte changed): the
+  // CRC check skipped deflated members, and LibTorch crashed on it (SEGV in ScriptTypeParser::parseClassConstant)
+  const std::string path =
+      temporary("segv-deflated.pt", finding("checkpoint_loader_fuzz/finding-segv-deflated-code.pt"));
+  EXPECT_THROW(scoregen::engine::checkpoint_step(path), scoregen::Error);
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
+}
+
+TEST(MalformedFiles, CheckpointWithCodeScoregenDoesNotWriteIsRefusedEvenWithValidChecksums) {
+  // the same code with its CRC-32 recomputed (and its other corrupt member name restored): passes every checksum,
+  // still crashed LibTorch; refused because the code is not the class body OutputArchive writes
+  const std::string path = temporary("segv-valid-crc.pt", finding("checkpoint_loader_fuzz/finding-segv-valid-crc.pt"));
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path,
+               "its TorchScript code 'code/__torch__.py' is not what scoregen writes");
+}
+
+TEST(MalformedFiles, ShippedCheckpointsStillLoad) {  // the member and code checks refuse nothing scoregen writes
+  for (const char* name : {"fashion_mnist_classifier", "fashion_mnist_ncsn", "fashion_mnist_ve", "fashion_mnist_vp"}) {
+    const std::string path = std::string(SCOREGEN_SOURCE_DIR) + "/share/models/" + name + ".pt";
+    EXPECT_NO_THROW(scoregen::engine::checkpoint_pipeline(path)) << path;
+    EXPECT_GT(scoregen::engine::checkpoint_step(path), 0) << path;
+  }
+  for (const char* seed : {"train.pt", "export.pt"})
+    EXPECT_NO_THROW(scoregen::engine::checkpoint_step(std::string(SCOREGEN_SOURCE_DIR) +
+                                                      "/tests/fuzz/corpus/checkpoint_loader_fuzz/" + seed));
+}
