@@ -1,19 +1,11 @@
 // Checkpoints as torch archives (torch::serialize), written atomically.
 #include "engine/checkpoint.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
-#include <memory>
-#include <optional>
 #include <sstream>
-#include <string_view>
 
 #include <ATen/ATen.h>
-#include <caffe2/serialize/inline_container.h>
-#include <caffe2/serialize/read_adapter_interface.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/nn/module.h>
@@ -21,253 +13,13 @@
 #include <torch/serialize.h>
 
 #include "scoregen/error.hpp"
+#include "engine/checkpoint_members.hpp"
 #include "engine/files.hpp"
 
 namespace scoregen::engine {
 
 namespace {
 constexpr const char* kFormat = "scoregen-checkpoint-1";
-
-// Little-endian unsigned integer of `bytes` bytes at `off` of `d` (the caller checks the bounds).
-std::uint64_t little_endian(const std::string& d, std::uint64_t off, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(d[off + i]);
-  return v;
-}
-
-// Whether `d` has `len` bytes at `off` (without overflow, whatever the archive states).
-bool fits(const std::string& d, std::uint64_t off, std::uint64_t len) {
-  return off <= d.size() && len <= d.size() - off;
-}
-
-// Whether the raw deflate stream of `n` bytes at `p` inflates to exactly `size` bytes of CRC-32 `crc`. The output
-// goes through a fixed buffer: nothing is allocated by a size the archive states.
-bool inflates_to(const char* p, std::uint64_t n, std::uint64_t size, std::uint64_t crc) {
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(p));
-  z.avail_in = static_cast<uInt>(n);  // n < 2^32: a size from the central directory's 32-bit field
-  unsigned char out[16384];
-  std::uint64_t total = 0;
-  uLong c = crc32_z(0, nullptr, 0);
-  int rc = Z_OK;
-  while (rc == Z_OK && total <= size) {
-    z.next_out = out;
-    z.avail_out = sizeof out;
-    rc = inflate(&z, Z_NO_FLUSH);
-    const std::size_t got = sizeof out - z.avail_out;
-    total += got;
-    c = crc32_z(c, out, got);
-  }
-  inflateEnd(&z);
-  return rc == Z_STREAM_END && total == size && c == crc;
-}
-
-// Whether every member of the zip archive `d` (what torch::serialize writes) has the CRC-32 its central directory
-// records, stored or deflated (LibTorch deflates some of its TorchScript code members). LibTorch checks none before
-// it parses the archive's code, and corrupt code can crash that parser (SEGVs in torch::jit::ScriptTypeParser, found
-// by checkpoint_loader_fuzz), so a checkpoint with any byte changed is refused before LibTorch reads it. The central
-// directory is found as LibTorch's miniz finds it (the last end record with its 22 bytes, then a zip64 end record
-// if one is located before it). Members of zip64 sizes pass unchecked (require_scoregen_members checks the code).
-bool members_intact(const std::string& d) {
-  if (d.size() < 22) return false;
-  const std::size_t eocd = d.rfind(std::string("PK\x05\x06", 4), d.size() - 22);
-  if (eocd == std::string::npos) return false;
-  std::uint64_t entries = little_endian(d, eocd + 10, 2);
-  std::uint64_t p = little_endian(d, eocd + 16, 4);
-  if (eocd >= 20 + 56 && little_endian(d, eocd - 20, 4) == 0x07064b50) {  // zip64 end of central directory locator
-    const std::uint64_t z64 = little_endian(d, eocd - 20 + 8, 8);
-    if (!fits(d, z64, 56)) return false;
-    if (little_endian(d, z64, 4) == 0x06064b50) {
-      entries = little_endian(d, z64 + 32, 8);
-      p = little_endian(d, z64 + 48, 8);
-    }
-  }
-  for (std::uint64_t i = 0; i < entries; ++i) {
-    if (!fits(d, p, 46) || little_endian(d, p, 4) != 0x02014b50) return false;
-    const std::uint64_t method = little_endian(d, p + 10, 2), crc = little_endian(d, p + 16, 4),
-                        packed = little_endian(d, p + 20, 4), size = little_endian(d, p + 24, 4),
-                        local = little_endian(d, p + 42, 4);
-    const std::uint64_t next = p + 46 + little_endian(d, p + 28, 2) + little_endian(d, p + 30, 2) + little_endian(d, p + 32, 2);
-    if (packed != 0xffffffff && size != 0xffffffff && local != 0xffffffff) {
-      if (!fits(d, local, 30) || little_endian(d, local, 4) != 0x04034b50) return false;
-      const std::uint64_t data = local + 30 + little_endian(d, local + 26, 2) + little_endian(d, local + 28, 2);
-      if (!fits(d, data, packed)) return false;
-      if (method == 0 && (packed != size || crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + data), size) != crc))
-        return false;
-      if (method == 8 && !inflates_to(d.data() + data, packed, size, crc)) return false;
-    }
-    p = next;
-  }
-  return true;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-// Removes `prefix` from the front of `s` if it is there.
-bool eat(std::string_view& s, std::string_view prefix) {
-  if (!starts_with(s, prefix)) return false;
-  s.remove_prefix(prefix.size());
-  return true;
-}
-
-// Removes 1 to 9 decimal digits from the front of `s` into `n`.
-bool eat_number(std::string_view& s, long& n) {
-  std::size_t k = 0;
-  n = 0;
-  while (k < s.size() && k < 10 && s[k] >= '0' && s[k] <= '9') n = n * 10 + (s[k++] - '0');
-  s.remove_prefix(k);
-  return k > 0 && k < 10;
-}
-
-// The TorchScript class a code member defines: -1 for code/__torch__.py (the archive's top-level module),
-// N for code/__torch__/___torch_mangle_N.py (each module inside it); none for any other name.
-std::optional<long> code_member(std::string_view name) {
-  if (name == "code/__torch__.py") return -1;
-  long n = 0;
-  if (eat(name, "code/__torch__/___torch_mangle_") && eat_number(name, n) && name == ".py") return n;
-  return std::nullopt;
-}
-
-// Whether `name` (below the archive's folder) is a member torch::serialize::OutputArchive writes for a checkpoint:
-// version, data.pkl, constants.pkl, data/N (tensors), and the TorchScript code of each module with its debug_pkl.
-bool scoregen_member(std::string_view name) {
-  long n = 0;
-  if (name == "version" || name == "data.pkl" || name == "constants.pkl") return true;
-  if (eat(name, "data/")) return eat_number(name, n) && name.empty();
-  if (name.size() > 10 && name.substr(name.size() - 10) == ".debug_pkl") name.remove_suffix(10);
-  return code_member(name).has_value();
-}
-
-// Removes an attribute name in double quotes (printable ASCII, no quote or backslash) from the front of `s`.
-bool eat_quoted(std::string_view& s) {
-  if (!eat(s, "\"")) return false;
-  std::size_t k = 0;
-  while (k < s.size() && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\') ++k;
-  s.remove_prefix(k);
-  return k > 0 && eat(s, "\"");
-}
-
-// Removes an identifier that is not a dunder name (those are the class body's special assignments) from `s`.
-bool eat_identifier(std::string_view& s) {
-  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-  if (s.empty() || !letter(s[0]) || starts_with(s, "__")) return false;
-  std::size_t k = 1;
-  while (k < s.size() && (letter(s[k]) || (s[k] >= '0' && s[k] <= '9'))) ++k;
-  s.remove_prefix(k);
-  return true;
-}
-
-// Removes the type of an attribute from the front of `s`: a value type, a container of them, or a module of this
-// archive defined after the class `self` (OutputArchive creates each module's type before its children's, so the
-// references never go back: no cycles).
-bool eat_type(std::string_view& s, long self, int depth = 0) {
-  if (depth > 4) return false;
-  long n = 0;
-  if (eat(s, "__torch__.___torch_mangle_")) return eat_number(s, n) && n > self && eat(s, ".Module");
-  for (std::string_view generic : {"Tuple[", "List[", "Optional[", "Dict["}) {
-    if (!eat(s, generic)) continue;
-    int arguments = 0;
-    do {
-      if (!eat_type(s, self, depth + 1)) return false;
-      ++arguments;
-    } while (eat(s, ", "));
-    if (!eat(s, "]")) return false;
-    return generic == "Tuple[" || arguments == (generic == "Dict[" ? 2 : 1);
-  }
-  for (std::string_view value : {"Tensor", "int", "float", "bool", "str", "NoneType"})
-    if (eat(s, value)) return true;
-  return false;
-}
-
-// Whether `code` is the TorchScript that OutputArchive writes for the module class `self` (see code_member): a class
-// `Module` whose body lists its parameters and buffers and declares each attribute's type, nothing else. A class
-// body may hold more (constants, methods, hooks), and LibTorch's parser crashes on some of it (a constant without
-// a type: SEGV in ScriptTypeParser::parseClassConstant), so anything else is refused before LibTorch parses it.
-bool scoregen_code(std::string_view code, long self) {
-  if (!eat(code, "class Module(Module):\n")) return false;
-  for (std::string_view list : {"  __parameters__ = [", "  __buffers__ = ["}) {
-    if (!eat(code, list)) return false;
-    while (!eat(code, "]\n"))
-      if (!eat_quoted(code) || !eat(code, ", ")) return false;
-  }
-  bool annotations = false;  // the line `__annotations__ = []` that precedes the attributes of other names
-  while (!code.empty()) {
-    if (!annotations && eat(code, "  __annotations__ = []\n")) {
-      annotations = true;
-      continue;
-    }
-    if (annotations && eat(code, "  __annotations__[")) {
-      if (!eat_quoted(code) || !eat(code, "] = ")) return false;
-    } else if (!eat(code, "  ") || !eat_identifier(code) || !eat(code, " : ")) {
-      return false;
-    }
-    if (!eat_type(code, self) || !eat(code, "\n")) return false;
-  }
-  return true;
-}
-
-// `name` for a one-line message: bytes outside printable ASCII as \xNN, at most 80 of them.
-std::string printable(const std::string& name) {
-  std::string out;
-  for (std::size_t i = 0; i < name.size() && i < 80; ++i) {
-    const auto c = static_cast<unsigned char>(name[i]);
-    out += c >= 0x20 && c < 0x7f && c != '\\' ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
-  }
-  return name.size() > 80 ? out + "..." : out;
-}
-
-// The checkpoint's bytes as LibTorch's zip reader reads them, without a copy (a checkpoint may be large).
-class BytesReader : public caffe2::serialize::ReadAdapterInterface {
- public:
-  explicit BytesReader(const std::string& d) : d_(d) {}
-  std::size_t size() const override { return d_.size(); }
-  std::size_t read(std::uint64_t pos, void* buf, std::size_t n, const char* /*what*/) const override {
-    if (pos >= d_.size()) return 0;
-    n = std::min<std::uint64_t>(n, d_.size() - pos);
-    std::memcpy(buf, d_.data() + pos, n);
-    return n;
-  }
-
- private:
-  const std::string& d_;
-};
-
-// Refuses (an Error naming `path`) an archive `d` with members other than those OutputArchive writes for scoregen,
-// or with TorchScript code other than what it writes. The members and their code are read by LibTorch's own zip
-// reader, so the bytes checked are those its TorchScript parser would get, whatever the archive's zip structure.
-void require_scoregen_members(const std::string& d, const std::string& path) {
-  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
-  std::vector<std::string> names;
-  try {
-    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(std::make_shared<BytesReader>(d));
-    names = reader->getAllRecords();
-  } catch (const std::exception&) {
-    throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
-  }
-  std::vector<std::string> sorted = names;
-  std::sort(sorted.begin(), sorted.end());
-  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
-  if (twice != sorted.end())
-    throw Error(fmt::format("{}: not a scoregen checkpoint (member '{}' appears twice)", path, printable(*twice)));
-  for (const auto& name : names)
-    if (!scoregen_member(name))
-      throw Error(fmt::format("{}: not a scoregen checkpoint (unexpected member '{}')", path, printable(name)));
-  for (const auto& name : names) {
-    const std::optional<long> self = code_member(name);
-    if (!self) continue;
-    std::string code;
-    try {
-      auto [bytes, size] = reader->getRecord(name);
-      code.assign(static_cast<const char*>(bytes.get()), size);
-    } catch (const std::exception&) {
-      throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
-    }
-    if (!scoregen_code(code, *self))
-      throw Error(fmt::format("{}: not a scoregen checkpoint (its TorchScript code '{}' is not what scoregen writes)",
-                              path, name));
-  }
-}
 
 // One top-level value of an opened checkpoint; an absent key or a value of another type is an Error naming the file.
 c10::IValue read_entry(torch::serialize::InputArchive& archive, const std::string& key, bool (c10::IValue::*is)() const,
@@ -369,12 +121,10 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, torc
 CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer) {
   torch::serialize::InputArchive archive = open_archive(path);
   CheckpointState state;
+  state.step = read_entry(archive, "step", &c10::IValue::isInt, path).toInt();
+  state.pipeline = read_entry(archive, "pipeline", &c10::IValue::isString, path).toStringRef();
   try {
     c10::IValue v;
-    archive.read("step", v);
-    state.step = v.toInt();
-    archive.read("pipeline", v);
-    state.pipeline = v.toStringRef();
     if (module) {
       torch::serialize::InputArchive net;
       archive.read("network", net);
