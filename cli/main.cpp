@@ -59,6 +59,15 @@ int dispatch(int argc, char** argv) {
   throw scoregen::Error(fmt::format("unknown command '{}' (commands: {})", cmd, fmt::join(names, ", ")));
 }
 
+// A request too large for memory is the user's to change, not a fault: one line in our words, exit 2. `bytes`: the
+// failed allocation's size when LibTorch names it (0: unknown).
+int out_of_memory(const std::string& what, double bytes) {
+  fmt::print(stderr, "scoregen: error: {}{}: lower batch_size, the number asked for, the step count or the network's size\n",
+             what, bytes > 0 ? fmt::format(" (an allocation of {:.1f} GiB failed)", bytes / (1024.0 * 1024.0 * 1024.0))
+                             : std::string());
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,25 +85,16 @@ int main(int argc, char** argv) {
     return 128 + sig;
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
-    if (msg.find("Storage size calculation overflowed") != std::string::npos) {
-      fmt::print(stderr, "scoregen: error: a requested size is too large for any machine's memory: lower the number "
-                         "asked for, batch_size, or the network's size\n");
-      return 2;
-    }
+    if (msg.find("Storage size calculation overflowed") != std::string::npos)
+      return out_of_memory("a requested size is too large for any machine's memory", 0);
     if (msg.find("can't allocate memory") != std::string::npos || msg.find("out of memory") != std::string::npos) {
-      // what the request asked for, not a fault: say so in our words
       const auto at = msg.find("allocate ");
-      const double bytes = at == std::string::npos ? 0 : std::strtod(msg.c_str() + at + 9, nullptr);
-      fmt::print(stderr, "scoregen: error: out of memory{}: lower batch_size, the number asked for, or the network's size\n",
-                 bytes > 0 ? fmt::format(" (an allocation of {:.1f} GiB failed)", bytes / (1024.0 * 1024.0 * 1024.0))
-                           : std::string());
-      return 2;
+      return out_of_memory("out of memory", at == std::string::npos ? 0 : std::strtod(msg.c_str() + at + 9, nullptr));
     }
     fmt::print(stderr, "scoregen: internal error (LibTorch): {}\n", msg.substr(0, msg.find('\n')));
     return 1;
   } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "scoregen: error: out of memory: lower batch_size, the number asked for, or the step count\n");
-    return 2;
+    return out_of_memory("out of memory", 0);
   } catch (const std::exception& e) {
     fmt::print(stderr, "scoregen: internal error: {}\n", e.what());
     return 1;
