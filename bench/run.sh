@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench training_step_bench > /dev/null
+cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench training_step_bench \
+  smc_inpainting_bench > /dev/null
 sg="$B/bin/scoregen"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,6 +43,9 @@ echo "## Fast samplers: NFE against quality on the six-mode oracle, every sample
 echo
 echo "## Samplers on the oracle"
 "$B/bin/sampler_bench"
+echo
+echo "## Inpainting by replacement and by sequential Monte Carlo, shipped VP model (64 test images, 50 steps)"
+"$B/bin/smc_inpainting_bench" "$tmp/smc_inpainting.png" 64 50
 echo
 echo "## Likelihood: time and NFE per example at rtol = atol = 1e-5"
 "$sg" train pipelines/toy_vp.toml -q --steps 2000 --out "$tmp/toy" > /dev/null

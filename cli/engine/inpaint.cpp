@@ -69,6 +69,13 @@ at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& s
                           fmt::join(shape, ", ")));
 }
 
+// Whether [inpaint] `key` holds its declared default (records and checkpoints store every default explicitly).
+bool holds_default(const Options& settings, const std::string& key) {
+  for (const OptionSpec& spec : find_section("inpaint")->options)
+    if (spec.name == key) return settings.values().at(key) == spec.default_value;
+  return true;
+}
+
 std::vector<std::string> image_files(const std::string& dir) {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -103,7 +110,7 @@ Report inpaint(const InpaintRequest& r) {
   const bool smc = settings.string("method") == "smc";
   const std::int64_t particles = smc ? settings.integer("particles") : 1;
   for (const char* key : {"particles", "ess_threshold"})
-    if (!smc && !settings.where(key).empty())
+    if (!smc && !holds_default(settings, key))
       settings.fail(key, "only sequential Monte Carlo uses it: set method = \"smc\" as well");
   if (smc && !a.sampler->honours_gaussian_draws())
     throw Error(fmt::format("{}: [inpaint] method = \"smc\" weighs every Gaussian move of the sampler, which the {} "
