@@ -12,7 +12,7 @@ struct SnrSettings {
   std::int64_t n_steps = 1;
   static void declare(Declaration<SnrSettings>& d) {
     d(&SnrSettings::snr, "snr", "corrector signal-to-noise ratio r").above(0);
-    d(&SnrSettings::n_steps, "n_steps", "corrector steps per noise level").at_least(1);
+    d(&SnrSettings::n_steps, "n_steps", "corrector steps per noise level").at_least(1).at_most(1000000);
   }
 };
 

@@ -32,11 +32,13 @@ class AnnealedLangevinSampler : public Sampler {
     d(&Settings::step_lr, "step_lr", "epsilon: the step at sigma_L is epsilon, at sigma_i epsilon sigma_i^2/sigma_L^2").above(0);
     d(&Settings::n_steps, "n_steps", "Langevin steps T per noise level (--steps sets it)")
         .at_least(1)
+        .at_most(1000000)
         .takes_steps("", "annealed-langevin reads --steps as the Langevin steps per noise level (n_steps)");
     d(&Settings::steps, "steps",
       "noise levels: 0 = the SDE's own ladder; another count is a geometric ladder between its smallest and largest "
       "sigma (continuous VE SDEs only: a discrete ladder fixes the levels its network was trained on)")
-        .at_least(0);
+        .at_least(0)
+        .at_most(1000000);
     d(&Settings::denoise, "denoise", "final denoising step x + sigma_L^2 s (NCSNv2)");
     d(&Settings::init, "init", "start: the SDE's prior N(0, sigma_max^2) or uniform U(0, 1) (NCSN images)")
         .one_of({"prior", "uniform"});
@@ -101,7 +103,7 @@ class PlainLangevinSampler : public Sampler {
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::step_size, "step_size", "Langevin step epsilon").above(0);
-    d(&Settings::steps, "steps", "number of steps").at_least(1).takes_steps();
+    d(&Settings::steps, "steps", "number of steps").at_least(1).at_most(1000000).takes_steps();
     d(&Settings::init_range, "init_range", "start uniformly in [-init_range, init_range]^D").above(0);
   }
   PlainLangevinSampler(const Settings& s, const BuildContext&) : step_(s.step_size), n_(s.steps), range_(s.init_range) {}

@@ -18,7 +18,7 @@ class HeunEdmSampler : public Sampler {
     double churn = 0.0, s_tmin = 0.0, s_tmax = 1e9, s_noise = 1.0;
   };
   static void declare(Declaration<Settings>& d) {
-    d(&Settings::steps, "steps", "noise levels N (2N - 1 evaluations)").at_least(2).takes_steps();
+    d(&Settings::steps, "steps", "noise levels N (2N - 1 evaluations)").at_least(2).at_most(1000000).takes_steps();
     edm::declare_grid(d);
     d(&Settings::churn, "churn", "S_churn (0: deterministic)").at_least(0);
     d(&Settings::s_tmin, "s_tmin", "churn only for sigma >= S_tmin").at_least(0);

@@ -24,6 +24,7 @@ class OdeSampler : public Sampler {
     d(&Settings::atol, "atol", "RK45 absolute tolerance").above(0);
     d(&Settings::steps, "steps", "steps of the fixed-step methods (0: 100); rk45 adapts its own, so it takes none")
         .at_least(0)
+        .at_most(1000000)
         .takes_steps();
     d(&Settings::denoise, "denoise", "one Tweedie denoising step at the end");
   }

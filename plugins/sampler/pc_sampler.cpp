@@ -25,6 +25,7 @@ class PcSampler : public Sampler {
     d(&Settings::steps, "steps", "time steps, linspace(T, eps, steps); 0: the SDE's N (which reverse-diffusion and "
                                  "ancestral steps require; --steps sets [sde] N)")
         .at_least(0)
+        .at_most(1000000)
         .takes_steps("sde.N");
     d(&Settings::denoise, "denoise", "return the last step's noise-free mean");
     d(&Settings::jump_length, "jump_length", "RePaint: every K steps, re-noise back K steps and redo them (1: off)").at_least(1);

@@ -101,7 +101,7 @@ TEST(PipelineErrors, DeclaredRangeNamesThePosition) {
   std::string text = kGood;
   text.replace(text.find("N = 50"), 6, "N = 1");
   expect_error(text, "FILE:4:5: [sde] N: must be in [2, 1000000] (got 1)");
-  expect_error(kGood, "--set sampler.steps=-1: [sampler] steps: must be >= 0 (got -1)", "--set sampler.steps=-1");
+  expect_error(kGood, "--set sampler.steps=-1: [sampler] steps: must be in [0, 1000000] (got -1)", "--set sampler.steps=-1");
   std::string weights = kGood;
   weights.replace(weights.find("weights = [0.5, 0.5]"), 20, "weights = [0.5, -0.5]");
   expect_error(weights, "FILE:7:17: [network] weights: every element must be > 0 (element 1 is -0.5)");
@@ -199,7 +199,7 @@ TEST(Cli, PluginsJsonAndInfo) {
   EXPECT_EQ(i.status, 0);
   EXPECT_NE(i.out.find("a predictor plugin, one of: ancestral, euler-maruyama, reverse-diffusion, none"), std::string::npos)
       << i.out;
-  EXPECT_NE(i.out.find("steps (integer, default 0, >= 0)"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("steps (integer, default 0, in [0, 1000000])"), std::string::npos) << i.out;
   auto u = cli::run("plugins info nothing-like-this");
   EXPECT_EQ(u.status, 2);
 }

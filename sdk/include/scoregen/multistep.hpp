@@ -16,7 +16,7 @@ struct MultistepSettings : GridSettings {
 // Declares steps, order (1..max_order; its default is the plugin's Settings'), schedule, rho, lower_order_final and denoise_final.
 template <class S>
 void declare_multistep(Declaration<S>& d, std::int64_t max_order) {
-  d(static_cast<std::int64_t S::*>(&MultistepSettings::steps), "steps", "steps (= evaluations)").at_least(2).takes_steps();
+  d(static_cast<std::int64_t S::*>(&MultistepSettings::steps), "steps", "steps (= evaluations)").at_least(2).at_most(1000000).takes_steps();
   d(static_cast<std::int64_t S::*>(&MultistepSettings::order), "order", "order of the multistep update")
       .at_least(1)
       .at_most(static_cast<double>(max_order));
