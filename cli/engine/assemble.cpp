@@ -87,9 +87,20 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
       a.guidance = load_guidance(s, request.guidance_checkpoint, "--class");
       if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
         throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
-      a.model->set_guidance(a.guidance, labels, request.guidance_scale);
-      fmt::print(stderr, "{}: class {} with {} guidance, scale {}\n", request.command, y,
-                 s.pipeline->plugin("guidance").name, request.guidance_scale);
+      const SmcSettings& smc = request.guidance_smc;
+      if (smc.on) {  // the sampler's moves are guided and weighed by SmcGuidance; the score stays unguided
+        a.smc_labels = labels, a.guidance_scale = request.guidance_scale, a.guidance_smc = smc;
+      } else {
+        a.model->set_guidance(a.guidance, labels, request.guidance_scale);
+      }
+      fmt::print(stderr, "{}: class {} with {} guidance{}, scale {}\n", request.command, y,
+                 s.pipeline->plugin("guidance").name,
+                 smc.on ? fmt::format(" by sequential Monte Carlo ({} particles per sample)", smc.particles) : "",
+                 request.guidance_scale);
+    } else if (request.guidance_smc.on) {
+      throw Error(fmt::format("--class {}: [sample] guidance = \"smc\" weighs a [guidance] classifier, and this pipeline "
+                              "has none (its class-conditional network draws the class itself: use guidance = "
+                              "\"gradient\")", y));
     } else if (a.network->class_conditional()) {
       if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
         throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
@@ -101,6 +112,8 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
                               y, s.pipeline->plugin("network").name));
     }
   }
+  if (request.guidance_smc.on && !request.class_label)
+    throw Error("[sample] guidance = \"smc\" conditions on a class: pass --class Y (with a [guidance] classifier)");
   if (s.data) {
     a.shape = s.data->shape();
   } else {

@@ -13,6 +13,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "engine/image_io.hpp"
+#include "engine/particle_system.hpp"
 #include "engine/session.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
@@ -40,6 +41,7 @@ struct AssemblyRequest {
   std::optional<std::int64_t> class_label;  // --class: guidance (or labels for a class-conditional network)
   double guidance_scale = 1.0;
   std::string guidance_checkpoint;        // a trained [guidance] classifier's weights
+  SmcSettings guidance_smc;               // on: --class by sequential Monte Carlo ([sample] guidance = "smc")
 };
 
 struct Assembly {
@@ -47,9 +49,13 @@ struct Assembly {
   std::shared_ptr<Network> network;
   std::shared_ptr<Sampler> sampler;    // when requested
   std::shared_ptr<Guidance> guidance;  // when --class chose guidance
-  std::unique_ptr<ScoreModel> model;
+  std::unique_ptr<ScoreModel> model;   // its score is guided, except under guidance by SMC (which guides its moves)
   std::vector<std::int64_t> shape;     // one example: from [data], else from the network (analytic oracles)
   DataMapping mapping;
+  // Guidance by SMC: the class label [1], the scale and the settings (the model's score stays unguided).
+  at::Tensor smc_labels;
+  double guidance_scale = 1.0;
+  SmcSettings guidance_smc;
 };
 
 Assembly assemble(Session session, const AssemblyRequest& request);

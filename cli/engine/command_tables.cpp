@@ -14,6 +14,15 @@ OptionSpec dequantize_option() {
   s.default_value = std::string("auto");
   return at_least(std::move(s), 0);
 }
+// The particle count and resampling threshold of a command's sequential Monte Carlo method.
+OptionSpec particles_option(const std::string& what) {
+  return std::move(opt::integer("particles", 16, "smc: particles per " + what + " (each " + what + " is one particle "
+                                                 "of its own independent particle system)").at_least(1).at_most(1000000));
+}
+OptionSpec ess_threshold_option() {
+  return std::move(opt::real("ess_threshold", 0.5, "smc: resample a system when its effective sample size falls below "
+                                                   "this fraction of its particles").at_least(0).at_most(1));
+}
 }  // namespace
 
 const std::vector<SectionSpec>& pipeline_sections() {
@@ -54,7 +63,14 @@ const std::vector<SectionSpec>& pipeline_sections() {
        std::nullopt,
        {at_least(opt::integer("num", 64, "number of samples"), 1),
         at_least(opt::integer("batch_size", 256, "samples drawn at once (bounds memory)"), 1),
-        opt::string("out", "samples.png", "output file: .png (grid or scatter), .npy or .pt")},
+        opt::string("out", "samples.png", "output file: .png (grid or scatter), .npy or .pt"),
+        opt::string("guidance", "gradient",
+                    "how --class steers a [guidance] classifier: gradient: its grad log p_t(y | x), times the scale, "
+                    "joins the score (Song et al. 2021, eq. 14; exact only for an exact p_t(y | x)); smc: sequential "
+                    "Monte Carlo with the classifier as twist, asymptotically exact for p(x) p(y | x)^scale in the "
+                    "particles (Wu et al. 2023; docs/formulas.md)",
+                    {"gradient", "smc"}),
+        particles_option("sample"), ess_threshold_option()},
        "settings of `scoregen sample`"},
       {"nll",
        std::nullopt,
@@ -75,10 +91,7 @@ const std::vector<SectionSpec>& pipeline_sections() {
                     "app. I; biased); smc: sequential Monte Carlo, asymptotically exact in the particles (Cardoso et al. "
                     "2024; docs/formulas.md)",
                     {"replace", "smc"}),
-        std::move(opt::integer("particles", 16, "smc: particles per completion (each completion is one particle of "
-                                                "its own independent particle system)").at_least(1).at_most(1000000)),
-        std::move(opt::real("ess_threshold", 0.5, "smc: resample a system when its effective sample size falls "
-                                                  "below this fraction of its particles").at_least(0).at_most(1))},
+        particles_option("completion"), ess_threshold_option()},
        "settings of `scoregen inpaint`"},
       {"eval",
        std::nullopt,

@@ -69,13 +69,6 @@ at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& s
                           fmt::join(shape, ", ")));
 }
 
-// Whether [inpaint] `key` holds its declared default (records and checkpoints store every default explicitly).
-bool holds_default(const Options& settings, const std::string& key) {
-  for (const OptionSpec& spec : find_section("inpaint")->options)
-    if (spec.name == key) return settings.values().at(key) == spec.default_value;
-  return true;
-}
-
 std::vector<std::string> image_files(const std::string& dir) {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -107,15 +100,10 @@ Report inpaint(const InpaintRequest& r) {
   const Session& s = a.session;
   const Options& settings = s.pipeline->options("inpaint");
   const std::int64_t num = settings.integer("num");
-  const bool smc = settings.string("method") == "smc";
-  const std::int64_t particles = smc ? settings.integer("particles") : 1;
-  for (const char* key : {"particles", "ess_threshold"})
-    if (!smc && !holds_default(settings, key))
-      settings.fail(key, "only sequential Monte Carlo uses it: set method = \"smc\" as well");
-  if (smc && !a.sampler->honours_gaussian_draws())
-    throw Error(fmt::format("{}: [inpaint] method = \"smc\" weighs every Gaussian move of the sampler, which the {} "
-                            "sampler does not hand over; use pc (without RePaint resampling)",
-                            s.pipeline->source(), s.pipeline->plugin("sampler").name));
+  const SmcSettings smc_settings = read_smc_settings("inpaint", settings, "method");
+  const bool smc = smc_settings.on;
+  const std::int64_t particles = smc ? smc_settings.particles : 1;
+  if (smc) require_gaussian_draws(s, *a.sampler, "[inpaint] method = \"smc\"");
   if (!smc && !a.sampler->honours_projection())
     throw Error(fmt::format("{}: the {} sampler cannot apply the inpainting projection after every update, so its "
                             "completions would ignore the known part; use pc, annealed-langevin, heun-edm or dpm-solver++",
@@ -161,9 +149,9 @@ Report inpaint(const InpaintRequest& r) {
       // num independent particle systems; each completion is one particle of its own system
       std::vector<std::int64_t> groups = shape;
       groups.insert(groups.begin(), num);
-      SmcInpainting sampler(*s.sde, known.expand(groups), m, r.colorize, particles, settings.real("ess_threshold"), gen);
-      result = sampler.select(a.sampler->sample(*a.model, bshape, gen, progress, sampler.hooks()));
-      const SmcSummary& sum = sampler.summary();
+      SmcInpainting conditional(*s.sde, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
+      result = conditional.select(a.sampler->sample(*a.model, bshape, gen, progress, conditional.hooks()));
+      const SmcSummary& sum = conditional.summary();
       ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor(
           {sum.min_ess, static_cast<double>(sum.resamplings) / static_cast<double>(num), static_cast<double>(sum.moves)},
           at::kDouble));

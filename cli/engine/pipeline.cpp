@@ -244,6 +244,12 @@ const SectionSpec* find_section(const std::string& name) {
   return nullptr;
 }
 
+bool holds_default(const std::string& section, const Options& settings, const std::string& key) {
+  for (const OptionSpec& spec : find_section(section)->options)
+    if (spec.name == key) return settings.values().at(key) == spec.default_value;
+  return true;
+}
+
 Pipeline Pipeline::load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open pipeline file", path));

@@ -27,6 +27,9 @@ struct SectionSpec {
 // Every section a pipeline may contain (plugin sections and command tables): command_tables.cpp.
 const std::vector<SectionSpec>& pipeline_sections();
 const SectionSpec* find_section(const std::string& name);
+// Whether a command table's `key` holds its declared default (records and checkpoints store every default
+// explicitly, so presence tells nothing).
+bool holds_default(const std::string& section, const Options& settings, const std::string& key);
 
 // Where pipeline text comes from: a user's file (a renamed key is an error saying how to rewrite it) or the
 // pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).

@@ -15,6 +15,7 @@
 #include "engine/memory_budget.hpp"
 #include "engine/progress_bar.hpp"
 #include "engine/record.hpp"
+#include "engine/smc_guidance.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -28,23 +29,49 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   Stopwatch clock;
   const std::int64_t start_nfe = a.model->nfe();
   require_memory_for(static_cast<double>(num), a.shape, "--num (the number of samples)");
+  const SmcSettings& smc = a.guidance_smc;
+  const std::int64_t particles = smc.on ? smc.particles : 1;
+  if (smc.on)
+    require_memory_for(static_cast<double>(batch) * static_cast<double>(particles), a.shape,
+                       "[sample] batch_size x particles (the particles of a batch are drawn at once)");
   std::vector<std::int64_t> all = a.shape;
   all.insert(all.begin(), num);
   d.samples = at::zeros(all, at::kFloat);  // the rows of other ranks' batches stay 0 until the sum
   d.batches = (num + batch - 1) / batch;
+  // per batch under SMC: smallest effective sample size, resamplings, moves, classifier evaluations
+  at::Tensor smc_stats = at::zeros({d.batches, 4}, at::kDouble);
   for (std::int64_t b = 0; b < d.batches; ++b) {
     if (!group.mine(b)) continue;
     std::vector<std::int64_t> shape = a.shape;
     const std::int64_t n = std::min(batch, num - b * batch);
-    shape.insert(shape.begin(), n);
+    shape.insert(shape.begin(), n * particles);
     ProgressBar progress(d.batches > 1 ? fmt::format("sample {}/{}", b + 1, d.batches) : "sample", a.sampler->steps(*s.sde),
                          !s.quiet);
-    at::Tensor x = a.sampler->sample(*a.model, shape, s.generator(stream, static_cast<std::uint64_t>(b)), progress, {});
+    at::Generator gen = s.generator(stream, static_cast<std::uint64_t>(b));
+    at::Tensor x;
+    if (smc.on) {
+      SmcGuidance guided(*s.sde, a.guidance, a.smc_labels.expand({n}), a.guidance_scale, particles, smc.ess_threshold,
+                         s.sde->sample_eps(), gen);
+      x = guided.select(a.sampler->sample(*a.model, shape, gen, progress, guided.hooks()));
+      const SmcSummary& sum = guided.summary();
+      smc_stats[b].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings), static_cast<double>(sum.moves),
+                                     static_cast<double>(guided.classifier_evaluations())},
+                                    at::kDouble));
+    } else {
+      x = a.sampler->sample(*a.model, shape, gen, progress, {});
+    }
     d.samples.narrow(0, b * batch, n).copy_(x.to(at::kCPU));
   }
   at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
-  std::vector<at::Tensor> sums{d.samples, nfe};
+  std::vector<at::Tensor> sums{d.samples, nfe, smc_stats};
   group.all_reduce_sum(sums);
+  if (smc.on) {
+    d.smc.particles = particles, d.smc.groups = num;
+    d.smc.min_ess = smc_stats.select(1, 0).min().item<double>();
+    d.smc.resamplings = static_cast<std::int64_t>(smc_stats.select(1, 1).sum().item<double>());
+    d.smc.moves = static_cast<std::int64_t>(smc_stats.select(1, 2).max().item<double>());
+    d.classifier_evaluations = static_cast<std::int64_t>(smc_stats.select(1, 3).sum().item<double>());
+  }
   if (!at::isfinite(d.samples).all().item<bool>())
     throw Error(fmt::format("sampling produced non-finite values with {} (diverged); nothing was written. Try more "
                             "steps or a smaller snr", a.sampler->describe()));
@@ -63,7 +90,10 @@ Report sample(const SampleRequest& request) {
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   const std::string out = cfg.string("out");
   check_output_extension(out);
-  Assembly a = assemble(std::move(session), request.assembly);
+  AssemblyRequest ar = request.assembly;
+  ar.guidance_smc = read_smc_settings("sample", cfg, "guidance");
+  Assembly a = assemble(std::move(session), ar);
+  if (ar.guidance_smc.on) require_gaussian_draws(a.session, *a.sampler, "[sample] guidance = \"smc\"");
   PictureOptions picture = request.picture;
   if (request.overlay) {
     if (!a.session.data || a.shape != std::vector<std::int64_t>{2})
@@ -85,6 +115,15 @@ Report sample(const SampleRequest& request) {
   report.field("command", "sample").field("output", out).field("record", record).field("num", num)
       .field("sampler", a.sampler->describe()).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
       .field("seconds", d.seconds);
+  if (a.guidance_smc.on) {
+    report.line(fmt::format("smc: {} particles per sample; smallest effective sample size {:.2f}; {:.1f} resamplings per "
+                            "sample in {} moves; {} classifier evaluations (the last move is SMC's draw, not denoised)",
+                            d.smc.particles, d.smc.min_ess, static_cast<double>(d.smc.resamplings) / static_cast<double>(num),
+                            d.smc.moves, d.classifier_evaluations));
+    report.field("guidance", "smc").field("particles", d.smc.particles).field("min_ess", d.smc.min_ess)
+        .field("resamplings_per_sample", static_cast<double>(d.smc.resamplings) / static_cast<double>(num))
+        .field("moves", d.smc.moves).field("classifier_evaluations", d.classifier_evaluations);
+  }
   return report;
 }
 

@@ -21,10 +21,15 @@ struct Drawn {
   std::int64_t batches = 0;
   std::int64_t nfe_per_batch = 0;
   double seconds = 0;
+  // Guidance by SMC: the smallest effective sample size of any sample's particle system, resamplings and classifier
+  // evaluations summed over all, Gaussian moves per system.
+  SmcSummary smc;
+  std::int64_t classifier_evaluations = 0;
 };
 // `num` samples in batches of `batch` with the assembly's sampler; batch b draws from the session's generator
 // (stream, b), whichever rank of a group samples it: the batches are dealt to the ranks and summed back, so every
-// rank ends with all samples, the same as one process would draw. Non-finite values are an error.
+// rank ends with all samples, the same as one process would draw. Non-finite values are an error. Under guidance
+// by SMC each sample is one particle of its own system of K: a batch runs batch x K particles.
 Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream);
 
 struct SampleRequest {

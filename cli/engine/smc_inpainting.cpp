@@ -7,9 +7,7 @@
 // model's own conditional, whatever the potentials.
 #include "engine/smc_inpainting.hpp"
 
-#include <algorithm>
 #include <cmath>
-
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -20,48 +18,15 @@
 
 namespace scoregen::engine {
 
-namespace {
-
-// Sum over all but the batch dimension.
-at::Tensor sum_rows(const at::Tensor& v) { return v.reshape({v.size(0), -1}).sum(1); }
-
-// log N(u; mu, var) elementwise
-at::Tensor log_normal(const at::Tensor& u, const at::Tensor& mu, const at::Tensor& var) {
-  return -0.5 * (u - mu).pow(2) / var - 0.5 * at::log(2 * M_PI * var);
-}
-
-// Each row's effective sample size (sum w)^2 / sum w^2 from log weights [G, K] (Kong et al. 1994).
-at::Tensor effective_sample_size(const at::Tensor& log_w) {
-  at::Tensor w = at::softmax(log_w, 1);
-  return 1.0 / w.pow(2).sum(1);
-}
-
-// Systematic resampling within each row (Kitagawa 1996): ancestors [G, K] of K equally spaced points u_k =
-// (U + k) / K on each row's cumulative weights.
-at::Tensor systematic_ancestors(const at::Tensor& log_w, at::Generator& gen) {
-  const std::int64_t g = log_w.size(0), k = log_w.size(1);
-  at::Tensor cdf = at::softmax(log_w, 1).cumsum(1);
-  cdf.select(1, k - 1).fill_(1.0);
-  at::Tensor u = (rand_from({g, 1}, gen, log_w.options()) + at::arange(k, log_w.options())) / static_cast<double>(k);
-  return at::searchsorted(cdf, u).clamp_max(k - 1);
-}
-
-}  // namespace
-
 SmcInpainting::SmcInpainting(const Sde& sde, const at::Tensor& known, const at::Tensor& mask, bool colorize,
                              std::int64_t particles, double ess_threshold, at::Generator gen)
-    : sde_(sde), colorize_(colorize), groups_(known.size(0)), particles_(particles), ess_threshold_(ess_threshold),
-      gen_(std::move(gen)) {
+    : sde_(sde), colorize_(colorize), particles_(known.size(0), particles, ess_threshold, gen), gen_(std::move(gen)) {
   // [G or 1, ...] -> [G K, ...]: each group's row once per particle
   auto per_particle = [&](const at::Tensor& v) {
     return v.to(at::kDouble).expand_as(known).repeat_interleave(particles, 0).contiguous();
   };
   y_ = per_particle(to_space(known.to(at::kDouble)));
   mask_ = per_particle(mask);
-  log_w_ = at::zeros({groups_, particles_}, y_.options());
-  summary_.particles = particles;
-  summary_.groups = groups_;
-  summary_.min_ess = static_cast<double>(particles);
 }
 
 at::Tensor SmcInpainting::to_space(const at::Tensor& x) const { return colorize_ ? decouple(x) : x; }
@@ -79,7 +44,7 @@ at::Tensor SmcInpainting::draw(const at::Tensor& x, const at::Tensor& score, con
   if (finished_) throw Error("SMC inpainting: a move after the sampler's final state");
   if (x.size(0) != y_.size(0))
     throw Error(fmt::format("SMC inpainting: the sampler's batch of {} is not {} groups x {} particles", x.size(0),
-                            groups_, particles_));
+                            summary().groups, summary().particles));
   at::Tensor m = to_space(mean_in.to(at::kDouble)), xs = to_space(x.to(at::kDouble));
   at::Tensor v = batch_view(std.to(at::kDouble).pow(2), m);
   if (!started_) {  // the prior's draw is at time T
@@ -114,20 +79,11 @@ at::Tensor SmcInpainting::draw(const at::Tensor& x, const at::Tensor& score, con
   at::Tensor log_z = sum_rows(mask_ * log_normal(target, m, spread)) - log_h;
   // the final move's weight Z(x) / h(x) is known now (its potential is the data itself)
   if (final_state) log_w = log_w + log_z;
-  log_w_ += log_w.view({groups_, particles_});
+  particles_.reweight(log_w);
   started_ = true;
-
-  at::Tensor ess = effective_sample_size(log_w_);
-  summary_.min_ess = std::min(summary_.min_ess, ess.min().item<double>());
-  ++summary_.moves;
-  at::Tensor resample = ess < ess_threshold_ * static_cast<double>(particles_);
-  if (resample.any().item<bool>()) {
-    at::Tensor keep = at::arange(particles_, log_w_.options().dtype(at::kLong)).expand({groups_, particles_});
-    at::Tensor ancestors = at::where(resample.unsqueeze(1), systematic_ancestors(log_w_, gen_), keep);
-    at::Tensor rows = (ancestors + particles_ * at::arange(groups_, ancestors.options()).unsqueeze(1)).reshape(-1);
+  if (at::Tensor rows = particles_.resample(); rows.defined()) {
+    rows = rows.to(m.device());
     m = m.index_select(0, rows), v = v.index_select(0, rows), log_z = log_z.index_select(0, rows);
-    log_w_ = at::where(resample.unsqueeze(1), at::zeros_like(log_w_), log_w_);
-    summary_.resamplings += resample.sum().item<std::int64_t>();
   }
   pending_ = log_z;
 
@@ -142,13 +98,9 @@ at::Tensor SmcInpainting::draw(const at::Tensor& x, const at::Tensor& score, con
   return from_space(next).to(x.dtype());
 }
 
-at::Tensor SmcInpainting::weights() const { return at::softmax(log_w_, 1); }
-
 at::Tensor SmcInpainting::select(const at::Tensor& x) {
   if (!finished_) throw Error("SMC inpainting: the sampler stopped before its final state");
-  at::Tensor chosen = at::multinomial(at::softmax(log_w_, 1), 1, false, gen_).squeeze(1);
-  at::Tensor rows = chosen.to(x.device()) + particles_ * at::arange(groups_, chosen.options().device(x.device()));
-  return x.index_select(0, rows);
+  return particles_.select(x);
 }
 
 }  // namespace scoregen::engine

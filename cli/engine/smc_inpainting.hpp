@@ -9,17 +9,11 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "engine/particle_system.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::engine {
-
-struct SmcSummary {
-  std::int64_t particles = 0, groups = 0;
-  std::int64_t moves = 0;        // Gaussian moves weighed (steps, or steps x 2 with a corrector)
-  std::int64_t resamplings = 0;  // summed over the groups
-  double min_ess = 0;            // the smallest effective sample size seen in any group, out of `particles`
-};
 
 // G independent particle systems of K particles each, run as one batch of G K rows (row g K + k is particle k of
 // group g). Group g conditions on known[g]: x m = known m in the space of the observation (identity for inpainting,
@@ -34,9 +28,9 @@ class SmcInpainting {
   SampleHooks hooks();
   // One particle per group, drawn by the final weights: [G K, ...] -> [G, ...]. Call once the sampler returned.
   at::Tensor select(const at::Tensor& x);
-  const SmcSummary& summary() const { return summary_; }
+  const SmcSummary& summary() const { return particles_.summary(); }
   // The normalised weights of every particle [G, K] (after the final state: the weighted particle approximation).
-  at::Tensor weights() const;
+  at::Tensor weights() const { return particles_.weights(); }
 
  private:
   at::Tensor draw(const at::Tensor& x, const at::Tensor& score, const at::Tensor& mean, const at::Tensor& std,
@@ -47,14 +41,11 @@ class SmcInpainting {
   const Sde& sde_;
   at::Tensor y_, mask_;  // per row, float64, in the observation's space
   bool colorize_;
-  std::int64_t groups_, particles_;
-  double ess_threshold_;
+  ParticleSystem particles_;
   at::Generator gen_;
-  at::Tensor log_w_;                 // [G, K] log weights since each group's last resampling
   at::Tensor a_, var_;               // the potential of the current state: N(x m; a y, var) per row ([B, 1, ...])
   at::Tensor pending_;               // [B] log Z(x_prev) - log h(x_prev) of the move that made the current state
   bool started_ = false, finished_ = false;
-  SmcSummary summary_;
 };
 
 }  // namespace scoregen::engine

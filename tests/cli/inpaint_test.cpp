@@ -1,4 +1,4 @@
-// `scoregen inpaint` and `sample --class` through the binary, on a tiny 4x4 image model (the oracle).
+// `scoregen inpaint` and `sample --class` (gradient and SMC guidance) through the binary, on a tiny 4x4 image model (the oracle).
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -96,6 +96,32 @@ TEST(Sample, ClassGuidanceThroughTheCli) {
   EXPECT_NE(bad.out.find("class labels must be in 0..1"), std::string::npos) << bad.out;
 }
 
+TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
+  cli::TempDir dir;
+  const std::string base = "sample " + cli::source("pipelines/toy_oracle_guidance.toml") + " -q --set sde.N=100";
+  // pc with reverse diffusion and one Langevin step: both moves guided and weighed
+  auto r = cli::run(base + " --class 2 --guidance smc --particles 4 --num 300 --out " + dir.path("x.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("smc: 4 particles per sample; smallest effective sample size"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("in 201 moves"), std::string::npos) << r.out;  // the prior's draw, then 100 x 2 moves
+  EXPECT_NE(r.out.find("NFE: 200 per batch"), std::string::npos) << r.out;
+  at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
+  ASSERT_EQ(x.sizes(), at::IntArrayRef({300, 2}));
+  // component 2: N((3, -3), 0.3^2 I)
+  EXPECT_LT((x - at::tensor({3.0f, -3.0f})).norm(2, 1).max().item<double>(), 2.0);
+  EXPECT_NEAR(x.select(1, 0).mean().item<double>(), 3.0, 0.1);
+  EXPECT_NEAR(x.select(1, 1).std().item<double>(), 0.3, 0.06);
+
+  // Settings that could not take effect are one-line errors, with nothing written
+  cli::expect_user_error(cli::run(base + " --guidance smc --out " + dir.path("a.npy")),
+                         "conditions on a class: pass --class Y");
+  cli::expect_user_error(cli::run(base + " --class 2 --particles 8 --out " + dir.path("b.npy")),
+                         "[sample] particles: only sequential Monte Carlo uses it");
+  cli::expect_user_error(cli::run(base + " --class 2 --guidance smc --sampler ode --out " + dir.path("c.npy")),
+                         "the ode sampler does not hand over");
+  for (const char* f : {"a.npy", "b.npy", "c.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+}
+
 TEST(Inpaint, TwoDimensionalDataAndASamplerThatCannotProjectIsRefused) {
   cli::TempDir dir;
   scoregen::engine::save_npy(at::tensor({3.0f, 0.0f}), dir.path("known.npy"));
@@ -103,10 +129,8 @@ TEST(Inpaint, TwoDimensionalDataAndASamplerThatCannotProjectIsRefused) {
   const std::string base = "inpaint " + cli::source("pipelines/oracle_mixture.toml") + " -q --image " +
                            dir.path("known.npy") + " --mask " + dir.path("mask.npy");
   // An adaptive ODE solve cannot apply the known coordinate at every step: its completions would ignore it.
-  auto ode = cli::run(base + " --sampler ode --out " + dir.path("ode.npy"));
-  EXPECT_EQ(ode.status, 2) << ode.out;
-  EXPECT_NE(ode.out.find("the ode sampler cannot apply the inpainting projection after every update"), std::string::npos)
-      << ode.out;
+  cli::expect_user_error(cli::run(base + " --sampler ode --out " + dir.path("ode.npy")),
+                         "the ode sampler cannot apply the inpainting projection after every update");
   EXPECT_FALSE(std::filesystem::exists(dir.path("ode.npy")));
   // The pc sampler completes the free coordinate on the conditional modes y = +-3 given x = 3.
   auto pc = cli::run(base + " --num 200 --set sde.N=200 --out " + dir.path("pc.npy"));
@@ -136,18 +160,13 @@ TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
   EXPECT_GT((x.select(1, 1).abs() > 1.0).to(at::kDouble).mean().item<double>(), 0.95);  // on the modes y = +-3
 
   // What SMC cannot weigh, and keys that would not take effect, are one-line errors
-  auto ode = cli::run(base + " --method smc --sampler ode --out " + dir.path("ode.npy"));
-  EXPECT_EQ(ode.status, 2) << ode.out;
-  EXPECT_NE(ode.out.find("the ode sampler does not hand over"), std::string::npos) << ode.out;
-  auto repaint = cli::run(base + " --method smc --set sampler.jump_length=10 --set sampler.resample=2 --out " +
-                          dir.path("r.npy"));
-  EXPECT_EQ(repaint.status, 2) << repaint.out;
-  EXPECT_NE(repaint.out.find("without RePaint resampling"), std::string::npos) << repaint.out;
-  auto langevin = cli::run(base + " --method smc --set sampler.n_steps=2 --out " + dir.path("l.npy"));
-  EXPECT_EQ(langevin.status, 2) << langevin.out;
-  EXPECT_NE(langevin.out.find("corrector langevin: its update is not one Gaussian move"), std::string::npos) << langevin.out;
-  auto unused = cli::run(base + " --particles 8 --out " + dir.path("u.npy"));
-  EXPECT_EQ(unused.status, 2) << unused.out;
-  EXPECT_NE(unused.out.find("[inpaint] particles: only sequential Monte Carlo uses it"), std::string::npos) << unused.out;
+  cli::expect_user_error(cli::run(base + " --method smc --sampler ode --out " + dir.path("ode.npy")),
+                         "the ode sampler does not hand over");
+  cli::expect_user_error(cli::run(base + " --method smc --set sampler.jump_length=10 --set sampler.resample=2 --out " +
+                          dir.path("r.npy")), "without RePaint resampling");
+  cli::expect_user_error(cli::run(base + " --method smc --set sampler.n_steps=2 --out " + dir.path("l.npy")),
+                         "corrector langevin: its update is not one Gaussian move");
+  cli::expect_user_error(cli::run(base + " --particles 8 --out " + dir.path("u.npy")),
+                         "[inpaint] particles: only sequential Monte Carlo uses it");
   for (const char* f : {"ode.npy", "r.npy", "l.npy", "u.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
 }

@@ -8,40 +8,16 @@
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <fmt/format.h>
 
 #include "engine/inpainting.hpp"
 #include "engine/metrics.hpp"
 #include "engine/smc_inpainting.hpp"
-#include "scoregen/gaussian_mixture.hpp"
+#include "mixture_oracle.hpp"
 #include "support.hpp"
 
 namespace {
 
-// A mixture given by its weights, means [K, D] and stds.
-struct Mixture {
-  std::vector<double> weights;
-  std::vector<std::vector<double>> means;
-  std::vector<double> stds;
-
-  std::string toml() const {
-    std::string m;
-    for (const auto& row : means) m += fmt::format("{}[{}]", m.empty() ? "" : ", ", fmt::join(row, ", "));
-    return fmt::format("weights = [{}]\nmeans = [{}]\nstds = [{}]\n", fmt::join(weights, ", "), m, fmt::join(stds, ", "));
-  }
-  scoregen::GaussianMixture oracle() const { return {weights, means, stds}; }
-  // Exact conditional component weights given coordinate `d` of the (rotated) point equals c.
-  std::vector<double> conditional_weights(const std::vector<std::vector<double>>& centres, std::size_t d, double c) const {
-    std::vector<double> w(weights.size());
-    double total = 0;
-    for (std::size_t k = 0; k < w.size(); ++k) {
-      const double z = (c - centres[k][d]) / stds[k];
-      total += w[k] = weights[k] * std::exp(-0.5 * z * z) / stds[k];
-    }
-    for (double& v : w) v /= total;
-    return w;
-  }
-};
+using test::Mixture;
 
 // Unequal weights and spreads; given x = 0.3 three modes remain, at y = -4, 0 and 4, with weights 0.55 / 0.34 / 0.11.
 const Mixture kFive{{0.30, 0.25, 0.20, 0.15, 0.10},

@@ -1,0 +1,85 @@
+// Weighted particle systems for sequential Monte Carlo (docs/formulas.md "Sequential Monte Carlo").
+#include "engine/particle_system.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include <fmt/format.h>
+
+#include "engine/pipeline.hpp"
+#include "engine/session.hpp"
+#include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
+#include "scoregen/sampler.hpp"
+
+namespace scoregen::engine {
+
+at::Tensor log_normal(const at::Tensor& u, const at::Tensor& mu, const at::Tensor& var) {
+  return -0.5 * (u - mu).pow(2) / var - 0.5 * at::log(2 * M_PI * var);
+}
+
+at::Tensor sum_rows(const at::Tensor& v) { return v.reshape({v.size(0), -1}).sum(1); }
+
+SmcSettings read_smc_settings(const std::string& section, const Options& table, const std::string& method_key) {
+  SmcSettings s;
+  s.on = table.string(method_key) == "smc";
+  for (const char* key : {"particles", "ess_threshold"})
+    if (!s.on && !holds_default(section, table, key))
+      table.fail(key, fmt::format("only sequential Monte Carlo uses it: set {} = \"smc\" as well", method_key));
+  s.particles = table.integer("particles");
+  s.ess_threshold = table.real("ess_threshold");
+  return s;
+}
+
+void require_gaussian_draws(const Session& session, const Sampler& sampler, const std::string& setting) {
+  if (!sampler.honours_gaussian_draws())
+    throw Error(fmt::format("{}: {} weighs every Gaussian move of the sampler, which the {} sampler does not hand "
+                            "over; use pc (without RePaint resampling)",
+                            session.pipeline->source(), setting, session.pipeline->plugin("sampler").name));
+}
+
+ParticleSystem::ParticleSystem(std::int64_t groups, std::int64_t particles, double ess_threshold, at::Generator gen)
+    : threshold_(ess_threshold * static_cast<double>(particles)), gen_(std::move(gen)) {
+  log_w_ = at::zeros({groups, particles}, at::kDouble);
+  w_ = at::full({groups, particles}, 1.0 / static_cast<double>(particles), at::kDouble);
+  summary_.particles = particles;
+  summary_.groups = groups;
+  summary_.min_ess = static_cast<double>(particles);
+}
+
+void ParticleSystem::reweight(const at::Tensor& log_increment) {
+  log_w_ = log_w_ + log_increment.to(at::kDouble).cpu().view_as(log_w_);
+  w_ = at::softmax(log_w_, 1);
+  ++summary_.moves;
+  // effective sample size (sum w)^2 / sum w^2 of each group (Kong et al. 1994)
+  summary_.min_ess = std::min(summary_.min_ess, (1.0 / w_.pow(2).sum(1)).min().item<double>());
+}
+
+at::Tensor ParticleSystem::resample() {
+  const std::int64_t g = log_w_.size(0), k = log_w_.size(1);
+  at::Tensor low = 1.0 / w_.pow(2).sum(1) < threshold_;
+  if (!low.any().item<bool>()) return {};
+  // systematic resampling: K equally spaced points u_k = (U + k) / K on each group's cumulative weights
+  at::Tensor cdf = w_.cumsum(1);
+  cdf.select(1, k - 1).fill_(1.0);
+  at::Tensor u = (rand_from({g, 1}, gen_, cdf.options()) + at::arange(k, cdf.options())) / static_cast<double>(k);
+  at::Tensor ancestors = at::searchsorted(cdf, u).clamp_max(k - 1);
+  at::Tensor keep = at::arange(k, ancestors.options()).expand({g, k});
+  ancestors = at::where(low.unsqueeze(1), ancestors, keep);
+  log_w_ = at::where(low.unsqueeze(1), at::zeros_like(log_w_), log_w_);
+  w_ = at::softmax(log_w_, 1);
+  summary_.resamplings += low.sum().item<std::int64_t>();
+  return (ancestors + k * at::arange(g, ancestors.options()).unsqueeze(1)).reshape(-1);
+}
+
+at::Tensor ParticleSystem::weights() const { return w_; }
+
+at::Tensor ParticleSystem::select(const at::Tensor& x) {
+  at::Tensor chosen = at::multinomial(w_, 1, false, gen_).squeeze(1);
+  at::Tensor rows = chosen + summary_.particles * at::arange(summary_.groups, chosen.options());
+  return x.index_select(0, rows.to(x.device()));
+}
+
+}  // namespace scoregen::engine

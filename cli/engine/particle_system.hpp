@@ -1,0 +1,69 @@
+// The bookkeeping every sequential Monte Carlo sampler shares: G independent systems of K weighted particles, run
+// as one batch of G K rows (row g K + k is particle k of group g); log weights, effective sample size, systematic
+// resampling, and the final draw of one particle per group (docs/formulas.md "Sequential Monte Carlo").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+namespace scoregen {
+class Options;
+class Sampler;
+}
+
+namespace scoregen::engine {
+
+struct Session;
+
+// A command table's SMC keys: `method_key` = "smc" turns it on; `particles` and `ess_threshold` set away from their
+// defaults without it are an error naming the key.
+struct SmcSettings {
+  bool on = false;
+  std::int64_t particles = 0;
+  double ess_threshold = 0.5;
+};
+SmcSettings read_smc_settings(const std::string& section, const Options& table, const std::string& method_key);
+// SMC weighs every Gaussian move of the sampler: an error naming `setting` when the [sampler] does not hand them over.
+void require_gaussian_draws(const Session& session, const Sampler& sampler, const std::string& setting);
+
+struct SmcSummary {
+  std::int64_t particles = 0, groups = 0;
+  std::int64_t moves = 0;        // reweightings (one per Gaussian move of the sampler)
+  std::int64_t resamplings = 0;  // summed over the groups
+  double min_ess = 0;            // the smallest effective sample size seen in any group, out of `particles`
+};
+
+// log N(u; mu, var) elementwise, and a [B, ...] tensor summed over all but its batch dimension: the pieces of
+// every incremental weight.
+at::Tensor log_normal(const at::Tensor& u, const at::Tensor& mu, const at::Tensor& var);
+at::Tensor sum_rows(const at::Tensor& v);
+
+class ParticleSystem {
+ public:
+  // Resample a group when its effective sample size falls below ess_threshold K.
+  ParticleSystem(std::int64_t groups, std::int64_t particles, double ess_threshold, at::Generator gen);
+  // Multiply each particle's weight by exp(log_increment) ([G K], float64).
+  void reweight(const at::Tensor& log_increment);
+  // The rows [G K] each particle descends from: systematic resampling (Kitagawa 1996) in every group whose effective
+  // sample size fell below the threshold (their weights become equal), the particle itself in the others; an
+  // undefined tensor when no group resamples. A CPU tensor, like every tensor the system keeps.
+  at::Tensor resample();
+  // One particle per group, drawn by the final weights: [G K, ...] -> [G, ...].
+  at::Tensor select(const at::Tensor& x);
+  // The normalised weights [G, K]: after the last reweighting, the weighted particle approximation of each target.
+  at::Tensor weights() const;
+  const SmcSummary& summary() const { return summary_; }
+  std::int64_t rows() const { return summary_.groups * summary_.particles; }
+
+ private:
+  double threshold_;
+  at::Generator gen_;
+  at::Tensor log_w_;  // [G, K] log weights since each group's last resampling
+  at::Tensor w_;      // their softmax, kept from the last reweighting
+  SmcSummary summary_;
+};
+
+}  // namespace scoregen::engine
