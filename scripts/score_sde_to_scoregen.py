@@ -25,8 +25,11 @@ what score_sde_pytorch samples and evaluates with; --raw writes the state dict a
 `all_modules.0.W`) always come from the state dict. float64/float16/bfloat16 tensors are converted to float32
 (the manifest keeps their source dtype); integer, boolean or complex tensors, and non-finite values, are refused.
 
-The checkpoint is read with torch.load(weights_only=True), which unpickles tensors and plain containers only.
-A checkpoint that needs more than that is refused unless --trust-checkpoint is given: a pickle can run code.
+The checkpoint is read with torch.load(weights_only=True), which unpickles tensors and plain containers only;
+where that PyTorch's weights-only reader is narrower than the file (PyTorch 1.13 refuses Python floats, and
+every score_sde_pytorch checkpoint holds some), with this script's own reader of torch.save's zip format,
+which is as restrictive (plain containers, numbers, ordered dicts and tensors, nothing else). A checkpoint that needs more than that is refused unless
+--trust-checkpoint is given: a pickle can run code.
 
 Exit status: 0 on success; 2 on any problem, with one line on stderr naming the first one found. Nothing is
 left at OUT_DIR on failure (the arrays are written to a temporary sibling directory and renamed at the end).
@@ -86,27 +89,104 @@ def import_torch():
     return torch
 
 
+STORAGE_DTYPES = {
+    "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
+    "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16",
+    "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
+}
+
+
+def read_zip_checkpoint(path):
+    """Reads torch.save's zip format with an unpickler that builds ordered dicts and tensors and nothing else,
+    so no code from the file runs. (torch.load(weights_only=True) does the same, but PyTorch 1.13's refuses
+    Python floats, and every score_sde_pytorch checkpoint holds some; and 1.13's torch.load ignores a
+    pickle_module argument unless weights_only is set, so a restricted unpickler cannot be passed to it.)"""
+    import collections
+    import pickle
+    import zipfile
+
+    torch = import_torch()
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        pickles = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
+        if len(pickles) != 1:
+            raise ConversionError(f"{path}: a zip file, but not one torch.save wrote (no single */data.pkl)")
+        prefix = pickles[0][: -len("data.pkl")]
+        if prefix + "byteorder" in names and archive.read(prefix + "byteorder").strip() != b"little":
+            raise ConversionError(f"{path}: written on a big-endian machine, which this reader does not handle")
+        storages = {}
+
+        def storage(storage_type, key, numel):
+            if key not in storages:
+                dtype = getattr(torch, STORAGE_DTYPES[storage_type])
+                data = bytearray(archive.read(f"{prefix}data/{key}"))
+                flat = (torch.frombuffer(data, dtype=dtype) if data else torch.empty(0, dtype=dtype)).clone()
+                storages[key] = flat
+            return storages[key]
+
+        def rebuild_tensor(flat, offset, size, stride, *_):
+            return flat.as_strided(tuple(size), tuple(stride), offset).clone()
+
+        def rebuild_parameter(data, *_):
+            return data
+
+        allowed = {
+            ("collections", "OrderedDict"): collections.OrderedDict,
+            ("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): rebuild_parameter,
+        }
+
+        class Unpickler(pickle.Unpickler):
+            def find_class(self, module, name):
+                if module == "torch" and name in STORAGE_DTYPES:
+                    return name
+                if (module, name) in allowed:
+                    return allowed[(module, name)]
+                raise pickle.UnpicklingError(f"it refers to {module}.{name}, which a checkpoint of tensors "
+                                             "does not need")
+
+            def persistent_load(self, pid):
+                if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
+                        and pid[1] in STORAGE_DTYPES):
+                    raise pickle.UnpicklingError(f"unexpected storage reference {pid!r}")
+                return storage(pid[1], str(pid[2]), pid[4])
+
+        with archive.open(pickles[0]) as f:
+            return Unpickler(f, encoding="utf-8").load()
+
+
+def first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
 def load_checkpoint(path, trust):
+    """torch.load(weights_only=True); where this PyTorch's weights-only reader refuses the file, an equally
+    restricted reader of torch.save's zip format (read_zip_checkpoint); full unpickling only when trusted."""
+    import zipfile
+
     torch = import_torch()
     if not os.path.isfile(path):
         raise ConversionError(f"{path}: no such file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except TypeError as exc:
-        if "weights_only" not in str(exc):
-            raise ConversionError(f"{path}: cannot be read: {exc}") from exc
-        if not trust:
-            raise ConversionError(f"{path}: this PyTorch ({torch.__version__}) has no weights_only loading; "
-                                  "use PyTorch >= 1.13, or pass --trust-checkpoint") from exc
-    except Exception as exc:  # the weights-only unpickler refuses anything but tensors and plain containers
-        if not trust:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConversionError(f"{path}: not readable as weights only ({first}); if you trust the file, "
-                                  "pass --trust-checkpoint") from exc
+    except Exception:  # no weights_only in this PyTorch (TypeError), or its reader is too narrow
+        pass
+    problem = "not a zip file as torch.save writes since PyTorch 1.6"
+    if zipfile.is_zipfile(path):
+        try:
+            return read_zip_checkpoint(path)
+        except ConversionError:
+            raise
+        except Exception as exc:
+            problem = first_line(exc)
+    if not trust:
+        raise ConversionError(f"{path}: not readable as plain tensors and containers ({problem}); "
+                              "if you trust the file, pass --trust-checkpoint")
     try:
         return torch.load(path, map_location="cpu")
     except Exception as exc:
-        raise ConversionError(f"{path}: cannot be read: {type(exc).__name__}: {exc}") from exc
+        raise ConversionError(f"{path}: cannot be read: {type(exc).__name__}: {first_line(exc)}") from exc
 
 
 def strip_prefix(state_dict):
