@@ -22,7 +22,7 @@ Reading that pickle needs PyTorch, so `scoregen import score-sde` runs this scri
 With --ema (the default) every parameter that has an EMA shadow is written with the shadow's value, which is
 what score_sde_pytorch samples and evaluates with; --raw writes the state dict as trained. Buffers (the
 `sigmas` table) and the one parameter score_sde_pytorch never trains (the random Fourier projection of NCSN++,
-`all_modules.0.W`) always come from the state dict. float64/float16/bfloat16 tensors are converted to float32
+`all_modules.0.W`) always come from the state dict (unless the shadow list holds one more tensor, for it). float64/float16/bfloat16 tensors are converted to float32
 (the manifest keeps their source dtype); integer, boolean or complex tensors, and non-finite values, are refused.
 
 The checkpoint is read with torch.load(weights_only=True), which unpickles tensors and plain containers only;
@@ -238,11 +238,13 @@ def plan(checkpoint, use_ema):
 
     rows = []
     trained = []  # indices into rows of the parameters that have an EMA shadow, in order
+    parameters = []  # the same, plus parameters that are never trained
     for name, tensor in entries:
         if name in BUFFER_NAMES:
             rows.append([name, "buffer", False, tensor])
         else:
             rows.append([name, "parameter", False, tensor])
+            parameters.append(len(rows) - 1)
             if not is_untrained_parameter(name, tensor):
                 trained.append(len(rows) - 1)
 
@@ -264,6 +266,8 @@ def plan(checkpoint, use_ema):
         shadow = ema["shadow_params"]
         if not isinstance(shadow, (list, tuple)):
             raise ConversionError(f"`ema.shadow_params` is a {type(shadow).__name__}, not a list")
+        if len(shadow) == len(parameters) != len(trained):
+            trained = parameters  # an EMA written over all parameters, the untrained one included
         if len(shadow) != len(trained):
             raise ConversionError(f"`ema.shadow_params` holds {len(shadow)} tensors but `model` has "
                                   f"{len(trained)} trained parameters")

@@ -65,6 +65,20 @@ class RoundTrip(unittest.TestCase):
                         np.testing.assert_array_equal(array, expected.to(torch.float32).numpy(), err_msg=name)
                     self.assertIsNone(next(shadow, None))
 
+    def test_shadow_of_the_untrained_fourier_projection(self):
+        """An EMA kept over every parameter, the never-trained Fourier W included, converts as well."""
+        checkpoint = converter.read_zip_checkpoint(str(FIXTURES / "ve_ncsnpp_continuous" / "checkpoint.pth"))
+        w = checkpoint["model"]["module.all_modules.0.W"]
+        shadow = [w + 1] + list(checkpoint["ema"]["shadow_params"])
+        with tempfile.TemporaryDirectory() as tmp:
+            path, out = pathlib.Path(tmp) / "c.pth", pathlib.Path(tmp) / "out"
+            torch.save(dict(checkpoint, ema=dict(checkpoint["ema"], shadow_params=shadow)), path)
+            result = run(path, out)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            entry = tomllib.loads((out / "manifest.toml").read_text())["tensor"][1]
+            self.assertEqual((entry["name"], entry["from_ema"]), ("all_modules.0.W", True))
+            np.testing.assert_array_equal(np.load(out / entry["file"]), (w + 1).numpy())
+
     def test_own_reader_matches_torch_load(self):
         path = FIXTURES / "ve_ncsnpp_continuous" / "checkpoint.pth"
         ours = converter.read_zip_checkpoint(str(path))
