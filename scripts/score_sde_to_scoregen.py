@@ -155,7 +155,8 @@ def read_zip_checkpoint(path):
             return Unpickler(f, encoding="utf-8").load()
 
 
-def first_line(exc):
+def short_message(exc):
+    """The last line of an exception's message (PyTorch puts the specific reason last)."""
     text = str(exc).strip()
     return text.splitlines()[-1] if text else type(exc).__name__
 
@@ -179,14 +180,14 @@ def load_checkpoint(path, trust):
         except ConversionError:
             raise
         except Exception as exc:
-            problem = first_line(exc)
+            problem = short_message(exc)
     if not trust:
         raise ConversionError(f"{path}: not readable as plain tensors and containers ({problem}); "
                               "if you trust the file, pass --trust-checkpoint")
     try:
         return torch.load(path, map_location="cpu")
     except Exception as exc:
-        raise ConversionError(f"{path}: cannot be read: {type(exc).__name__}: {first_line(exc)}") from exc
+        raise ConversionError(f"{path}: cannot be read: {type(exc).__name__}: {short_message(exc)}") from exc
 
 
 def strip_prefix(state_dict):
