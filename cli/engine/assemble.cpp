@@ -16,7 +16,7 @@ namespace scoregen::engine {
 at::Tensor DataMapping::to_data(const at::Tensor& x) const { return data ? data->to_data(x) : x; }
 
 std::pair<double, double> DataMapping::range() const {
-  if (!data) return {-1.0, 1.0};
+  if (!data) return range_without_data;
   if (data->logit_lambda() > 0) return {0.0, 1.0};  // to_data has undone the logit: pixels in [0, 1]
   return data->range();
 }
@@ -118,6 +118,7 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
     a.shape = s.data->shape();
   } else {
     a.shape = a.network->example_shape();
+    a.mapping.range_without_data = a.network->example_range();
     if (a.shape.empty())
       throw Error(fmt::format("{}: the pipeline needs a [data] section to know the shape of a sample", s.pipeline->source()));
   }

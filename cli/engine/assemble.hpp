@@ -25,7 +25,8 @@ namespace scoregen::engine {
 // Model space <-> the data's values: to_data() undoes a logit transform; range() is the range of to_data's
 // values (what a picture maps to black and white).
 struct DataMapping {
-  std::shared_ptr<Dataset> data;  // null: identity, range [-1, 1]
+  std::shared_ptr<Dataset> data;  // null: identity, range `range_without_data` (the network's example_range())
+  std::pair<double, double> range_without_data{-1.0, 1.0};
   at::Tensor to_data(const at::Tensor& x) const;
   std::pair<double, double> range() const;
   // Pixels in [0, 1] (evaluation classifiers).

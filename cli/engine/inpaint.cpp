@@ -110,7 +110,7 @@ Report inpaint(const InpaintRequest& r) {
                             s.pipeline->source(), s.pipeline->plugin("sampler").name));
   const std::vector<std::int64_t>& shape = a.shape;
   if (r.colorize && (shape.size() != 3 || shape[0] != 3)) throw Error("--colorize needs a model of RGB images [3, H, W]");
-  const double lo = s.data ? s.data->range().first : -1.0, hi = s.data ? s.data->range().second : 1.0;
+  const auto [lo, hi] = s.data ? s.data->range() : a.mapping.range_without_data;
 
   at::Tensor mask;
   if (r.colorize) {

@@ -40,8 +40,8 @@ class IdxDataset : public ImageDataset {
     d(&Settings::labelled, "labelled", "read the labels file");
     declare_image_transforms(d);
   }
-  IdxDataset(const Settings& s, const Options& o, const BuildContext&) : ImageDataset(s, o) {
-    const std::string images_path = file_for(s.images, s.root, s.split, "-images-idx3-ubyte.gz");
+  IdxDataset(const Settings& s, const Options& o, const BuildContext& ctx) : ImageDataset(s, o) {
+    const std::string images_path = file_for(ctx.file(s.images), ctx.file(s.root), s.split, "-images-idx3-ubyte.gz");
     at::Tensor images;
     try {
       images = read_idx(images_path, 3).unsqueeze(1);  // [N, 1, H, W]
@@ -52,7 +52,7 @@ class IdxDataset : public ImageDataset {
     at::Tensor labels;
     std::int64_t classes = 0;
     if (s.labelled) {
-      const std::string labels_path = file_for(s.labels, s.root, s.split, "-labels-idx1-ubyte.gz");
+      const std::string labels_path = file_for(ctx.file(s.labels), ctx.file(s.root), s.split, "-labels-idx1-ubyte.gz");
       try {
         labels = read_idx(labels_path, 1).to(at::kLong);
       } catch (const Error& e) {

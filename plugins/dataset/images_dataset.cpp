@@ -27,8 +27,8 @@ class ImagesDataset : public ImageDataset {
     d(&Settings::channels, "channels", "1 (grey) or 3 (RGB)").at_least(1).at_most(3);
     declare_image_transforms(d);
   }
-  ImagesDataset(const Settings& s, const Options& o, const BuildContext&) : ImageDataset(s, o) {
-    const fs::path root = s.root;
+  ImagesDataset(const Settings& s, const Options& o, const BuildContext& ctx) : ImageDataset(s, o) {
+    const fs::path root = ctx.file(s.root);
     const int size = static_cast<int>(s.size);
     const int channels = static_cast<int>(s.channels);
     if (channels != 1 && channels != 3) o.fail("channels", "must be 1 or 3");

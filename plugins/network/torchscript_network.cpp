@@ -33,9 +33,7 @@ class TorchScriptNetwork : public Network {
       : sde_(ctx.sde), predicts_(parse_prediction(s.predicts)), time_input_(s.time_input), pass_labels_(s.pass_labels),
         shape_(s.shape) {
     // a relative file is read from the pipeline's folder, not from wherever the command runs
-    const std::string file = std::filesystem::path(s.file).is_relative() && !ctx.base_dir.empty()
-                                 ? (std::filesystem::path(ctx.base_dir) / s.file).string()
-                                 : s.file;
+    const std::string file = ctx.file(s.file);
     if (!std::filesystem::is_regular_file(file)) o.fail("file", fmt::format("{}: no such file", file));
     try {
       module_ = torch::jit::load(file);

@@ -1,4 +1,5 @@
 // Names of plugin kinds and predictions, and the Component base.
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
@@ -10,6 +11,13 @@
 namespace scoregen {
 
 Component::~Component() = default;
+
+std::string BuildContext::file(const std::string& value) const {
+  const std::filesystem::path beside = std::filesystem::path(base_dir) / value;
+  if (!value.empty() && std::filesystem::path(value).is_relative() && !base_dir.empty() && std::filesystem::exists(beside))
+    return beside.string();
+  return value;
+}
 
 const char* kind_name(PluginKind kind) {
   switch (kind) {

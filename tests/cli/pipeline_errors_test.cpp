@@ -185,7 +185,7 @@ TEST(Cli, HelpAndVersion) {
     EXPECT_NE(s.out.find(flag), std::string::npos) << flag;
   auto v = cli::run("--version");
   EXPECT_EQ(v.status, 0);
-  EXPECT_NE(v.out.find("scoregen 0.1.0 (plugin ABI 6, LibTorch 1.13"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("scoregen 0.1.0 (plugin ABI 7, LibTorch 1.13"), std::string::npos) << v.out;
   auto top = cli::run("--help");
   for (const char* cmd : {"train", "sample", "nll", "inpaint", "plugins"}) EXPECT_NE(top.out.find(cmd), std::string::npos);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <torch/nn/module.h>
@@ -22,6 +23,9 @@ class SCOREGEN_API Network : public torch::nn::Module, public Component {
   virtual bool trainable() const { return true; }
   // Shape of one example when the network fixes it (analytic oracles); empty: taken from [data].
   virtual std::vector<std::int64_t> example_shape() const { return {}; }
+  // The range of the data it models when there is no [data] (how samples become pixels): [-1, 1] by default,
+  // [0, 1] for an imported score_sde_pytorch model of uncentred data.
+  virtual std::pair<double, double> example_range() const { return {-1.0, 1.0}; }
   // True when forward() uses the class labels y (sample --class then draws that class without guidance).
   virtual bool class_conditional() const { return false; }
 };

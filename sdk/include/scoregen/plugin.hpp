@@ -37,6 +37,10 @@ struct BuildContext {
   std::string base_dir;                  // the pipeline's folder: relative file options are read from there
   PluginBuilder builder;                 // set by the host
 
+  // A file option's value as a path: a relative one is read from the pipeline's folder when it is there, else
+  // from the working directory.
+  SCOREGEN_API std::string file(const std::string& value) const;
+
   // The plugin a plugin-valued option chose (e.g. the pc sampler's predictor), built from the same table;
   // nullptr for "none".
   template <class T>
