@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench training_step_bench \
-  smc_inpainting_bench > /dev/null
+  smc_inpainting_bench score_sde_network_bench > /dev/null
 sg="$B/bin/scoregen"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -46,6 +46,12 @@ echo "## Samplers on the oracle"
 echo
 echo "## Inpainting by replacement and by sequential Monte Carlo, shipped VP model (64 test images, 50 steps)"
 "$B/bin/smc_inpainting_bench" "$tmp/smc_inpainting.png" 64 50
+echo
+echo "## score_sde_pytorch's NCSN++ / DDPM++ at CIFAR-10 size, imported: eval forward, batch 8, one thread"
+"$B/bin/score_sde_network_bench" 1 8 5
+if [ -n "${SCORE_SDE_TREE:-}" ]; then  # score_sde_pytorch's own forward, where its code is at hand
+  /usr/bin/python3 bench/score_sde_forward.py "$SCORE_SDE_TREE" 1 8 5 2>/dev/null
+fi
 echo
 echo "## Likelihood: time and NFE per example at rtol = atol = 1e-5"
 "$sg" train pipelines/toy_vp.toml -q --steps 2000 --out "$tmp/toy" > /dev/null

@@ -13,14 +13,17 @@ void declare(cxxopts::Options& options) {
       ("o,out", "run directory (default runs/<pipeline name>)", cxxopts::value<std::string>())
       ("steps", "total optimizer steps (train.steps); raise it to continue a finished run", cxxopts::value<std::int64_t>())
       ("batch-size", "examples per step, the global batch of a data-parallel run (train.batch_size)",
-       cxxopts::value<std::int64_t>());
+       cxxopts::value<std::int64_t>())
+      ("init", "a new run starts from this checkpoint without optimizer state (`scoregen import` or `export`): its "
+               "weights, EMA and step; its [sde] and [network] must be the pipeline's", cxxopts::value<std::string>());
 }
 
 int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "steps", "train.steps", extra);
   override_from<std::int64_t>(args, "batch-size", "train.batch_size", extra);
-  engine::train({session_request(args, argv, extra), flag_or_empty(args, "out")}).print(args.count("json") > 0);
+  engine::train({session_request(args, argv, extra), flag_or_empty(args, "out"), flag_or_empty(args, "init")})
+      .print(args.count("json") > 0);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -447,6 +448,18 @@ std::vector<std::pair<std::string, std::string>> Pipeline::input_files() const {
   return out;
 }
 
+void Pipeline::anchor_files(const std::string& base_dir) {
+  if (base_dir.empty()) return;
+  for (auto& [name, section] : sections_)
+    for (const auto& key : section.file_keys) {
+      if (!section.options.has(key)) continue;
+      const std::string value = section.options.string(key);
+      const std::filesystem::path beside = std::filesystem::path(base_dir) / value;
+      if (!value.empty() && std::filesystem::path(value).is_relative() && std::filesystem::exists(beside))
+        section.options.set(key, std::filesystem::absolute(beside).lexically_normal().string());
+    }
+}
+
 bool Pipeline::has(const std::string& section) const { return sections_.count(section) != 0; }
 
 const Options& Pipeline::options(const std::string& section, const std::string& needed_by) const {
@@ -524,6 +537,30 @@ std::vector<TableDifference> compare_tables(const Pipeline& now, const Pipeline&
     out.push_back({section, key, scoregen::to_toml(it->second), scoregen::to_toml(value), where(key)});
   }
   return out;
+}
+
+std::string pipeline_with_sections(const std::string& path, const std::string& other,
+                                   const std::vector<std::string>& sections) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  toml::table mine, theirs;
+  try {
+    mine = toml::parse(text.str(), path);
+    theirs = toml::parse(other);
+  } catch (const toml::parse_error&) {
+    return text.str();
+  }
+  bool added = false;
+  for (const std::string& section : sections)
+    if (!mine.contains(section) && theirs.contains(section)) {
+      mine.insert(section, *theirs.get(section));
+      added = true;
+    }
+  if (!added) return text.str();
+  std::ostringstream out;
+  out << mine;
+  return out.str() + "\n";
 }
 
 std::string Pipeline::to_toml() const {

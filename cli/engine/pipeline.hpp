@@ -30,6 +30,10 @@ const SectionSpec* find_section(const std::string& name);
 // Whether a command table's `key` holds its declared default (records and checkpoints store every default
 // explicitly, so presence tells nothing).
 bool holds_default(const std::string& section, const Options& settings, const std::string& key);
+// The pipeline file at `path` with the `sections` it lacks taken from `other` (pipeline text, e.g. a checkpoint's
+// stored pipeline), as TOML text; the file as it is when it has them all or does not parse (Pipeline::load then
+// reports where).
+std::string pipeline_with_sections(const std::string& path, const std::string& other, const std::vector<std::string>& sections);
 
 // Where pipeline text comes from: a user's file (a renamed key is an error saying how to rewrite it) or the
 // pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).
@@ -59,6 +63,9 @@ class Pipeline {
   // The files and folders the pipeline's plugins read (options declared reads_file(), when set), as
   // ("[section] key", value): what a record hashes.
   std::vector<std::pair<std::string, std::string>> input_files() const;
+  // Those file options made absolute where they are relative to `base_dir` (the pipeline's folder): what a
+  // checkpoint stores, so that its pipeline reads the same files from wherever it is used.
+  void anchor_files(const std::string& base_dir);
 
   // Build the component a plugin section selects (BuildContext::builder is set to the registry's) and cast it
   // to its interface.

@@ -144,6 +144,8 @@ void apply_group(Session& s, std::shared_ptr<ProcessGroup> group) {
 namespace {
 
 Pipeline read_pipeline(const SessionRequest& request, const std::vector<std::string>& overrides, const Registry& registry) {
+  if (!request.pipeline_text.empty())
+    return Pipeline::parse(request.pipeline_text, request.pipeline_source, overrides, registry);
   if (!request.pipeline_path.empty()) return Pipeline::load(request.pipeline_path, overrides, registry);
   // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
   if (!request.checkpoint.empty()) {

@@ -31,6 +31,8 @@ struct SessionRequest {
   std::optional<std::int64_t> steps;        // --steps: the sampler's step count, mapped to its own option
   std::vector<std::string> argv;            // the command line (words after "scoregen"), for records
   std::string base_dir;                     // the folder relative file options are read from; empty: PIPELINE's
+  // A pipeline made by the command itself (an import's), named `pipeline_source` in messages; used when set.
+  std::string pipeline_text, pipeline_source;
 };
 
 struct Session {

@@ -125,4 +125,15 @@ bool Trainer::resume(const std::string& path) {
   return true;
 }
 
+void Trainer::start_from(const std::string& path) {
+  CheckpointState st = load_checkpoint(path, &module_, nullptr);
+  step_ = st.step;
+  ema_.clear();
+  if (st.ema.size() == params_.size()) {
+    for (const auto& e : st.ema) ema_.push_back(e.to(device_));
+  } else {
+    for (const auto& p : params_) ema_.push_back(p.detach().clone());
+  }
+}
+
 }  // namespace scoregen::engine

@@ -72,6 +72,9 @@ class Trainer {
   // Continues from a checkpoint written by save(), with any world size; false when it lacks the optimizer or EMA
   // state to resume exactly.
   bool resume(const std::string& path);
+  // Continues from a checkpoint without optimizer state (an import or an export): its weights, its EMA (the weights
+  // when it has none) and its step; the optimizer's moments start at zero.
+  void start_from(const std::string& path);
 
  private:
   torch::nn::Module& module_;

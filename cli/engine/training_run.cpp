@@ -101,7 +101,13 @@ std::int64_t parameter_count(torch::nn::Module& m) {
 }  // namespace
 
 Report train(const TrainRequest& request) {
-  Session s = open_session(request.session);
+  SessionRequest sr = request.session;
+  if (!request.init.empty() && !sr.pipeline_path.empty()) {
+    // --init: the [sde], [network] and [sampler] the PIPELINE leaves out are the checkpoint's (an import has no [data])
+    sr.pipeline_text = pipeline_with_sections(sr.pipeline_path, checkpoint_pipeline(request.init), {"sde", "network", "sampler"});
+    sr.pipeline_source = sr.pipeline_path;
+  }
+  Session s = open_session(sr);
   if (!s.data) throw Error(fmt::format("{}: training needs a [data] section", s.pipeline->source()));
   s.pipeline->add_default("objective", "dsm");
   TrainSettings settings = TrainSettings::from(s.pipeline->options("train"));
@@ -123,6 +129,7 @@ Report train(const TrainRequest& request) {
   }
   const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
   const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
+  s.pipeline->anchor_files(s.base_dir);  // the checkpoint's pipeline reads the same data from wherever it is used
   const std::string resolved = s.pipeline->to_toml();
 
   Trainer trainer(*t.module, t.trainee, *objective, *s.data, settings, s.device,
@@ -138,6 +145,8 @@ Report train(const TrainRequest& request) {
     throw Error(fmt::format("{}: {} of {} ranks see this checkpoint; the run directory must be on a file system every rank "
                             "reads", ckpt, ranks_seeing, group.world()));
   if (ranks_seeing > 0) {
+    if (!request.init.empty() && root)
+      fmt::print(stderr, "train: note: {} has a checkpoint, so the run resumes from it; --init starts new runs only\n", run);
     const std::vector<std::string> notices = compare_with_run(s, ckpt);
     if (!trainer.resume(ckpt))
       throw Error(fmt::format("{}: checkpoint is incomplete (no optimizer or EMA state: an export?); cannot resume exactly",
@@ -161,8 +170,19 @@ Report train(const TrainRequest& request) {
                                          json_quote("resumed with " + n)));
       }
     }
-  } else if (root) {
-    truncate_metrics(metrics, 0);  // a run killed before its first checkpoint starts over, and so does its record
+  } else {
+    if (!request.init.empty()) {
+      require_checkpoint_table(s, "sde", request.init);
+      require_checkpoint_table(s, "network", request.init);
+      trainer.start_from(request.init);
+      if (trainer.steps_done() >= settings.steps)
+        throw Error(fmt::format("--init {} is at step {}; [train] steps = {} leaves nothing to train (give --steps {} or "
+                                "more)", request.init, trainer.steps_done(), settings.steps, trainer.steps_done() + 1));
+      if (root)
+        fmt::print(stderr, "train: starting from {} at its step {} (weights and EMA; the optimizer's moments at zero)\n",
+                   request.init, trainer.steps_done());
+    }
+    if (root) truncate_metrics(metrics, 0);  // a run killed before its first checkpoint starts over, and so does its record
   }
   if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
   if (root)

@@ -12,6 +12,7 @@ namespace scoregen::engine {
 struct TrainRequest {
   SessionRequest session;
   std::string run_dir;  // empty: runs/<pipeline name>
+  std::string init;     // --init: a new run starts from this checkpoint's weights, EMA and step
 };
 Report train(const TrainRequest& request);
 

@@ -1,0 +1,154 @@
+// Reading converted score_sde_pytorch checkpoints into scoregen networks (docs/score_sde_networks.md).
+#include "engine/score_sde_import.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+#include <torch/nn/module.h>
+
+#include "engine/array_io.hpp"
+#include "engine/files.hpp"
+#include "scoregen/error.hpp"
+#include "scoregen_build_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace scoregen::engine {
+
+namespace {
+
+// A fresh private folder under the system's temporary directory, removed with everything in it.
+class TempFolder {
+ public:
+  TempFolder() {
+    std::string pattern = (fs::temp_directory_path() / "scoregen-import-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw Error("could not create a temporary folder for the conversion");
+    path_ = pattern;
+  }
+  ~TempFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+ScoreSdeTensors read_score_sde_tensors(const std::string& dir) {
+  const std::string manifest = (fs::path(dir) / "manifest.toml").string();
+  toml::table root;
+  try {
+    root = toml::parse_file(manifest);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{}: {}", manifest, e.description()));
+  }
+  if (root["format"].value_or(std::string()) != "scoregen-score-sde-tensors" || root["version"].value_or(0) != 1)
+    throw Error(fmt::format("{}: not a version-1 manifest of scripts/score_sde_to_scoregen.py", manifest));
+  ScoreSdeTensors out;
+  out.step = root["step"].value_or(std::int64_t{0});
+  out.weights = root["weights"].value_or(std::string("raw"));
+  const toml::array* list = root["tensor"].as_array();
+  if (!list || list->empty()) throw Error(fmt::format("{}: lists no tensors", manifest));
+  for (const toml::node& node : *list) {
+    const toml::table* t = node.as_table();
+    const auto name = t ? (*t)["name"].value<std::string>() : std::nullopt;
+    const auto file = t ? (*t)["file"].value<std::string>() : std::nullopt;
+    if (!name || !file || file->find('/') != std::string::npos)
+      throw Error(fmt::format("{}: a [[tensor]] without a name or a plain file name", manifest));
+    std::vector<std::int64_t> shape;
+    if (const toml::array* s = (*t)["shape"].as_array())
+      for (const toml::node& d : *s) shape.push_back(d.value_or(std::int64_t{-1}));
+    at::Tensor v = load_npy((fs::path(dir) / *file).string());
+    if (v.sizes() != at::IntArrayRef(shape))
+      throw Error(fmt::format("{}: {} has shape [{}], the manifest says [{}]", manifest, *name, fmt::join(v.sizes(), ", "),
+                              fmt::join(shape, ", ")));
+    out.tensors.emplace_back(*name, v.to(at::kFloat));
+  }
+  return out;
+}
+
+std::string score_sde_converter_path() {
+  const fs::path built = fs::path(SCOREGEN_SOURCE_DIR) / "scripts" / "score_sde_to_scoregen.py";
+  if (fs::exists(built)) return built.string();
+  return SCOREGEN_INSTALL_DATA_DIR "/scripts/score_sde_to_scoregen.py";
+}
+
+ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema) {
+  if (!fs::is_regular_file(checkpoint)) throw Error(fmt::format("{}: no such file", checkpoint));
+  const std::string script = score_sde_converter_path();
+  if (!fs::exists(script)) throw Error(fmt::format("the checkpoint converter {} is missing (reinstall scoregen)", script));
+  const char* env = std::getenv("SCOREGEN_PYTHON");
+  const std::string python = env && *env ? env : "/usr/bin/python3";
+  TempFolder work;
+  const std::string out = (fs::path(work.path()) / "tensors").string();
+  const std::string log = (fs::path(work.path()) / "converter.log").string();
+  // python3 SCRIPT CHECKPOINT OUT --ema|--raw -q, its stderr into the log (no shell: paths are passed as they are)
+  const pid_t pid = fork();
+  if (pid < 0) throw Error("could not start the checkpoint converter (fork failed)");
+  if (pid == 0) {
+    if (std::freopen(log.c_str(), "w", stderr) == nullptr) _exit(127);
+    std::vector<std::string> args{python, script, checkpoint, out, ema ? "--ema" : "--raw", "-q"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(python.c_str(), argv.data());
+    std::fprintf(stderr, "cannot run %s\n", python.c_str());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string message = read_file(log);
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
+    if (const auto nl = message.rfind('\n'); nl != std::string::npos) message = message.substr(nl + 1);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+      throw Error(fmt::format("{}: reading a score_sde_pytorch checkpoint needs Python with PyTorch ({}: {}); install "
+                              "python3-torch or set SCOREGEN_PYTHON", checkpoint, python, message));
+    throw Error(fmt::format("{}: {}", checkpoint, message.empty() ? "the converter failed" : message));
+  }
+  return read_score_sde_tensors(out);
+}
+
+void load_score_sde_tensors(const ScoreSdeTensors& tensors, torch::nn::Module& module, const std::string& source) {
+  std::map<std::string, at::Tensor> targets;
+  for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
+  for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());
+  std::set<std::string> seen;
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, value] : tensors.tensors) {
+    auto it = targets.find(name);
+    if (it == targets.end()) {
+      if (name == "sigmas") continue;  // score_sde's noise table, stored by every NCSN++; used only when the network needs it
+      throw Error(fmt::format("{}: {} is not a tensor of this network (its configuration differs from the checkpoint's)",
+                              source, name));
+    }
+    if (it->second.sizes() != value.sizes())
+      throw Error(fmt::format("{}: {} has shape [{}], the network's is [{}] (its configuration differs from the "
+                              "checkpoint's)", source, name, fmt::join(value.sizes(), ", "),
+                              fmt::join(it->second.sizes(), ", ")));
+    it->second.copy_(value);
+    seen.insert(name);
+  }
+  for (const auto& [name, _] : targets)
+    if (!seen.count(name))
+      throw Error(fmt::format("{}: has no {} for this network (its configuration differs from the checkpoint's)",
+                              source, name));
+}
+
+}  // namespace scoregen::engine

@@ -1,0 +1,37 @@
+// score_sde_pytorch checkpoints (Song et al. 2021's code release): converted by scripts/score_sde_to_scoregen.py,
+// run with Debian's python3-torch, into arrays and a manifest that this file reads without Python
+// (docs/score_sde_networks.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace torch::nn {
+class Module;
+}
+
+namespace scoregen::engine {
+
+struct ScoreSdeTensors {
+  std::int64_t step = 0;        // the training step stored in the checkpoint (0 if none)
+  std::string weights;          // "ema" or "raw"
+  std::vector<std::pair<std::string, at::Tensor>> tensors;  // state-dict order, names without "module."
+};
+
+// The converter's output folder: manifest.toml and one .npy per tensor.
+ScoreSdeTensors read_score_sde_tensors(const std::string& dir);
+// Runs the converter on `checkpoint` (EMA weights when `ema`) into a temporary folder, reads it and removes it.
+// The converter's own one-line message becomes the error. The interpreter is $SCOREGEN_PYTHON, else /usr/bin/python3.
+ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema);
+// The converter script: beside the sources in a build tree, under share/scoregen/scripts when installed.
+std::string score_sde_converter_path();
+// Copies every tensor into the module's parameter or buffer of the same name. A tensor the module lacks, one of
+// another shape, or a module parameter or buffer the checkpoint lacks, is an error naming the first one; the
+// `sigmas` table may be absent from a module that does not use it. `source` names the checkpoint in messages.
+void load_score_sde_tensors(const ScoreSdeTensors& tensors, torch::nn::Module& module, const std::string& source);
+
+}  // namespace scoregen::engine

@@ -1,0 +1,88 @@
+// `scoregen import score-sde` on score_sde_pytorch fixture checkpoints (tests/fixtures/score_sde, made with
+// score_sde_pytorch's own model code): the imported model samples, computes nll and trains further from the import.
+// That the imported network computes what score_sde_pytorch's does is tests/unit/score_sde_network_test.cpp.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cli_support.hpp"
+#include "engine/array_io.hpp"
+
+namespace {
+std::string fixture_dir(const std::string& name) { return cli::source("tests/fixtures/score_sde/" + name); }
+std::string import_args(const std::string& name, const std::string& out) {
+  return "import score-sde " + fixture_dir(name) + "/checkpoint.pth --config " + fixture_dir(name) + "/config.toml --out " +
+         out;
+}
+}  // namespace
+
+TEST(Import, ScoreSdeCheckpointSamplesComputesLikelihoodAndTrainsFurther) {
+  cli::TempDir dir;
+  const std::string model = dir.path("vp.pt");
+  auto imported = cli::run(import_args("vp_ddpmpp_continuous", model));
+  ASSERT_EQ(imported.status, 0) << imported.out;
+  EXPECT_NE(imported.out.find("(score_sde_pytorch, step 4242)"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("[network] ncsnpp with 48275 parameters on [sde] vp"), std::string::npos) << imported.out;
+
+  // the fast samplers and the likelihood, with no [data]: the network gives the shape
+  auto sampled = cli::run("sample --checkpoint " + model + " -q --sampler dpm-solver++ --steps 10 --num 4 --out " +
+                          dir.path("s.npy"));
+  ASSERT_EQ(sampled.status, 0) << sampled.out;
+  at::Tensor s = scoregen::engine::load_npy(dir.path("s.npy"));
+  EXPECT_EQ(s.sizes(), at::IntArrayRef({4, 3, 16, 16}));
+  EXPECT_TRUE(at::isfinite(s).all().item<bool>());
+  auto nll = cli::run("nll --checkpoint " + model + " -q --data " + fixture_dir("vp_ddpmpp_continuous") + "/x.npy");
+  ASSERT_EQ(nll.status, 0) << nll.out;
+  EXPECT_NE(nll.out.find("bits/dim"), std::string::npos) << nll.out;
+
+  // training continues from the import's step with the import's [sde] and [network]
+  std::filesystem::create_directories(dir.path("images"));
+  for (int i = 0; i < 4; ++i)
+    cv::imwrite(dir.path("images/" + std::to_string(i) + ".png"), cv::Mat(16, 16, CV_8UC3, cv::Scalar(40 * i, 90, 200)));
+  const std::string pipe = dir.file("train.toml", "[data]\nplugin = \"images\"\nroot = \"images\"\nsize = 16\nchannels = 3\n"
+                                                  "[train]\nbatch_size = 4\n");
+  auto trained = cli::run("train " + pipe + " -q --init " + model + " --steps 4244 --out " + dir.path("run"));
+  ASSERT_EQ(trained.status, 0) << trained.out;
+  EXPECT_NE(trained.out.find("starting from " + model + " at its step 4242"), std::string::npos) << trained.out;
+  EXPECT_NE(trained.out.find("train: 2 steps"), std::string::npos) << trained.out;
+  auto again = cli::run("sample --checkpoint " + dir.path("run/checkpoint.pt") + " -q --steps 10 --num 2 --out " +
+                        dir.path("r.npy"));
+  EXPECT_EQ(again.status, 0) << again.out;
+  cli::expect_user_error(cli::run("train " + pipe + " -q --init " + model + " --steps 100 --out " + dir.path("run2")),
+                         "is at step 4242; [train] steps = 100 leaves nothing to train");
+}
+
+TEST(Import, TheVarianceExplodingNcsnppSamplesIntoItsOwnRange) {
+  cli::TempDir dir;
+  ASSERT_EQ(cli::run(import_args("ve_ncsnpp_continuous", dir.path("ve.pt"))).status, 0);
+  auto r = cli::run("sample --checkpoint " + dir.path("ve.pt") + " -q --sampler dpm-solver++ --steps 10 --num 4 --out " +
+                    dir.path("ve.png"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.path("ve_000.png")) || std::filesystem::exists(dir.path("ve.png")));
+}
+
+TEST(Import, MismatchesAreOneLineErrors) {
+  cli::TempDir dir;
+  // a config whose network is not the checkpoint's: the first tensor that does not fit is named
+  cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") +
+                                  "/checkpoint.pth --config vp/cifar10_ddpmpp_continuous --out " + dir.path("a.pt")),
+                         "all_modules.0.weight has shape [32, 8], the network's is [512, 128]");
+  cli::expect_user_error(cli::run(import_args("vp_ddpmpp_continuous", dir.path("b.pt")) + " --set network.nf=16"),
+                         "has shape");
+  cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") + "/checkpoint.pth --out " +
+                                  dir.path("c.pt")),
+                         "--config is required");
+  cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") +
+                                  "/checkpoint.pth --config vp/cifar100_unknown --out " + dir.path("d.pt")),
+                         "not a published config this table knows");
+  cli::expect_user_error(cli::run("import tf-checkpoint x.pth --config a.toml --out " + dir.path("e.pt")),
+                         "unknown format 'tf-checkpoint'");
+  // a file that is not a score_sde_pytorch checkpoint: the converter's own line
+  cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") + "/x.npy --config " +
+                                  fixture_dir("vp_ddpmpp_continuous") + "/config.toml --out " + dir.path("f.pt")),
+                         "x.npy:");
+  for (const char* f : {"a.pt", "b.pt", "c.pt", "d.pt", "e.pt", "f.pt"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+}
