@@ -17,7 +17,9 @@ void declare(cxxopts::Options& options) {
                  "vp/cifar10_ddpmpp_continuous, ve/cifar10_ncsnpp_continuous), a TOML in score_sde's layout "
                  "([training], [data], [model]) or a scoregen pipeline", cxxopts::value<std::string>())
       ("o,out", "the scoregen checkpoint to write (.pt): weights, their EMA, the step and the pipeline",
-       cxxopts::value<std::string>());
+       cxxopts::value<std::string>())
+      ("trust-checkpoint", "unpickle a checkpoint that holds more than tensors, numbers and containers (older "
+                           "PyTorch formats); a pickle can run code: only for files you trust");
   options.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
 }
 
@@ -33,6 +35,7 @@ int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) 
   r.checkpoint = words[1];
   r.config = flag_or_empty(args, "config");
   r.out = flag_or_empty(args, "out");
+  r.trust = args.count("trust-checkpoint") > 0;
   engine::import_checkpoint(r).print(args.count("json") > 0);
   return 0;
 }

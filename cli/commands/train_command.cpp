@@ -15,7 +15,8 @@ void declare(cxxopts::Options& options) {
       ("batch-size", "examples per step, the global batch of a data-parallel run (train.batch_size)",
        cxxopts::value<std::int64_t>())
       ("init", "a new run starts from this checkpoint without optimizer state (`scoregen import` or `export`): its "
-               "weights, EMA and step; its [sde] and [network] must be the pipeline's", cxxopts::value<std::string>());
+               "weights, EMA and step; the PIPELINE's [sde] and [network] must equal its own, and those the PIPELINE "
+               "leaves out (with [sampler]) are taken from it", cxxopts::value<std::string>());
 }
 
 int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {

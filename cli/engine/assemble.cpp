@@ -85,6 +85,9 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
     at::Tensor labels = at::full({1}, y, at::TensorOptions().dtype(at::kLong).device(s.device));
     if (s.pipeline->has("guidance")) {
       a.guidance = load_guidance(s, request.guidance_checkpoint, "--class");
+      if (y >= a.guidance->num_classes())
+        throw Error(fmt::format("--class {}: the [guidance] {} tells apart classes 0..{}", y,
+                                s.pipeline->plugin("guidance").name, a.guidance->num_classes() - 1));
       if (s.data && s.data->num_classes() > 0 && y >= s.data->num_classes())
         throw Error(fmt::format("--class {}: the data have classes 0..{}", y, s.data->num_classes() - 1));
       const SmcSettings& smc = request.guidance_smc;

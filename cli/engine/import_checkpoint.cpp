@@ -35,8 +35,8 @@ Report import_checkpoint(const ImportRequest& r) {
   auto network = s.pipeline->create_as<Network>("network", s.context(), "scoregen import");
   // The weights as trained go into the network; the EMA shadow (what score_sde_pytorch samples with) is stored as
   // the checkpoint's EMA, in parameters() order.
-  const ScoreSdeTensors raw = convert_score_sde_checkpoint(r.checkpoint, false);
-  const ScoreSdeTensors ema = convert_score_sde_checkpoint(r.checkpoint, true);
+  const ScoreSdeTensors raw = convert_score_sde_checkpoint(r.checkpoint, false, r.trust);
+  const ScoreSdeTensors ema = convert_score_sde_checkpoint(r.checkpoint, true, r.trust);
   load_score_sde_tensors(ema, *network, r.checkpoint);
   CheckpointState state;
   for (const at::Tensor& p : network->parameters()) state.ema.push_back(p.detach().clone());

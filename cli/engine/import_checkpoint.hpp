@@ -15,6 +15,7 @@ struct ImportRequest {
   std::string checkpoint;  // the .pth
   std::string config;      // a published config name, a score_sde-layout TOML or a scoregen pipeline
   std::string out;         // the scoregen checkpoint (.pt)
+  bool trust = false;      // --trust-checkpoint: let the converter unpickle the file fully (a pickle can run code)
 };
 // Writes `out`: the network's weights as trained and their EMA (what sampling uses), the checkpoint's step and the
 // resolved pipeline. Every tensor must find its place and every network weight its tensor.

@@ -49,10 +49,13 @@ ParticleSystem::ParticleSystem(std::int64_t groups, std::int64_t particles, doub
   summary_.min_ess = static_cast<double>(particles);
 }
 
-void ParticleSystem::reweight(const at::Tensor& log_increment) {
+void ParticleSystem::reweight(const at::Tensor& log_increment, bool move) {
   log_w_ = log_w_ + log_increment.to(at::kDouble).cpu().view_as(log_w_);
+  if (!(log_w_.amax(1) > -INFINITY).all().item<bool>() || at::isnan(log_w_).any().item<bool>())
+    throw Error("sequential Monte Carlo: every particle of a system has weight zero (the target rules them all "
+                "out: a classifier certain of another class, or a known part the model cannot produce)");
   w_ = at::softmax(log_w_, 1);
-  ++summary_.moves;
+  if (move) ++summary_.moves;
   // effective sample size (sum w)^2 / sum w^2 of each group (Kong et al. 1994)
   summary_.min_ess = std::min(summary_.min_ess, (1.0 / w_.pow(2).sum(1)).min().item<double>());
 }

@@ -45,8 +45,9 @@ class ParticleSystem {
  public:
   // Resample a group when its effective sample size falls below ess_threshold K.
   ParticleSystem(std::int64_t groups, std::int64_t particles, double ess_threshold, at::Generator gen);
-  // Multiply each particle's weight by exp(log_increment) ([G K], float64).
-  void reweight(const at::Tensor& log_increment);
+  // Multiply each particle's weight by exp(log_increment) ([G K], float64); `move`: it weighs a Gaussian move (the
+  // summary's count). A system whose every weight is zero is an error.
+  void reweight(const at::Tensor& log_increment, bool move = true);
   // The rows [G K] each particle descends from: systematic resampling (Kitagawa 1996) in every group whose effective
   // sample size fell below the threshold (their weights become equal), the particle itself in the others; an
   // undefined tensor when no group resamples. A CPU tensor, like every tensor the system keeps.

@@ -454,9 +454,10 @@ void Pipeline::anchor_files(const std::string& base_dir) {
     for (const auto& key : section.file_keys) {
       if (!section.options.has(key)) continue;
       const std::string value = section.options.string(key);
-      const std::filesystem::path beside = std::filesystem::path(base_dir) / value;
-      if (!value.empty() && std::filesystem::path(value).is_relative() && std::filesystem::exists(beside))
-        section.options.set(key, std::filesystem::absolute(beside).lexically_normal().string());
+      BuildContext where;
+      where.base_dir = base_dir;
+      if (const std::string found = where.file(value); found != value)  // read from the pipeline's folder
+        section.options.set(key, std::filesystem::absolute(found).lexically_normal().string());
     }
 }
 
@@ -542,6 +543,7 @@ std::vector<TableDifference> compare_tables(const Pipeline& now, const Pipeline&
 std::string pipeline_with_sections(const std::string& path, const std::string& other,
                                    const std::vector<std::string>& sections) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open pipeline file", path));
   std::stringstream text;
   text << in.rdbuf();
   toml::table mine, theirs;

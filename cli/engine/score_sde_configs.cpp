@@ -68,10 +68,11 @@ std::string layout_of(const Published& p) {
       "name = \"ncsnpp\"\nnf = {}\nch_mult = [{}]\nnum_res_blocks = {}\nattn_resolutions = [16]\ndropout = {}\n"
       "fir = {}\nfir_kernel = [1, 3, 3, 1]\nskip_rescale = true\nresblock_type = \"biggan\"\nprogressive = \"{}\"\n"
       "progressive_input = \"{}\"\nprogressive_combine = \"sum\"\nembedding_type = \"{}\"\nfourier_scale = 16.0\n"
-      "scale_by_sigma = {}\nsigma_min = 0.01\nsigma_max = {}\nnum_scales = {}\nbeta_min = 0.1\nbeta_max = 20.0\n",
+      "scale_by_sigma = {}\nsigma_min = 0.01\nsigma_max = {}\nnum_scales = {}\nbeta_min = 0.1\nbeta_max = 20.0\n"
+      "[sampling]\nsnr = {}\n",
       p.sde, p.continuous, p.image_size, !ve, p.nf, fmt::join(p.ch_mult, ", "), p.blocks, p.dropout, p.fir,
       p.progressive, p.progressive_input, ve && p.continuous ? "fourier" : "positional", ve, p.sigma_max,
-      p.num_scales);
+      p.num_scales, p.image_size == 256 ? 0.075 : p.image_size == 1024 ? 0.15 : 0.16);
 }
 
 // A TOML value as pipeline text (numbers, booleans, strings and arrays of them).
@@ -108,6 +109,16 @@ std::string translate(const toml::table& cfg, const std::string& source) {
     throw Error(fmt::format("{}: [model] name = \"{}\": scoregen reads score_sde_pytorch's NCSN++ and DDPM++ networks "
                             "(name = \"ncsnpp\"); the original DDPM and NCSN networks are not supported",
                             source, name));
+  // Keys of score_sde's model config that the ncsnpp plugin has one value of: any other value is refused, not ignored
+  const std::vector<std::pair<const char*, std::string>> fixed = {
+      {"nonlinearity", "swish"}, {"normalization", "GroupNorm"}, {"attention_type", "ddpm"},
+      {"conv_size", "3"},        {"resamp_with_conv", "true"},   {"conditional", "true"}};
+  for (const auto& [k, supported] : fixed)
+    if (const toml::node* n = cfg.at_path(std::string("model.") + k).node()) {
+      const std::string given = n->is_string() ? n->value_or(std::string()) : value_text(*n);
+      if (given != supported)
+        throw Error(fmt::format("{}: [model] {} = {}: the ncsnpp network implements {} only", source, k, given, supported));
+    }
   std::string out = fmt::format("# A score_sde_pytorch model ({}), imported by `scoregen import score-sde`.\n", source);
   auto key = [&](const std::string& section, const std::string& k) { return value_text(require(cfg, section, k, source)); };
   if (sde == "vesde") {
@@ -126,9 +137,11 @@ std::string translate(const toml::table& cfg, const std::string& source) {
                         "skip_rescale", "resblock_type", "progressive", "progressive_input", "progressive_combine",
                         "embedding_type", "fourier_scale", "scale_by_sigma"})
     out += fmt::format("{} = {}\n", k, key("model", k));
-  // the samplers score_sde_pytorch's configs sample with: reverse diffusion + Langevin (snr 0.16) for VE, Euler-Maruyama
-  // alone for VP and sub-VP
-  out += sde == "vesde" ? "\n[sampler]\nplugin = \"pc\"\npredictor = \"reverse-diffusion\"\ncorrector = \"langevin\"\nsnr = 0.16\n"
+  // the samplers score_sde_pytorch's configs sample with: reverse diffusion + Langevin for VE (the config's
+  // [sampling] snr: 0.16 for CIFAR-10, 0.075 at 256 px, 0.15 at 1024 px), Euler-Maruyama alone for VP and sub-VP
+  const toml::node* snr = cfg.at_path("sampling.snr").node();
+  out += sde == "vesde" ? fmt::format("\n[sampler]\nplugin = \"pc\"\npredictor = \"reverse-diffusion\"\ncorrector = "
+                                      "\"langevin\"\nsnr = {}\n", snr ? value_text(*snr) : "0.16")
                         : "\n[sampler]\nplugin = \"pc\"\npredictor = \"euler-maruyama\"\ncorrector = \"none\"\n";
   return out;
 }

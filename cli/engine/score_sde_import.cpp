@@ -1,11 +1,14 @@
 // Reading converted score_sde_pytorch checkpoints into scoregen networks (docs/score_sde_networks.md).
 #include "engine/score_sde_import.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -19,6 +22,7 @@
 #include "engine/array_io.hpp"
 #include "engine/files.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 #include "scoregen_build_config.hpp"
 
 namespace fs = std::filesystem;
@@ -83,12 +87,16 @@ ScoreSdeTensors read_score_sde_tensors(const std::string& dir) {
 }
 
 std::string score_sde_converter_path() {
-  const fs::path built = fs::path(SCOREGEN_SOURCE_DIR) / "scripts" / "score_sde_to_scoregen.py";
-  if (fs::exists(built)) return built.string();
+  // a binary of this build tree runs the script beside its sources; an installed one the installed script
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const std::string build = SCOREGEN_BUILD_DIR;
+  if (!ec && exe.string().rfind(build + "/", 0) == 0)
+    return (fs::path(SCOREGEN_SOURCE_DIR) / "scripts" / "score_sde_to_scoregen.py").string();
   return SCOREGEN_INSTALL_DATA_DIR "/scripts/score_sde_to_scoregen.py";
 }
 
-ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema) {
+ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema, bool trust) {
   if (!fs::is_regular_file(checkpoint)) throw Error(fmt::format("{}: no such file", checkpoint));
   const std::string script = score_sde_converter_path();
   if (!fs::exists(script)) throw Error(fmt::format("the checkpoint converter {} is missing (reinstall scoregen)", script));
@@ -97,27 +105,37 @@ ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool
   TempFolder work;
   const std::string out = (fs::path(work.path()) / "tensors").string();
   const std::string log = (fs::path(work.path()) / "converter.log").string();
-  // python3 SCRIPT CHECKPOINT OUT --ema|--raw -q, its stderr into the log (no shell: paths are passed as they are)
-  const pid_t pid = fork();
-  if (pid < 0) throw Error("could not start the checkpoint converter (fork failed)");
-  if (pid == 0) {
-    if (std::freopen(log.c_str(), "w", stderr) == nullptr) _exit(127);
-    std::vector<std::string> args{python, script, checkpoint, out, ema ? "--ema" : "--raw", "-q"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(python.c_str(), argv.data());
-    std::fprintf(stderr, "cannot run %s\n", python.c_str());
-    _exit(127);
-  }
+  // python3 SCRIPT CHECKPOINT OUT --ema|--raw -q: no shell (paths pass as they are), stdin from /dev/null, its
+  // stdout and stderr into the log (never into scoregen's own output)
+  std::vector<std::string> args{python, script, checkpoint, out, ema ? "--ema" : "--raw", "-q"};
+  if (trust) args.emplace_back("--trust-checkpoint");
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0)
+    throw Error(fmt::format("{}: reading a score_sde_pytorch checkpoint needs Python with PyTorch, and {} cannot be run "
+                            "({}); install python3-torch or set SCOREGEN_PYTHON", checkpoint, python,
+                            std::strerror(spawned)));
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw Error(fmt::format("{}: lost the checkpoint converter ({})", checkpoint, std::strerror(errno)));
+  if (interrupt_requested()) throw Interrupted();
+  if (WIFSIGNALED(status))
+    throw Error(fmt::format("{}: the checkpoint converter was killed by signal {} (out of memory?)", checkpoint,
+                            WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0) {
     std::string message = read_file(log);
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
     if (const auto nl = message.rfind('\n'); nl != std::string::npos) message = message.substr(nl + 1);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    if (message.find("No module named 'torch'") != std::string::npos || message.find("No module named 'numpy'") != std::string::npos)
       throw Error(fmt::format("{}: reading a score_sde_pytorch checkpoint needs Python with PyTorch ({}: {}); install "
                               "python3-torch or set SCOREGEN_PYTHON", checkpoint, python, message));
     throw Error(fmt::format("{}: {}", checkpoint, message.empty() ? "the converter failed" : message));

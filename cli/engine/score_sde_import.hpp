@@ -24,10 +24,11 @@ struct ScoreSdeTensors {
 
 // The converter's output folder: manifest.toml and one .npy per tensor.
 ScoreSdeTensors read_score_sde_tensors(const std::string& dir);
-// Runs the converter on `checkpoint` (EMA weights when `ema`) into a temporary folder, reads it and removes it.
-// The converter's own one-line message becomes the error. The interpreter is $SCOREGEN_PYTHON, else /usr/bin/python3.
-ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema);
-// The converter script: beside the sources in a build tree, under share/scoregen/scripts when installed.
+// Runs the converter on `checkpoint` (EMA weights when `ema`; full unpickling when `trust`) into a temporary folder,
+// reads it and removes it. The converter's own one-line message becomes the error. The interpreter is
+// $SCOREGEN_PYTHON (a path, or a name on PATH), else /usr/bin/python3.
+ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema, bool trust = false);
+// The converter script: beside the sources for a binary of the build tree, under share/scoregen/scripts when installed.
 std::string score_sde_converter_path();
 // Copies every tensor into the module's parameter or buffer of the same name. A tensor the module lacks, one of
 // another shape, or a module parameter or buffer the checkpoint lacks, is an error naming the first one; the

@@ -45,7 +45,7 @@ at::Tensor SmcGuidance::draw(const at::Tensor& x, const at::Tensor& mean_in, con
   ++evaluations_;
   at::Tensor grad = scale_ * guidance_->grad_log_prob(x, t_, labels_).to(at::kDouble);
   // The move that made x was weighed K(x | x_prev) h(x) / (q(x | x_prev) h(x_prev)); the prior's draw: h(x_T)
-  particles_.reweight(started_ ? pending_ + log_h : log_h);
+  particles_.reweight(started_ ? pending_ + log_h : log_h, started_);  // the prior's draw is no move
   started_ = true;
   at::Tensor mean = mean_in.to(at::kDouble);
   at::Tensor v = batch_view(std.to(at::kDouble).pow(2), mean);

@@ -10,6 +10,7 @@
 
 #include "cli_support.hpp"
 #include "engine/array_io.hpp"
+#include "engine/files.hpp"
 
 namespace {
 std::string fixture_dir(const std::string& name) { return cli::source("tests/fixtures/score_sde/" + name); }
@@ -80,9 +81,15 @@ TEST(Import, MismatchesAreOneLineErrors) {
                          "not a published config this table knows");
   cli::expect_user_error(cli::run("import tf-checkpoint x.pth --config a.toml --out " + dir.path("e.pt")),
                          "unknown format 'tf-checkpoint'");
+  // a model key the network implements one value of is refused, not ignored
+  std::string config = scoregen::engine::read_file(fixture_dir("vp_ddpmpp_continuous") + "/config.toml");
+  config.replace(config.find("\"swish\""), 7, "\"elu\"");
+  cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") + "/checkpoint.pth --config " +
+                                  dir.file("elu.toml", config) + " --out " + dir.path("g.pt")),
+                         "[model] nonlinearity = elu: the ncsnpp network implements swish only");
   // a file that is not a score_sde_pytorch checkpoint: the converter's own line
   cli::expect_user_error(cli::run("import score-sde " + fixture_dir("vp_ddpmpp_continuous") + "/x.npy --config " +
                                   fixture_dir("vp_ddpmpp_continuous") + "/config.toml --out " + dir.path("f.pt")),
                          "x.npy:");
-  for (const char* f : {"a.pt", "b.pt", "c.pt", "d.pt", "e.pt", "f.pt"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+  for (const char* f : {"a.pt", "b.pt", "c.pt", "d.pt", "e.pt", "f.pt", "g.pt"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
 }

@@ -93,7 +93,8 @@ TEST(Sample, ClassGuidanceThroughTheCli) {
   EXPECT_GT((x.select(1, 0) > 0).to(at::kDouble).mean().item<double>(), 0.99);
   auto bad = cli::run("sample " + pipe + " -q --num 5 --class 7 --out " + dir.path("y.npy"));
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.out.find("class labels must be in 0..1"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("--class 7: the [guidance] mixture-posterior tells apart classes 0..1"), std::string::npos)
+      << bad.out;
 }
 
 TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
@@ -103,7 +104,7 @@ TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
   auto r = cli::run(base + " --class 2 --guidance smc --particles 4 --num 300 --out " + dir.path("x.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("smc: 4 particles per sample; smallest effective sample size"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("in 201 moves"), std::string::npos) << r.out;  // the prior's draw, then 100 x 2 moves
+  EXPECT_NE(r.out.find("in 200 moves"), std::string::npos) << r.out;  // 100 steps x (corrector + predictor)
   EXPECT_NE(r.out.find("NFE: 200 per batch"), std::string::npos) << r.out;
   at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
   ASSERT_EQ(x.sizes(), at::IntArrayRef({300, 2}));
@@ -119,7 +120,9 @@ TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
                          "[sample] particles: only sequential Monte Carlo uses it");
   cli::expect_user_error(cli::run(base + " --class 2 --guidance smc --sampler ode --out " + dir.path("c.npy")),
                          "the ode sampler does not hand over");
-  for (const char* f : {"a.npy", "b.npy", "c.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+  cli::expect_user_error(cli::run(base + " --class 3 --guidance smc --out " + dir.path("d.npy")),
+                         "--class 3: the [guidance] mixture-posterior tells apart classes 0..2");
+  for (const char* f : {"a.npy", "b.npy", "c.npy", "d.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
 }
 
 TEST(Inpaint, TwoDimensionalDataAndASamplerThatCannotProjectIsRefused) {

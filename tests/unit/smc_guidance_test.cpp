@@ -127,7 +127,7 @@ TEST(SmcGuidance, CorrectsAMiscalibratedClassifierWhereGradientGuidanceIsOff) {
   EXPECT_GT(gradient, 3 * floor);  // the miscalibrated classifier's bias, far outside the sampling error
   EXPECT_LT(many, 2 * floor);
   EXPECT_LT(many, one / 2);
-  EXPECT_EQ(d.summary.moves, kSteps + 1);  // the prior's draw, then every move
+  EXPECT_EQ(d.summary.moves, kSteps);
   EXPECT_EQ(d.nfe, kSteps);                // one evaluation of the whole batch of particles per step
 }
 
