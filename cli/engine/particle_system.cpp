@@ -44,6 +44,7 @@ ParticleSystem::ParticleSystem(std::int64_t groups, std::int64_t particles, doub
     : threshold_(ess_threshold * static_cast<double>(particles)), gen_(std::move(gen)) {
   log_w_ = at::zeros({groups, particles}, at::kDouble);
   w_ = at::full({groups, particles}, 1.0 / static_cast<double>(particles), at::kDouble);
+  ess_ = at::full({groups}, static_cast<double>(particles), at::kDouble);
   summary_.particles = particles;
   summary_.groups = groups;
   summary_.min_ess = static_cast<double>(particles);
@@ -57,12 +58,13 @@ void ParticleSystem::reweight(const at::Tensor& log_increment, bool move) {
   w_ = at::softmax(log_w_, 1);
   if (move) ++summary_.moves;
   // effective sample size (sum w)^2 / sum w^2 of each group (Kong et al. 1994)
-  summary_.min_ess = std::min(summary_.min_ess, (1.0 / w_.pow(2).sum(1)).min().item<double>());
+  ess_ = 1.0 / w_.pow(2).sum(1);
+  summary_.min_ess = std::min(summary_.min_ess, ess_.min().item<double>());
 }
 
 at::Tensor ParticleSystem::resample() {
   const std::int64_t g = log_w_.size(0), k = log_w_.size(1);
-  at::Tensor low = 1.0 / w_.pow(2).sum(1) < threshold_;
+  at::Tensor low = ess_ < threshold_;  // the sizes of the last reweighting
   if (!low.any().item<bool>()) return {};
   // systematic resampling: K equally spaced points u_k = (U + k) / K on each group's cumulative weights
   at::Tensor cdf = w_.cumsum(1);
@@ -73,6 +75,7 @@ at::Tensor ParticleSystem::resample() {
   ancestors = at::where(low.unsqueeze(1), ancestors, keep);
   log_w_ = at::where(low.unsqueeze(1), at::zeros_like(log_w_), log_w_);
   w_ = at::softmax(log_w_, 1);
+  ess_ = at::where(low, at::full_like(ess_, static_cast<double>(k)), ess_);
   summary_.resamplings += low.sum().item<std::int64_t>();
   return (ancestors + k * at::arange(g, ancestors.options()).unsqueeze(1)).reshape(-1);
 }

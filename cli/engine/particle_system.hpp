@@ -64,6 +64,7 @@ class ParticleSystem {
   at::Generator gen_;
   at::Tensor log_w_;  // [G, K] log weights since each group's last resampling
   at::Tensor w_;      // their softmax, kept from the last reweighting
+  at::Tensor ess_;    // [G] each group's effective sample size, from the same
   SmcSummary summary_;
 };
 
