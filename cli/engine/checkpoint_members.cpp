@@ -40,7 +40,7 @@ bool inflates_to(const char* p, std::uint64_t n, std::uint64_t size, std::uint64
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(p));
-  z.avail_in = static_cast<uInt>(n);  // n < 2^32: a size from the central directory's 32-bit field
+  z.avail_in = static_cast<uInt>(n);  // n < 2^32: members_intact checks
   unsigned char out[16384];
   std::uint64_t total = 0;
   uLong c = crc32_z(0, nullptr, 0);
@@ -57,14 +57,44 @@ bool inflates_to(const char* p, std::uint64_t n, std::uint64_t size, std::uint64
   return rc == Z_STREAM_END && total == size && c == crc;
 }
 
+// The largest TorchScript code member a deflated member may inflate to, and a 32-bit zip size field's "see zip64".
+constexpr std::uint64_t kLargestDeflated = 16u << 20;
+constexpr std::uint64_t kNone = 0xffffffff;
+
+// Replaces each of `size`, `packed`, `local` that is all ones by its value in the zip64 extra field (id 1) among the
+// `len` bytes of extra fields at `off` of `d`, in the order miniz reads them; false if a needed value is missing.
+bool zip64_sizes(const std::string& d, std::uint64_t off, std::uint64_t len, std::uint64_t& size,
+                 std::uint64_t& packed, std::uint64_t& local) {
+  if (size != kNone && packed != kNone && local != kNone) return true;
+  for (std::uint64_t q = off; q + 4 <= off + len;) {
+    const std::uint64_t id = little_endian(d, q, 2), n = little_endian(d, q + 2, 2);
+    if (q + 4 + n > off + len) return false;
+    if (id == 1) {
+      std::uint64_t r = q + 4;
+      for (std::uint64_t* field : {&size, &packed, &local}) {
+        if (*field != kNone) continue;
+        if (r + 8 > q + 4 + n) return false;
+        *field = little_endian(d, r, 8);
+        r += 8;
+      }
+      return true;
+    }
+    q += 4 + n;
+  }
+  return false;
+}
+}  // namespace
+
 // Whether every member of the zip archive `d` (what torch::serialize writes) has the CRC-32 its central directory
 // records, stored or deflated (LibTorch deflates some of its TorchScript code members). LibTorch checks none before
 // it parses the archive's code, and corrupt code can crash that parser (SEGVs in torch::jit::ScriptTypeParser, found
 // by checkpoint_loader_fuzz), so a checkpoint with any byte changed is refused before LibTorch reads it. The central
 // directory is found as LibTorch's miniz finds it (the last end record with its 22 bytes, then a zip64 end record
-// if one is located before it). Members of zip64 sizes pass unchecked (require_scoregen_members checks the code).
-}  // namespace
-
+// if one is located before it), and each member's sizes as miniz reads them (a 32-bit field of all ones is taken
+// from the zip64 extra field). LibTorch allocates a member's stated size before it reads the member, so every size
+// is bounded here: a stored member must lie inside the archive, a deflated one (only TorchScript code is) must
+// inflate to at most kLargestDeflated bytes, and zip64 sizes are refused in an archive smaller than 4 GiB (a
+// checkpoint states them only for a member that large: found by checkpoint_loader_fuzz, a 4 GiB allocation).
 bool members_intact(const std::string& d) {
   if (d.size() < 22) return false;
   const std::size_t eocd = d.rfind(std::string("PK\x05\x06", 4), d.size() - 22);
@@ -81,18 +111,22 @@ bool members_intact(const std::string& d) {
   }
   for (std::uint64_t i = 0; i < entries; ++i) {
     if (!fits(d, p, 46) || little_endian(d, p, 4) != 0x02014b50) return false;
-    const std::uint64_t method = little_endian(d, p + 10, 2), crc = little_endian(d, p + 16, 4),
-                        packed = little_endian(d, p + 20, 4), size = little_endian(d, p + 24, 4),
-                        local = little_endian(d, p + 42, 4);
-    const std::uint64_t next = p + 46 + little_endian(d, p + 28, 2) + little_endian(d, p + 30, 2) + little_endian(d, p + 32, 2);
-    if (packed != 0xffffffff && size != 0xffffffff && local != 0xffffffff) {
-      if (!fits(d, local, 30) || little_endian(d, local, 4) != 0x04034b50) return false;
-      const std::uint64_t data = local + 30 + little_endian(d, local + 26, 2) + little_endian(d, local + 28, 2);
-      if (!fits(d, data, packed)) return false;
-      if (method == 0 && (packed != size || crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + data), size) != crc))
-        return false;
-      if (method == 8 && !inflates_to(d.data() + data, packed, size, crc)) return false;
-    }
+    const std::uint64_t method = little_endian(d, p + 10, 2), crc = little_endian(d, p + 16, 4);
+    std::uint64_t packed = little_endian(d, p + 20, 4), size = little_endian(d, p + 24, 4),
+                  local = little_endian(d, p + 42, 4);
+    const std::uint64_t name = little_endian(d, p + 28, 2), extra = little_endian(d, p + 30, 2),
+                        next = p + 46 + name + extra + little_endian(d, p + 32, 2);
+    if (!fits(d, p, next - p)) return false;
+    const bool zip64 = packed == kNone || size == kNone || local == kNone;
+    if (zip64 && (d.size() < kNone || !zip64_sizes(d, p + 46 + name, extra, size, packed, local))) return false;
+    if (method != 0 && method != 8) return false;
+    if (!fits(d, local, 30) || little_endian(d, local, 4) != 0x04034b50) return false;
+    const std::uint64_t data = local + 30 + little_endian(d, local + 26, 2) + little_endian(d, local + 28, 2);
+    if (!fits(d, data, packed)) return false;
+    if (method == 0 && (packed != size || crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + data), size) != crc))
+      return false;
+    if (method == 8 && (size > kLargestDeflated || packed >= kNone || !inflates_to(d.data() + data, packed, size, crc)))
+      return false;
     p = next;
   }
   return true;

@@ -14,6 +14,7 @@
 
 #include "engine/array_io.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/checkpoint_members.hpp"
 #include "engine/image_io.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/error.hpp"
@@ -165,6 +166,16 @@ TEST(MalformedFiles, CheckpointWithCodeScoregenDoesNotWriteIsRefusedEvenWithVali
   const std::string path = temporary("segv-valid-crc.pt", finding("checkpoint_loader_fuzz/finding-segv-valid-crc.pt"));
   expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path,
                "its TorchScript code 'code/__torch__.py' is not what scoregen writes");
+}
+
+TEST(MalformedFiles, CheckpointStatingAZip64SizeIsRefusedBeforeLibTorchAllocatesIt) {
+  // a training checkpoint whose code/__torch__.py states, through the zip64 extra field, 4 GiB inflated: LibTorch's
+  // zip reader allocated that much before reading the member (libFuzzer: out-of-memory, malloc(4294967296))
+  const std::string bomb = finding("checkpoint_loader_fuzz/finding-zip64-size.pt");
+  EXPECT_FALSE(scoregen::engine::members_intact(bomb));
+  EXPECT_TRUE(scoregen::engine::members_intact(finding("checkpoint_loader_fuzz/train.pt")));
+  const std::string path = temporary("zip64-size.pt", bomb);
+  expect_error([&] { scoregen::engine::checkpoint_pipeline(path); }, path, "unreadable or corrupt");
 }
 
 TEST(MalformedFiles, ShippedCheckpointsStillLoad) {  // the member and code checks refuse nothing scoregen writes
