@@ -64,3 +64,6 @@ done
 echo
 echo "## What each public SDK header costs a plugin (no precompiled header)"
 bench/sdk_headers.sh "$B"
+echo
+echo "## Building the binary and its plugins from scratch: combined units against file by file"
+bench/build_time.sh

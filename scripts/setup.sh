@@ -2,7 +2,8 @@
 # Installs scoregen's build and runtime dependencies from Debian (idempotent) and builds it in Release.
 #   scripts/setup.sh            install packages (as root, or through sudo) and build everything into ./build
 #   scripts/setup.sh TARGET...  the same, building only those targets (scoregen_cli: the binary and its plugins)
-#   BUILD_DIR=... JOBS=... SCOREGEN_PCH=OFF scripts/setup.sh   (OFF: every file compiles with its own includes)
+#   BUILD_DIR=... JOBS=... SCOREGEN_PCH=OFF SCOREGEN_UNITY=OFF scripts/setup.sh
+#     (PCH OFF: every file compiles with its own includes; UNITY OFF: file by file, not as combined units)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config
@@ -13,7 +14,8 @@ scripts/install-packages.sh "${PACKAGES[@]}"
 packages=$((SECONDS - started))
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCOREGEN_PCH="${SCOREGEN_PCH:-ON}" > /dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCOREGEN_PCH="${SCOREGEN_PCH:-ON}" \
+      -DSCOREGEN_UNITY="${SCOREGEN_UNITY:-ON}" > /dev/null
 configured=$((SECONDS - started - packages))
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done

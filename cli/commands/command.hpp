@@ -57,5 +57,5 @@ struct CommandRegistrar {
 #define SCOREGEN_COMMAND_CONCAT_INNER(a, b) a##b
 #define SCOREGEN_COMMAND_CONCAT(a, b) SCOREGEN_COMMAND_CONCAT_INNER(a, b)
 #define SCOREGEN_COMMAND(...)                                                                             \
-  static const ::scoregen::cli::CommandRegistrar SCOREGEN_COMMAND_CONCAT(scoregen_command_, __LINE__)( \
+  static const ::scoregen::cli::CommandRegistrar SCOREGEN_COMMAND_CONCAT(scoregen_command_, __COUNTER__)( \
       ::scoregen::cli::Command{__VA_ARGS__})

@@ -157,12 +157,12 @@ _scoregen "$@"
                      fmt::arg("describe", describe), fmt::arg("cases", cases));
 }
 
-void declare(cxxopts::Options& options) {
+void declare_completion(cxxopts::Options& options) {
   options.custom_help("bash|zsh");
   options.add_options("hidden")("shell", "", cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
+int run_completion(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   const std::string shell = args.count("shell") ? args["shell"].as<std::string>() : "";
   if (shell == "bash") fmt::print("{}", bash_script());
   else if (shell == "zsh") fmt::print("{}", zsh_script());
@@ -176,6 +176,6 @@ SCOREGEN_COMMAND("completion", "print a bash or zsh completion script",
                  "Print the completion script of a shell, made from the same declarations as --help: `source <(scoregen\n"
                  "completion bash)` in ~/.bashrc, or save `scoregen completion zsh` as _scoregen on $fpath. `cmake\n"
                  "--install` installs both.",
-                 22, false, "shell", declare, run);
+                 22, false, "shell", declare_completion, run_completion);
 
 }  // namespace scoregen::cli

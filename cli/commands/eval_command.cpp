@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_eval(cxxopts::Options& options) {
   add_sampler_options(options);
   add_json_option(options);
   options.add_options("evaluation")
@@ -25,7 +25,7 @@ void declare(cxxopts::Options& options) {
       ("o,out", "also write the report to this text file, with its record (OUT.toml)", cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_eval(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "eval.num", extra);
   override_from<std::int64_t>(args, "batch-size", "eval.batch_size", extra);
@@ -58,6 +58,6 @@ SCOREGEN_COMMAND("eval", "judge samples: Frechet distance, class entropy, bits/d
                  "is judged exactly: the mode weights of its samples against the true weights (the NCSN paper's test of\n"
                  "Langevin dynamics), a sliced Wasserstein-1 distance to fresh data draws beside the floor at this N, and\n"
                  "the PF-ODE log-likelihood of data draws beside their exact log-likelihood.",
-                 8, true, "pipeline", declare, run);
+                 8, true, "pipeline", declare_eval, run_eval);
 
 }  // namespace scoregen::cli

@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_export(cxxopts::Options& options) {
   options.add_options("export")
       ("c,checkpoint", "the training checkpoint", cxxopts::value<std::string>())
       ("o,out", "the exported file (not the checkpoint itself)", cxxopts::value<std::string>())
@@ -15,7 +15,7 @@ void declare(cxxopts::Options& options) {
        "SDE's schedule inside): torch.jit.load(OUT)(x, t) in Python, no scoregen needed");
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_export(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   engine::export_checkpoint({session_request(args, argv), flag_or_empty(args, "out"), args.count("torchscript") > 0})
       .print(false);
   return 0;
@@ -27,6 +27,6 @@ SCOREGEN_COMMAND("export", "a small checkpoint with only the EMA weights, or a T
                  "Write a checkpoint's EMA weights (as the weights) with its pipeline and step, without the optimizer\n"
                  "and RNG state: what to share or ship. It samples and evaluates like the original but cannot resume\n"
                  "training. With --torchscript, a TorchScript module of the score for Python instead.",
-                 9, true, "pipeline", declare, run);
+                 9, true, "pipeline", declare_export, run_export);
 
 }  // namespace scoregen::cli

@@ -11,12 +11,12 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_help(cxxopts::Options& options) {
   options.custom_help("[COMMAND]");
   options.add_options("hidden")("topic", "", cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
+int run_help(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   if (!args.count("topic")) {
     fmt::print("{}", usage_text());
     return 0;
@@ -38,6 +38,6 @@ int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
 SCOREGEN_COMMAND("help", "a command's flags and the keys of its pipeline table ([train], [sample], ...)",
                  "Print the usage, or a command's flags followed by the keys of its pipeline table (type, default,\n"
                  "range, help), as `scoregen plugins info train` prints them.",
-                 21, false, "topic", declare, run);
+                 21, false, "topic", declare_help, run_help);
 
 }  // namespace scoregen::cli

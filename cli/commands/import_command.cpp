@@ -8,7 +8,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_import(cxxopts::Options& options) {
   options.positional_help("");
   options.custom_help("score-sde CHECKPOINT.pth --config NAME_OR_TOML --out MODEL.pt [--set section.key=value ...]");
   add_json_option(options);
@@ -23,7 +23,7 @@ void declare(cxxopts::Options& options) {
   options.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_import(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> words;
   if (args.count("words")) words = args["words"].as<std::vector<std::string>>();
   if (args.count("pipeline"))
@@ -49,6 +49,6 @@ SCOREGEN_COMMAND("import", "convert another tool's checkpoint (score_sde_pytorch
                  "scripts/score_sde_to_scoregen.py with Python and PyTorch (Debian's python3-torch; $SCOREGEN_PYTHON\n"
                  "names another interpreter); the network comes from --config. A tensor without a place in that\n"
                  "network, or a weight without a tensor, is an error naming it (docs/score_sde_networks.md).",
-                 12, true, "words", declare, run);
+                 12, true, "words", declare_import, run_import);
 
 }  // namespace scoregen::cli

@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_inpaint(cxxopts::Options& options) {
   add_sampler_options(options);
   add_picture_options(options);
   add_json_option(options);
@@ -26,7 +26,7 @@ void declare(cxxopts::Options& options) {
        "(FOLDER/scoregen-record.toml)", cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_inpaint(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "inpaint.num", extra);
   override_from<std::string>(args, "method", "inpaint.method", extra);
@@ -58,6 +58,6 @@ SCOREGEN_COMMAND("inpaint", "fill masked pixels (or colorize grey images) with t
                  "pc sampler's Gaussian moves steered to the known part. Completions are independent, and each is an\n"
                  "exact draw of p(unknown | known) under the model as K grows; the last move is SMC's own (no final\n"
                  "denoising). The cost is K times replacement's; the ESS summary and NFE are printed.",
-                 7, true, "pipeline", declare, run);
+                 7, true, "pipeline", declare_inpaint, run_inpaint);
 
 }  // namespace scoregen::cli

@@ -53,9 +53,9 @@ std::string page() {
   return out;
 }
 
-void declare(cxxopts::Options&) {}
+void declare_man(cxxopts::Options&) {}
 
-int run(const cxxopts::ParseResult&, const std::vector<std::string>&) {
+int run_man(const cxxopts::ParseResult&, const std::vector<std::string>&) {
   fmt::print("{}", page());
   return 0;
 }
@@ -64,6 +64,6 @@ int run(const cxxopts::ParseResult&, const std::vector<std::string>&) {
 
 SCOREGEN_COMMAND("man", "print the manual page scoregen(1) (roff)",
                  "Print the manual page, made from the same declarations as --help (`scoregen man | man -l -`).",
-                 23, false, nullptr, declare, run);
+                 23, false, nullptr, declare_man, run_man);
 
 }  // namespace scoregen::cli

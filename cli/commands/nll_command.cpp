@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_nll(cxxopts::Options& options) {
   add_json_option(options);
   options.add_options("likelihood")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
@@ -19,7 +19,7 @@ void declare(cxxopts::Options& options) {
        cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_nll(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "nll.num", extra);
   override_from<std::int64_t>(args, "batch-size", "nll.batch_size", extra);
@@ -38,6 +38,6 @@ SCOREGEN_COMMAND("nll", "exact log-likelihood and bits/dim through the probabili
                  "with the instantaneous change of variables (RK45). 8-bit image data are uniformly dequantized\n"
                  "([nll] dequantize draws per example, 1 by default) and bits/dim gets the offset of their scaling\n"
                  "(8 for [0, 1], 7 for [-1, 1]), comparable with published figures.",
-                 3, true, "pipeline", declare, run);
+                 3, true, "pipeline", declare_nll, run_nll);
 
 }  // namespace scoregen::cli

@@ -10,7 +10,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_plugins(cxxopts::Options& options) {
   options.custom_help("[--json] [--plugin-path P]... [info NAME]");
   options.add_options()
       ("json", "machine-readable output: kind, name, summary, library and options (type, default, range, help)")
@@ -18,7 +18,7 @@ void declare(cxxopts::Options& options) {
   options.add_options("hidden")("words", "info NAME", cxxopts::value<std::vector<std::string>>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
+int run_plugins(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   engine::PluginsRequest r;
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.json = args.count("json") > 0;
@@ -37,6 +37,6 @@ SCOREGEN_COMMAND("plugins", "list the loaded plugins; plugins info NAME: a plugi
                  "List the loaded plugins (built-in, SCOREGEN_PLUGIN_PATH, --plugin-path) with their kind and library.\n"
                  "`plugins info NAME` prints a plugin's options (type, default, range, help), or a command table's keys\n"
                  "(train, sample, nll, inpaint, eval).",
-                 20, false, "words", declare, run);
+                 20, false, "words", declare_plugins, run_plugins);
 
 }  // namespace scoregen::cli

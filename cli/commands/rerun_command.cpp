@@ -19,7 +19,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_rerun(cxxopts::Options& options) {
   options.custom_help("RECORD [--out NEW]");
   options.add_options()
       ("o,out", "write the output here instead of over the recorded one (to compare them)", cxxopts::value<std::string>())
@@ -45,7 +45,7 @@ struct TemporaryPipeline {
   }
 };
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
+int run_rerun(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   if (!args.count("record")) throw Error("scoregen rerun: which record? (an output's OUT.toml, or the PNG itself)");
   const std::string given = args["record"].as<std::string>();
   const engine::Record record = engine::read_record(given);
@@ -79,6 +79,6 @@ SCOREGEN_COMMAND("rerun", "make a recorded output again from its record (OUT.tom
                  "the folder it ran in, with the recorded thread count. Every recorded input (checkpoints, data, images)\n"
                  "must still have the bytes it had (SHA-256), or rerun stops and names it. On the same machine and\n"
                  "thread count the output is the same bit for bit.",
-                 12, false, "record", declare, run);
+                 12, false, "record", declare_rerun, run_rerun);
 
 }  // namespace scoregen::cli

@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_sample(cxxopts::Options& options) {
   add_sampler_options(options);
   add_checkpoint_and_class_options(options);
   add_picture_options(options);
@@ -25,7 +25,7 @@ void declare(cxxopts::Options& options) {
        "particle system, so samples are independent (sample.particles)", cxxopts::value<std::int64_t>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_sample(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "num", "sample.num", extra);
   override_from<std::int64_t>(args, "batch-size", "sample.batch_size", extra);
@@ -52,6 +52,6 @@ SCOREGEN_COMMAND("sample", "draw samples with the pipeline's [sampler] (PNG grid
                  "the classifier and are weighed against the unguided moves; the samples are independent and exact draws\n"
                  "of p(x) p(y | x)^scale (the classifier at the grid's last time) as K grows. Needs the pc sampler; NFE\n"
                  "per sample is K times the sampler's (docs/formulas.md \"Sequential Monte Carlo guidance\").",
-                 2, true, "pipeline", declare, run);
+                 2, true, "pipeline", declare_sample, run_sample);
 
 }  // namespace scoregen::cli

@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_score_map(cxxopts::Options& options) {
   add_json_option(options);
   options.add_options("score map")
       ("c,checkpoint", "the trained score model (EMA weights); without it, the pipeline's analytic network",
@@ -17,7 +17,7 @@ void declare(cxxopts::Options& options) {
       ("o,out", "the picture (.png); its record is OUT.toml", cxxopts::value<std::string>()->default_value("score_map.png"));
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_score_map(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   engine::ScoreMapRequest r;
   r.session = session_request(args, argv);
   r.assembly.command = "scoregen score-map";
@@ -36,6 +36,6 @@ SCOREGEN_COMMAND("score-map", "a trained 2-D score against the exact score of it
                  "heat map with the density's contours; report the mean error where p_t is high and where it is low.\n"
                  "Score matching sees few examples where the data are sparse, so the estimate is poor there (Song &\n"
                  "Ermon 2019, Sec. 3.2.1) -- one reason for annealing over noise levels.",
-                 10, true, "pipeline", declare, run);
+                 10, true, "pipeline", declare_score_map, run_score_map);
 
 }  // namespace scoregen::cli

@@ -7,7 +7,7 @@ namespace scoregen::cli {
 
 namespace {
 
-void declare(cxxopts::Options& options) {
+void declare_train(cxxopts::Options& options) {
   add_json_option(options);
   options.add_options("training")
       ("o,out", "run directory (default runs/<pipeline name>)", cxxopts::value<std::string>())
@@ -19,7 +19,7 @@ void declare(cxxopts::Options& options) {
                "leaves out (with [sampler]) are taken from it", cxxopts::value<std::string>());
 }
 
-int run(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+int run_train(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   std::vector<std::string> extra;
   override_from<std::int64_t>(args, "steps", "train.steps", extra);
   override_from<std::int64_t>(args, "batch-size", "train.batch_size", extra);
@@ -36,6 +36,6 @@ SCOREGEN_COMMAND("train", "train a score network on the pipeline's [data] with i
                  "and pipeline.toml; training again into the same directory resumes from its checkpoint (the [sde],\n"
                  "[network], [objective] and [guidance] must be the run's; a changed [train] value is noted in the run).\n"
                  "Under torchrun the batch is shared out to the ranks (docs/scaling.md).",
-                 1, true, "pipeline", declare, run);
+                 1, true, "pipeline", declare_train, run_train);
 
 }  // namespace scoregen::cli

@@ -2,12 +2,12 @@
 // one line saying exactly how to rewrite the first one; a checkpoint's stored pipeline is migrated, so every
 // checkpoint written by an earlier scoregen still loads.
 #include <algorithm>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "engine/pipeline_raw.hpp"
+#include "engine/toml_text.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -35,13 +35,6 @@ const Move kMoves[] = {
 // [train] keys that became the [objective] table.
 const char* const kObjectiveKeys[] = {"objective", "weighting", "reduction", "probe", "n_probes"};
 
-std::string value_text(const toml::node& n) {
-  if (const auto* s = n.as_string()) return fmt::format("\"{}\"", s->get());
-  std::ostringstream os;
-  n.visit([&](const auto& v) { os << v; });
-  return os.str();
-}
-
 std::string plugin_of(const RawPipeline& raw, const std::string& section) {
   auto s = raw.sections.find(section);
   if (s == raw.sections.end()) return "";
@@ -61,10 +54,10 @@ void migrate_moves(RawPipeline& raw, PipelineOrigin origin) {
     if (origin == PipelineOrigin::File) {
       if (same_table)
         throw Error(fmt::format("{}: [{}] {} was renamed: write {} = {} instead", entry.key_where, m.section, m.key,
-                                m.to_key, value_text(*entry.node)));
+                                m.to_key, toml_value_text(*entry.node)));
       throw Error(fmt::format("{}: [{}] {} moved to the {} table: write {} = {} under [{}]{}", entry.key_where, m.section,
                               m.key, *m.to_plugin ? fmt::format("{} {}'s", m.to_plugin, m.to_section) : m.to_section,
-                              m.to_key, value_text(*entry.node), m.to_section,
+                              m.to_key, toml_value_text(*entry.node), m.to_section,
                               *m.to_plugin ? fmt::format(" (plugin = \"{}\")", m.to_plugin) : std::string()));
     }
     sec->second.entries.erase(m.key);
@@ -98,7 +91,7 @@ void migrate_objective(RawPipeline& raw, PipelineOrigin origin, const Registry& 
     std::vector<std::string> keep{fmt::format("plugin = \"{}\"", name)}, drop;
     for (const auto& k : present) {
       if (k == "objective") continue;
-      if (declares(k)) keep.push_back(fmt::format("{} = {}", k, value_text(*entries[k].node)));
+      if (declares(k)) keep.push_back(fmt::format("{} = {}", k, toml_value_text(*entries[k].node)));
       else drop.push_back(k);
     }
     throw Error(fmt::format("{}: [train] {} moved to their own table: write [objective] with {}{}",

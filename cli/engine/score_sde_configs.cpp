@@ -2,13 +2,13 @@
 #include "engine/score_sde_configs.hpp"
 
 #include <filesystem>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "engine/files.hpp"
+#include "engine/toml_text.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -75,25 +75,6 @@ std::string layout_of(const Published& p) {
       p.num_scales, p.image_size == 256 ? 0.075 : p.image_size == 1024 ? 0.15 : 0.16);
 }
 
-// A TOML value as pipeline text (numbers, booleans, strings and arrays of them).
-std::string value_text(const toml::node& n) {
-  std::ostringstream out;
-  if (const auto* a = n.as_array()) {
-    out << toml::array(*a);
-  } else if (const auto* s = n.as_string()) {
-    out << toml::value<std::string>(s->get());
-  } else if (const auto* b = n.as_boolean()) {
-    out << (b->get() ? "true" : "false");
-  } else if (const auto* i = n.as_integer()) {
-    out << i->get();
-  } else if (const auto* f = n.as_floating_point()) {
-    std::string v = fmt::format("{}", f->get());
-    if (v.find_first_of(".eEn") == std::string::npos) v += ".0";  // 16.0 stays a float
-    out << v;
-  }
-  return out.str();
-}
-
 const toml::node& require(const toml::table& t, const std::string& section, const std::string& key,
                           const std::string& source) {
   const toml::node* n = t.at_path(section + "." + key).node();
@@ -115,12 +96,12 @@ std::string translate(const toml::table& cfg, const std::string& source) {
       {"conv_size", "3"},        {"resamp_with_conv", "true"},   {"conditional", "true"}};
   for (const auto& [k, supported] : fixed)
     if (const toml::node* n = cfg.at_path(std::string("model.") + k).node()) {
-      const std::string given = n->is_string() ? n->value_or(std::string()) : value_text(*n);
+      const std::string given = n->is_string() ? n->value_or(std::string()) : toml_value_text(*n);
       if (given != supported)
         throw Error(fmt::format("{}: [model] {} = {}: the ncsnpp network implements {} only", source, k, given, supported));
     }
   std::string out = fmt::format("# A score_sde_pytorch model ({}), imported by `scoregen import score-sde`.\n", source);
-  auto key = [&](const std::string& section, const std::string& k) { return value_text(require(cfg, section, k, source)); };
+  auto key = [&](const std::string& section, const std::string& k) { return toml_value_text(require(cfg, section, k, source)); };
   if (sde == "vesde") {
     out += fmt::format("[sde]\nplugin = \"ve\"\nsigma_min = {}\nsigma_max = {}\nN = {}\n", key("model", "sigma_min"),
                        key("model", "sigma_max"), key("model", "num_scales"));
@@ -141,7 +122,7 @@ std::string translate(const toml::table& cfg, const std::string& source) {
   // [sampling] snr: 0.16 for CIFAR-10, 0.075 at 256 px, 0.15 at 1024 px), Euler-Maruyama alone for VP and sub-VP
   const toml::node* snr = cfg.at_path("sampling.snr").node();
   out += sde == "vesde" ? fmt::format("\n[sampler]\nplugin = \"pc\"\npredictor = \"reverse-diffusion\"\ncorrector = "
-                                      "\"langevin\"\nsnr = {}\n", snr ? value_text(*snr) : "0.16")
+                                      "\"langevin\"\nsnr = {}\n", snr ? toml_value_text(*snr) : "0.16")
                         : "\n[sampler]\nplugin = \"pc\"\npredictor = \"euler-maruyama\"\ncorrector = \"none\"\n";
   return out;
 }

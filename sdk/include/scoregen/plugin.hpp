@@ -113,5 +113,5 @@ PluginInfo plugin_info(PluginKind kind, const char* name, const char* summary) {
 
 // Declares one plugin: SCOREGEN_PLUGIN(Sde, "vp", "one-line summary", VpSde).
 #define SCOREGEN_PLUGIN(KIND, NAME, SUMMARY, CLASS)                                            \
-  static const ::scoregen::detail::Registrar SCOREGEN_CONCAT(scoregen_registrar_, __LINE__)( \
+  static const ::scoregen::detail::Registrar SCOREGEN_CONCAT(scoregen_registrar_, __COUNTER__)( \
       ::scoregen::detail::plugin_info<CLASS>(::scoregen::PluginKind::KIND, NAME, SUMMARY))
