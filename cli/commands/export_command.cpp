@@ -12,7 +12,8 @@ void declare_export(cxxopts::Options& options) {
       ("c,checkpoint", "the training checkpoint", cxxopts::value<std::string>())
       ("o,out", "the exported file (not the checkpoint itself)", cxxopts::value<std::string>())
       ("torchscript", "write a TorchScript module whose forward(x, t) is the score (the parameterisation applied, the "
-       "SDE's schedule inside): torch.jit.load(OUT)(x, t) in Python, no scoregen needed");
+       "SDE's schedule inside): torch.jit.load(OUT)(x, t) in Python, no scoregen needed; any batch, on the input's "
+       "device (map_location=\"cuda\" for a GPU)");
 }
 
 int run_export(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {

@@ -65,15 +65,14 @@ class MlpNetwork : public Network {
   }
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
-    const auto b = x.size(0);
     at::Tensor tf = t.to(x.scalar_type());
     at::Tensor std = sde_->marginal_std(tf);
     at::Tensor e = embedding_ == "fourier" ? fourier_embedding(at::log(std), fourier_w_.to(x.scalar_type()))
                                            : sinusoidal_embedding(tf * 1000.0, embed_dim_);
     if (!classes_.is_empty() && y.defined()) e = e + classes_->forward(y);
-    at::Tensor h = at::cat({x.reshape({b, -1}), e}, 1);
+    at::Tensor h = at::cat({x.flatten(1), e}, 1);
     for (const auto& layer : *hidden_) h = activate(layer->as<torch::nn::Linear>()->forward(h));
-    at::Tensor out = out_->forward(h).reshape(x.sizes());
+    at::Tensor out = out_->forward(h).reshape_as(x);
     // NCSNv2 / NCSN++ scale_by_sigma: s = output / sigma
     if (scale_by_sigma_) out = out / batch_view(std, out);
     return out;

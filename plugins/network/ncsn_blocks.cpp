@@ -26,7 +26,6 @@ InstanceNormPPImpl::InstanceNormPPImpl(std::int64_t channels, std::int64_t n_lev
 }
 
 at::Tensor InstanceNormPPImpl::forward(const at::Tensor& x, const at::Tensor& level) {
-  const auto c = x.size(1);
   at::Tensor mu = x.mean({2, 3});                                        // per-channel means [B, C]
   at::Tensor m = mu.mean(1, true), s = (mu.var(1, false, true) + 1e-5).sqrt();
   at::Tensor h = at::instance_norm(x, {}, {}, {}, {}, true, 0.0, 1e-5, false);
@@ -35,7 +34,7 @@ at::Tensor InstanceNormPPImpl::forward(const at::Tensor& x, const at::Tensor& le
     auto parts = embed(level).chunk(3, 1);
     g = parts[0], a = parts[1], b = parts[2];
   } else {
-    g = gamma.expand({x.size(0), c}), a = alpha.expand({x.size(0), c}), b = beta.expand({x.size(0), c});
+    g = gamma.expand_as(mu), a = alpha.expand_as(mu), b = beta.expand_as(mu);
   }
   // h + alpha (mu - m) / s, then gamma * . + beta
   h = h + (a * (mu - m) / s).unsqueeze(-1).unsqueeze(-1);

@@ -43,7 +43,7 @@ class NcsnNetwork : public Network {
   }
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor&) override {
-    at::Tensor level = conditional_ ? sde_->timestep(t) : at::zeros({x.size(0)}, at::TensorOptions().dtype(at::kLong));
+    at::Tensor level = conditional_ ? sde_->timestep(t) : at::zeros_like(t, at::kLong);
     level = level.to(x.device());
     at::Tensor h = begin_(x);
     at::Tensor l1 = res1_(h, level), l2 = res2_(l1, level), l3 = res3_(l2, level), l4 = res4_(l3, level);

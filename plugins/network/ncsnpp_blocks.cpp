@@ -30,10 +30,11 @@ at::Tensor fir_kernel(double gain, const at::TensorOptions& options) {
 }
 
 // upfirdn2d on every channel: x [B, C, H, W] already padded/zero-inserted as [B*C, 1, H', W'], 4x4 valid
-// convolution with `kernel`, back to [B, C, ...].
-at::Tensor filter_channels(const at::Tensor& padded, const at::Tensor& kernel, std::int64_t b, std::int64_t c) {
+// convolution with `kernel`, back to [B, C, ...]. (No shape here names the batch size B: a traced network then runs
+// on any batch, scoregen export --torchscript.)
+at::Tensor filter_channels(const at::Tensor& padded, const at::Tensor& kernel, std::int64_t c) {
   at::Tensor out = at::conv2d(padded, kernel);
-  return out.reshape({b, c, out.size(2), out.size(3)});
+  return out.reshape({-1, c, out.size(2), out.size(3)});
 }
 
 std::int64_t groups_of(std::int64_t channels) { return std::min<std::int64_t>(channels / 4, 32); }
@@ -64,28 +65,28 @@ at::Tensor normed(nn::GroupNorm& norm, const at::Tensor& x) { return norm(x.to(a
 
 at::Tensor fir_upsample(const at::Tensor& x) {
   // Zero insertion (x at even rows and columns of 2H x 2W), pad 2 before and 1 after, filter with 4 k.
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({b * c, 1, h, 1, w, 1}), {0, 1, 0, 0, 0, 1});
-  z = at::constant_pad_nd(z.reshape({b * c, 1, 2 * h, 2 * w}), {2, 1, 2, 1});
-  return filter_channels(z, fir_kernel(4.0, x.options()), b, c);
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, 1, w, 1}), {0, 1, 0, 0, 0, 1});
+  z = at::constant_pad_nd(z.reshape({-1, 1, 2 * h, 2 * w}), {2, 1, 2, 1});
+  return filter_channels(z, fir_kernel(4.0, x.options()), c);
 }
 
 at::Tensor fir_downsample(const at::Tensor& x) {
   // Pad 1 and 1, filter with k, keep every second row and column from 0.
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({b * c, 1, h, w}), {1, 1, 1, 1});
-  at::Tensor out = filter_channels(z, fir_kernel(1.0, x.options()), b, c);
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, w}), {1, 1, 1, 1});
+  at::Tensor out = filter_channels(z, fir_kernel(1.0, x.options()), c);
   return out.slice(2, 0, c10::nullopt, 2).slice(3, 0, c10::nullopt, 2);
 }
 
 at::Tensor naive_upsample(const at::Tensor& x) {
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  return x.reshape({b, c, h, 1, w, 1}).repeat({1, 1, 1, 2, 1, 2}).reshape({b, c, 2 * h, 2 * w});
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
+  return x.reshape({-1, c, h, 1, w, 1}).repeat({1, 1, 1, 2, 1, 2}).reshape({-1, c, 2 * h, 2 * w});
 }
 
 at::Tensor naive_downsample(const at::Tensor& x) {
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  return x.reshape({b, c, h / 2, 2, w / 2, 2}).mean({3, 5});
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
+  return x.reshape({-1, c, h / 2, 2, w / 2, 2}).mean({3, 5});
 }
 
 void default_init(const at::Tensor& weight, double scale) {
@@ -142,14 +143,14 @@ AttnImpl::AttnImpl(std::int64_t channels, bool skip_rescale, double init_scale) 
 }
 
 at::Tensor AttnImpl::forward(const at::Tensor& x) {
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
   at::Tensor n = normed(GroupNorm_0, x).to(x.scalar_type());
-  at::Tensor q = NIN_0(n).reshape({b, c, h * w}), k = NIN_1(n).reshape({b, c, h * w});
-  at::Tensor v = NIN_2(n).reshape({b, c, h * w});
+  at::Tensor q = NIN_0(n).reshape({-1, c, h * w}), k = NIN_1(n).reshape({-1, c, h * w});
+  at::Tensor v = NIN_2(n).reshape({-1, c, h * w});
   // w[b, p, p'] = q_p . k_p' / sqrt(C), softmax over p'; a[b, c, p] = sum_p' w[b, p, p'] v[b, c, p'].
   at::Tensor weights = at::bmm(q.transpose(1, 2), k) * std::pow(static_cast<double>(c), -0.5);
   weights = at::softmax(weights, -1);
-  at::Tensor a = at::bmm(v, weights.transpose(1, 2)).reshape({b, c, h, w});
+  at::Tensor a = at::bmm(v, weights.transpose(1, 2)).reshape({-1, c, h, w});
   at::Tensor out = x + NIN_3(a);
   return skip_rescale ? out / kSqrt2 : out;
 }
@@ -190,9 +191,9 @@ ConvDownImpl::ConvDownImpl(std::int64_t in, std::int64_t out, bool fir) {
 at::Tensor ConvDownImpl::forward(const at::Tensor& x) {
   if (Conv2d_0.is_empty()) return Conv_0(at::constant_pad_nd(x, {0, 1, 0, 1}));
   // FIR blur padded 2 and 2, then the stride-2 conv without bias, then the bias (score_sde's order).
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({b * c, 1, h, w}), {2, 2, 2, 2});
-  at::Tensor blurred = filter_channels(z, fir_kernel(1.0, x.options()), b, c);
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, w}), {2, 2, 2, 2});
+  at::Tensor blurred = filter_channels(z, fir_kernel(1.0, x.options()), c);
   at::Tensor out = at::conv2d(blurred, Conv2d_0->weight, {}, {2, 2});
   return out + Conv2d_0->bias.reshape({1, -1, 1, 1});
 }

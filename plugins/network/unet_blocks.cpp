@@ -55,11 +55,11 @@ AttnBlockImpl::AttnBlockImpl(std::int64_t channels) {
 }
 
 at::Tensor AttnBlockImpl::forward(const at::Tensor& x) {
-  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  auto parts = qkv(normed(norm, x)).reshape({b, 3, c, h * w}).unbind(1);
+  const auto c = x.size(1), h = x.size(2), w = x.size(3);  // -1 for the batch: a traced network runs on any batch
+  auto parts = qkv(normed(norm, x)).reshape({-1, 3, c, h * w}).unbind(1);
   // softmax(q^T k / sqrt(C)) over key positions; out = v attn^T
   at::Tensor attn = at::softmax(at::matmul(parts[0].transpose(1, 2), parts[1]) / std::sqrt(static_cast<double>(c)), -1);
-  at::Tensor out = at::matmul(parts[2], attn.transpose(1, 2)).reshape({b, c, h, w});
+  at::Tensor out = at::matmul(parts[2], attn.transpose(1, 2)).reshape({-1, c, h, w});
   return x + proj(out);
 }
 

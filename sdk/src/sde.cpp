@@ -14,7 +14,7 @@ namespace scoregen {
 
 at::Tensor batch_view(const at::Tensor& v, const at::Tensor& like) {
   std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
-  shape[0] = v.size(0);
+  shape[0] = -1;  // not v.size(0): a traced score then runs on any batch (scoregen export --torchscript)
   return v.reshape(shape);
 }
 
