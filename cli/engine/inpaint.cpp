@@ -62,7 +62,8 @@ at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& s
   if (!((m == 0) | (m == 1)).all().item<bool>())
     throw Error(fmt::format("{}: the mask is not binary (only black 0 and white 255, or 0 and 1, are allowed)", path));
   std::vector<std::int64_t> spatial(shape.begin() + (shape.size() == 3 ? 1 : 0), shape.end());
-  if (shape.size() == 3 && m.dim() == 3 && m.size(0) == 1) m = m.squeeze(0);
+  // Leading axes of length 1 (a mask saved as one row [1, D], or one channel [1, H, W]) are not the image's.
+  while (m.dim() > static_cast<std::int64_t>(spatial.size()) && m.size(0) == 1) m = m.squeeze(0);
   if (shape.size() == 3 && m.sizes() == at::IntArrayRef(spatial)) return m.unsqueeze(0).expand(shape).contiguous();
   if (m.sizes() == at::IntArrayRef(shape)) return m;
   throw Error(fmt::format("{}: mask of size [{}] does not match the image's [{}]", path, fmt::join(m.sizes(), ", "),

@@ -47,7 +47,7 @@ class PcSampler : public Sampler {
   bool honours_gaussian_draws() const override { return s_.resample == 1; }
 
   std::string describe() const override {
-    return fmt::format("pc ({} + {}, {} steps{}, {})", s_.predictor, s_.corrector, s_.steps > 0 ? std::to_string(s_.steps) : "N",
+    return fmt::format("pc ({} + {}, {} steps{}, {})", s_.predictor, s_.corrector, s_.steps > 0 ? std::to_string(s_.steps) : "[sde] N",
                        s_.resample > 1 ? fmt::format(", RePaint jump {} x{}", s_.jump_length, s_.resample) : std::string(),
                        s_.denoise ? "denoised" : "noisy last step");
   }

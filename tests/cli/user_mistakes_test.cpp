@@ -2,6 +2,7 @@
 // user tried that once exited 1 with internals or never finished, and outputs that went where the user did not say.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -98,4 +99,21 @@ TEST(UserMistakes, ACheckpointsStoredOutputPathIsNeverUsed) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_FALSE(std::filesystem::exists(elsewhere)) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir.path("cwd/samples.png"))) << r.out;
+}
+
+TEST(UserMistakes, TheFuzzersMalformedCheckpointsAreOneLineThroughTheCommand) {
+  // Each checkpoint libFuzzer found crashing or exhausting LibTorch (a SEGV in its TorchScript parser, a 4 GiB
+  // allocation from a zip64 size) is refused by `sample` in one line, with no output written.
+  cli::TempDir dir;
+  const std::string corpus = cli::source("tests/fuzz/corpus/checkpoint_loader_fuzz");
+  int findings = 0;
+  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+    if (e.path().filename().string().rfind("finding-", 0) != 0) continue;
+    ++findings;
+    auto r = cli::run("sample --checkpoint " + e.path().string() + " -q --out " + dir.path("x.npy"));
+    expect_user_error(r, e.path().string() + ": not a scoregen checkpoint");
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy"))) << e.path();
+  }
+  EXPECT_GE(findings, 5);
 }
