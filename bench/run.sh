@@ -62,6 +62,9 @@ for div in exact rademacher; do
   echo "| toy_vp MLP, $div divergence, 256 examples in one solve | NFE $1 | $(awk "BEGIN{printf \"%.2f ms\", $2*1000/256}") per example |"
 done
 echo
+echo "## Ten steps against 200 on the shipped VP model (Frechet distance of 500 samples; floor 0.060)"
+bench/ten_steps.sh "$B"
+echo
 echo "## What each public SDK header costs a plugin (no precompiled header)"
 bench/sdk_headers.sh "$B"
 echo
