@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the main job waits for on a fresh machine: the binary and its plugins (target scoregen_cli) built from scratch
-# in Release with the precompiled header, as combined units (SCOREGEN_UNITY=ON, the default) and file by file, each
-# in a new build folder, one after the other in this run. Prints seconds and the ratio. About 11 minutes on 2 cores.
+# in Release, as combined units (SCOREGEN_UNITY=ON, the default; they skip the precompiled header) and file by file
+# (with the precompiled header), each in a new build folder, one after the other in this run. Prints seconds and the ratio. About 11 minutes on 2 cores.
 #   bench/build_time.sh [JOBS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
