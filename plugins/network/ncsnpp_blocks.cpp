@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <ATen/TracerMode.h>
 #include <fmt/format.h>
 
 #include "scoregen/batch_random.hpp"
@@ -19,22 +20,37 @@ namespace {
 
 constexpr double kSqrt2 = 1.4142135623730951;  // skip_rescale divides sums by sqrt(2)
 
-// The separable FIR kernel outer(k, k) / sum, k = [1, 3, 3, 1], times `gain`, as a [1, 1, 4, 4] float32 filter.
-at::Tensor fir_kernel(double gain, const at::TensorOptions& options) {
-  at::Tensor k = at::tensor({1.0f, 3.0f, 3.0f, 1.0f}, at::kFloat);
-  at::Tensor k2 = at::outer(k, k);
-  k2 = k2 / k2.sum();
-  if (gain != 1.0) k2 = k2 * gain;
-  // Convolution flips the kernel (symmetric here, flipped anyway as upfirdn2d does).
-  return k2.flip({0, 1}).reshape({1, 1, 4, 4}).to(options);
+// The FIR filters, float32 on the CPU: outer(k, k) / sum with k = [1, 3, 3, 1] (symmetric: convolution and
+// upfirdn2d's flipped correlation agree), and the four 3 x 3 phases of upsampling with it (fir_upsample). Built once,
+// with the tracer paused: LibTorch's tracer records at::tensor's filling as an uninitialised aten::empty, which made
+// an NCSN++ exported inside `scoregen export --torchscript`'s trace compute NaN; built outside, they are constants.
+struct FirKernels {
+  at::Tensor down, up_phases;
+};
+const FirKernels& fir_kernels() {
+  static const FirKernels kernels = [] {
+    at::tracer::impl::NoTracerDispatchMode no_tracing;
+    at::Tensor k = at::tensor({1.0f, 3.0f, 3.0f, 1.0f}, at::kFloat);
+    at::Tensor k2 = at::outer(k, k);
+    // upfirdn2d with up = 2, pad (2, 1), kernel 4 outer(k, k) / sum: each output phase (a, b) of a 2 x 2 cell is a
+    // 3 x 3 filter of the input padded by 1, from the 1-D phases [1, 3, 0] / 4 (even) and [0, 3, 1] / 4 (odd).
+    at::Tensor p = at::tensor({1.0f, 3.0f, 0.0f, 0.0f, 3.0f, 1.0f}, at::kFloat).reshape({2, 3}) / 4;
+    at::Tensor phases = at::stack({at::outer(p[0], p[0]), at::outer(p[0], p[1]), at::outer(p[1], p[0]),
+                                   at::outer(p[1], p[1])});
+    return FirKernels{(k2 / k2.sum()).unsqueeze(0), phases};
+  }();
+  return kernels;
 }
 
-// upfirdn2d on every channel: x [B, C, H, W] already padded/zero-inserted as [B*C, 1, H', W'], 4x4 valid
-// convolution with `kernel`, back to [B, C, ...]. (No shape here names the batch size B: a traced network then runs
-// on any batch, scoregen export --torchscript.)
-at::Tensor filter_channels(const at::Tensor& padded, const at::Tensor& kernel, std::int64_t c) {
-  at::Tensor out = at::conv2d(padded, kernel);
-  return out.reshape({-1, c, out.size(2), out.size(3)});
+// upfirdn2d's filtering of every channel on its own, as one depthwise convolution (groups = channels): `kernels`
+// [K, kh, kw] are K filters per channel, so the result has K C channels. (A convolution of the B C channels as
+// one-channel images was 35-90x slower on the CPU; no shape names the batch size, so a traced network runs on any
+// batch: scoregen export --torchscript.)
+at::Tensor filter_each_channel(const at::Tensor& x, const at::Tensor& kernels, std::int64_t stride = 1) {
+  const auto c = x.size(1);
+  at::Tensor w = kernels.unsqueeze(1).repeat({c, 1, 1, 1});  // [c K, 1, kh, kw]
+  return at::conv2d(x, w.to(x.scalar_type()), at::Tensor(), at::IntArrayRef{stride, stride}, at::IntArrayRef{0, 0},
+                    at::IntArrayRef{1, 1}, c);
 }
 
 std::int64_t groups_of(std::int64_t channels) { return std::min<std::int64_t>(channels / 4, 32); }
@@ -64,19 +80,15 @@ at::Tensor normed(nn::GroupNorm& norm, const at::Tensor& x) { return norm(x.to(a
 }  // namespace
 
 at::Tensor fir_upsample(const at::Tensor& x) {
-  // Zero insertion (x at even rows and columns of 2H x 2W), pad 2 before and 1 after, filter with 4 k.
-  const auto c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, 1, w, 1}), {0, 1, 0, 0, 0, 1});
-  z = at::constant_pad_nd(z.reshape({-1, 1, 2 * h, 2 * w}), {2, 1, 2, 1});
-  return filter_channels(z, fir_kernel(4.0, x.options()), c);
+  // The four phases of each 2 x 2 output cell, interleaved by pixel_shuffle: equal to upfirdn2d's zero insertion and
+  // 4 x 4 filter, without filtering its 3/4 zeros.
+  at::Tensor phases = fir_kernels().up_phases.to(x.options());
+  return at::pixel_shuffle(filter_each_channel(at::constant_pad_nd(x, {1, 1, 1, 1}), phases), 2);
 }
 
 at::Tensor fir_downsample(const at::Tensor& x) {
-  // Pad 1 and 1, filter with k, keep every second row and column from 0.
-  const auto c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, w}), {1, 1, 1, 1});
-  at::Tensor out = filter_channels(z, fir_kernel(1.0, x.options()), c);
-  return out.slice(2, 0, c10::nullopt, 2).slice(3, 0, c10::nullopt, 2);
+  // upfirdn2d with down = 2, pad (1, 1): filter with outer(k, k) / sum at stride 2.
+  return filter_each_channel(at::constant_pad_nd(x, {1, 1, 1, 1}), fir_kernels().down.to(x.options()), 2);
 }
 
 at::Tensor naive_upsample(const at::Tensor& x) {
@@ -191,9 +203,7 @@ ConvDownImpl::ConvDownImpl(std::int64_t in, std::int64_t out, bool fir) {
 at::Tensor ConvDownImpl::forward(const at::Tensor& x) {
   if (Conv2d_0.is_empty()) return Conv_0(at::constant_pad_nd(x, {0, 1, 0, 1}));
   // FIR blur padded 2 and 2, then the stride-2 conv without bias, then the bias (score_sde's order).
-  const auto c = x.size(1), h = x.size(2), w = x.size(3);
-  at::Tensor z = at::constant_pad_nd(x.reshape({-1, 1, h, w}), {2, 2, 2, 2});
-  at::Tensor blurred = filter_channels(z, fir_kernel(1.0, x.options()), c);
+  at::Tensor blurred = filter_each_channel(at::constant_pad_nd(x, {2, 2, 2, 2}), fir_kernels().down.to(x.options()));
   at::Tensor out = at::conv2d(blurred, Conv2d_0->weight, {}, {2, 2});
   return out + Conv2d_0->bias.reshape({1, -1, 1, 1});
 }

@@ -94,6 +94,23 @@ TEST(TorchScript, AnExportedImageScoreIsScoregensScoreInPython) {
   EXPECT_EQ(p.one_by_one, 0);     // was 64 calls for 64 examples: 3.6 s for 1024 on an H200
 }
 
+TEST(TorchScript, AnExportedNcsnppWithFirResamplingIsScoregensScoreInPython) {
+  // NCSN++ with FIR up/downsampling and the residual input path (a score_sde_pytorch fixture, imported): its FIR
+  // filters were built inside the trace with at::tensor, which the tracer records as an uninitialised empty tensor,
+  // so the exported module computed NaN (and was applied row by row, its check against the model having failed).
+  cli::TempDir dir;
+  const std::string fixture = cli::source("tests/fixtures/score_sde/ve_ncsnpp_continuous/");
+  auto i = cli::run("import score-sde " + fixture + "checkpoint.pth --config " + fixture + "config.toml -q --out " +
+                    dir.path("ve.pt"));
+  ASSERT_EQ(i.status, 0) << i.out;
+  at::Tensor x = at::rand({3, 3, 16, 16}, at::make_generator<at::CPUGeneratorImpl>(3));
+  at::Tensor t = at::tensor({0.1f, 0.5f, 0.9f});
+  const InPython p = in_python(dir, dir.path("ve.pt"), x, t);
+  EXPECT_LT(p.difference, 1e-5);
+  EXPECT_EQ(p.fixed_devices, 0);
+  EXPECT_EQ(p.one_by_one, 0);
+}
+
 TEST(TorchScript, TheTorchScriptNetworkReadsItsFileBesideThePipelineWithAShape) {
   cli::TempDir dir;
   ASSERT_EQ(cli::run("train " + dir.file("p.toml", kToy) + " -q --out " + dir.path("run")).status, 0);
