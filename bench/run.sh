@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 cmake --build "$B" --target network_bench sampler_bench fast_sampler_bench oracle_bench training_step_bench \
-  smc_inpainting_bench score_sde_network_bench > /dev/null
+  sampling_step_bench smc_inpainting_bench score_sde_network_bench > /dev/null
 sg="$B/bin/scoregen"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -32,8 +32,7 @@ echo "## Networks: eval forward (what sampling runs), train forward, forward+bac
 echo
 echo "## Training and sampling steps against the network alone (1 thread): the overhead around the network"
 "$B/bin/training_step_bench" 1 15
-"$sg" sample --checkpoint share/models/fashion_mnist_vp.pt -q --threads 1 --num 64 --steps 10 --sampler unipc \
-  --out "$tmp/s.npy" | sed -n 's/.*wall time \([0-9.]*\) s.*/sampling: 10 steps in \1 s/p'
+"$B/bin/sampling_step_bench" 1 7 10
 echo
 echo "## The gaussian-mixture oracle"
 "$B/bin/oracle_bench"

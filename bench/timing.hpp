@@ -40,4 +40,23 @@ inline int count_arg(int argc, char** argv, int i, int fallback, const char* usa
   return static_cast<int>(v);
 }
 
+// Two calls timed alternately `pairs` times (one warm-up each time): the median time of each and the median of the
+// per-pair ratios a / b, so a noisy machine slows both alike.
+struct Paired {
+  double a_ms, b_ms, ratio;
+};
+inline Paired paired(int pairs, const std::function<void()>& a, const std::function<void()>& b) {
+  std::vector<double> a_ms, b_ms, ratio;
+  for (int i = 0; i < pairs; ++i) {
+    a_ms.push_back(median_ms(1, a));
+    b_ms.push_back(median_ms(1, b));
+    ratio.push_back(a_ms.back() / b_ms.back());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  return {median(a_ms), median(b_ms), median(ratio)};
+}
+
 }  // namespace bench

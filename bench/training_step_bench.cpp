@@ -2,10 +2,8 @@
 // and noise, the objective, backward, clipping, Adam, EMA) against the same network's forward+backward on a batch of
 // the same shape in train mode with the same per-example dropout. The two are timed alternately in one process and
 // the overhead is the median of the per-pair ratios, so a noisy machine slows both alike.
-#include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -43,18 +41,9 @@ int main(int argc, char** argv) {
     net->forward(x, t, at::Tensor()).pow(2).mean().backward();
   };
   auto step = [&] { trainer.step(); };
-  std::vector<double> step_ms, net_ms, ratio;
-  for (int i = 0; i < pairs; ++i) {
-    step_ms.push_back(bench::median_ms(1, step));
-    net_ms.push_back(bench::median_ms(1, network_only));
-    ratio.push_back(step_ms.back() / net_ms.back());
-  }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  const bench::Paired p = bench::paired(pairs, step, network_only);
   fmt::print("{} thread(s), batch {}, median of {} alternating pairs\n", at::get_num_threads(), b, pairs);
   fmt::print("| training step (ms) | network forward+backward (ms) | step / network (median of pair ratios) |\n"
              "|---|---|---|\n| {:.1f} | {:.1f} | {:.3f} |\n",
-             median(step_ms), median(net_ms), median(ratio));
+             p.a_ms, p.b_ms, p.ratio);
 }
