@@ -61,6 +61,12 @@ for div in exact rademacher; do
   echo "| toy_vp MLP, $div divergence, 256 examples in one solve | NFE $1 | $(awk "BEGIN{printf \"%.2f ms\", $2*1000/256}") per example |"
 done
 echo
+echo "## Likelihood of Fashion-MNIST test examples, shipped VP model: the old default against the new"
+bench/likelihood_image.sh "$B"
+echo
+echo "## bf16 autocast against float32, shipped VP model"
+bench/precision.sh "$B"
+echo
 echo "## Ten steps against 200 on the shipped VP model (Frechet distance of 500 samples; floor 0.060)"
 bench/ten_steps.sh "$B"
 echo
