@@ -22,7 +22,9 @@ class DpmSolverSampler : public Sampler {
   };
   static void declare(Declaration<Settings>& d) {
     edm::declare_multistep(d, 3);
-    d(&Settings::eta, "eta", "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++").at_least(0);
+    d(&Settings::eta, "eta", "noise re-injected per step: 0 = PF-ODE solver, 1 = SDE-DPM-Solver++ (on a learned "
+                                 "score it can beat the ODE at 10 steps: docs/formulas.md)")
+        .at_least(0);
   }
   DpmSolverSampler(const Settings& s, const BuildContext&) : s_(s) {}
   std::int64_t steps(const Sde&) const override { return s_.steps; }
