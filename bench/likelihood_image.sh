@@ -3,7 +3,7 @@
 # (Hutchinson, one Rademacher probe), as the old default ran it (4 examples per ODE solve, rtol = atol = 1e-5) and
 # as it runs now (16 per solve, rtol = atol = 1e-4): NFE, time, mean bits/dim with its standard error, and the
 # largest per-example change against the 16-per-solve solve at 1e-5 (same examples, dequantization and probes).
-#   bench/likelihood_image.sh [BUILD_DIR] [THREADS = 2]     (about 1 minute on 2 cores)
+#   bench/likelihood_image.sh [BUILD_DIR] [THREADS = 2]     (2-5 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sg="${1:-build}/bin/scoregen"

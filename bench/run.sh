@@ -68,7 +68,7 @@ echo "## bf16 autocast against float32, shipped VP model"
 bench/precision.sh "$B"
 echo
 echo "## Ten steps against 200 on the shipped VP model (Frechet distance of 500 samples; floor 0.060)"
-bench/ten_steps.sh "$B"
+bench/ten_steps.sh "$B"  # about 30 minutes on 2 cores (SEEDS="0 1" halves it)
 echo
 echo "## What each public SDK header costs a plugin (no precompiled header)"
 bench/sdk_headers.sh "$B"
