@@ -162,10 +162,12 @@ std::optional<long> code_member(std::string_view name) {
 }
 
 // Whether `name` (below the archive's folder) is a member torch::serialize::OutputArchive writes for a checkpoint:
-// version, data.pkl, constants.pkl, data/N (tensors), and the TorchScript code of each module with its debug_pkl.
+// version, data.pkl, constants.pkl, data/N (tensors), and the TorchScript code of each module with its debug_pkl;
+// LibTorch 2.x adds byteorder and .data/serialization_id (and .data/version).
 bool scoregen_member(std::string_view name) {
   long n = 0;
   if (name == "version" || name == "data.pkl" || name == "constants.pkl") return true;
+  if (name == "byteorder" || name == ".data/serialization_id" || name == ".data/version") return true;
   if (eat(name, "data/")) return eat_number(name, n) && name.empty();
   if (name.size() > 10 && name.substr(name.size() - 10) == ".debug_pkl") name.remove_suffix(10);
   return code_member(name).has_value();

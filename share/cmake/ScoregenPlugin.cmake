@@ -2,6 +2,10 @@
 # A MODULE library with hidden visibility exporting only the C entry points (abi and plugin list),
 # linked against the same libscoregen and LibTorch as the host. Without a CMAKE_BUILD_TYPE (single-configuration
 # generators) it is built with the Release flags: an unoptimised plugin runs a network many times slower.
+# C++17, or C++20 with a LibTorch whose headers need it (the standard scoregen itself was built with).
+if(NOT SCOREGEN_CXX_STANDARD)
+  set(SCOREGEN_CXX_STANDARD 17)
+endif()
 function(scoregen_add_plugin name)
   cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -15,7 +19,7 @@ function(scoregen_add_plugin name)
   endif()
   set_target_properties(${name} PROPERTIES
     PREFIX ""
-    CXX_STANDARD 17
+    CXX_STANDARD ${SCOREGEN_CXX_STANDARD}
     CXX_STANDARD_REQUIRED ON
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON

@@ -61,7 +61,7 @@ InPython in_python(const cli::TempDir& dir, const std::string& ckpt, const at::T
       "print('one_by_one', int('score_one' in methods))\n"
       "with torch.no_grad():\n"
       "    print('difference', ((m(x, t) - s).abs().max() / s.abs().max()).item())\n";
-  auto r = cli::shell("/usr/bin/python3 " + dir.file("check.py", py) + " 2>&1");
+  auto r = cli::shell(std::string(SCOREGEN_TEST_PYTHON) + " " + dir.file("check.py", py) + " 2>&1");
   EXPECT_EQ(r.status, 0) << r.out;
   InPython result;
   if (const auto at = r.out.find("fixed_devices "); at != std::string::npos) result.fixed_devices = std::stoi(r.out.substr(at + 14));

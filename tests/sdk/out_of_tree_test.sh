@@ -12,8 +12,11 @@ command -v ninja > /dev/null && gen=(-G Ninja)
 for f in share/bash-completion/completions/scoregen share/zsh/site-functions/_scoregen share/man/man1/scoregen.1; do
   [ -s "$work/prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
-# No CMAKE_BUILD_TYPE: scoregen_add_plugin builds the plugin with the Release flags anyway.
-cmake -S "$src/share/example-plugin" -B "$work/build" "${gen[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+# No CMAKE_BUILD_TYPE: scoregen_add_plugin builds the plugin with the Release flags anyway. The LibTorch is the one
+# scoregen was built against, named the same way (a LibTorch 2.x: its CMake prefix path after the SDK's prefix).
+torch_prefix=$(sed -n 's/^CMAKE_PREFIX_PATH:[A-Z]*=//p' "$build/CMakeCache.txt")
+cmake -S "$src/share/example-plugin" -B "$work/build" "${gen[@]}" -DCMAKE_PREFIX_PATH="$work/prefix${torch_prefix:+;$torch_prefix}" \
+      > "$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 1; }
 grep -q "example_gaussian): no CMAKE_BUILD_TYPE, so built with the Release flags" "$work/configure.log" ||
   { cat "$work/configure.log"; echo "the plugin is not built as Release by default"; exit 1; }
 cmake --build "$work/build" -j2 > "$work/build.log" || { cat "$work/build.log"; exit 1; }
