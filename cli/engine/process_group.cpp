@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef USE_C10D_NCCL
@@ -14,12 +15,13 @@
 #endif
 
 #include "scoregen/error.hpp"
+#include "scoregen/torch_compat.hpp"
 
 namespace scoregen::engine {
 
 struct ProcessGroup::Impl {
-  c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<torch_compat::CollectiveGroup> group;
   std::string backend, address;
   std::chrono::seconds timeout;
 };
@@ -47,6 +49,14 @@ std::string env_text(const char* name) {
   return v;
 }
 
+// torchrun's agent hosts the store (PyTorch 2.4+, pytorch PR #128096; TORCHELASTIC_USE_AGENT_STORE=True): every
+// rank connects as a client, and each restart attempt keeps its keys under /worker/attempt_N, as PyTorch's own
+// _create_c10d_store does, so a restarted group never reads the keys of the attempt before it.
+bool agent_hosts_store() {
+  const char* v = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+  return v && std::string(v) == "True";
+}
+
 std::string first_line(const std::exception& e) {
   std::string msg = e.what();
   if (const auto* c = dynamic_cast<const c10::Error*>(&e)) msg = c->what_without_backtrace();
@@ -58,7 +68,11 @@ std::string first_line(const std::exception& e) {
 ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds timeout) {
   ProcessGroup pg;
   pg.world_ = env_int("WORLD_SIZE", 1);
-  if (pg.world_ <= 1) return pg;
+  // torchrun --nproc_per_node 1 forms a group of one, as PyTorch's init_process_group does (its collectives then run
+  // through Gloo or NCCL like any other); without a launcher, one process opens no socket.
+  const bool launched = std::getenv("TORCHELASTIC_RUN_ID") != nullptr;
+  if (pg.world_ < 1) throw Error("the environment variable WORLD_SIZE=0 is not a number of processes (1 or more)");
+  if (pg.world_ == 1 && !launched) return pg;
   pg.rank_ = env_int("RANK", -1);
   if (pg.rank_ < 0 || pg.rank_ >= pg.world_)
     throw Error(fmt::format("RANK must be set to 0..{} when WORLD_SIZE is {}", pg.world_ - 1, pg.world_));
@@ -70,13 +84,17 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
   impl->address = fmt::format("{}:{}", host, port);
   impl->timeout = timeout;
   try {
+    const bool agent_store = agent_hosts_store();
     c10d::TCPStoreOptions o;
     o.port = static_cast<std::uint16_t>(port);
-    o.isServer = pg.rank_ == 0;
+    o.isServer = !agent_store && pg.rank_ == 0;
     o.numWorkers = pg.world_;
     o.timeout = timeout;
     o.waitWorkers = true;
     impl->store = c10::make_intrusive<c10d::TCPStore>(host, o);
+    if (agent_store)
+      impl->store = c10::make_intrusive<c10d::PrefixStore>(
+          fmt::format("/worker/attempt_{}", env_int("TORCHELASTIC_RESTART_COUNT", 0)), impl->store);
     if (cuda) {
 #ifdef USE_C10D_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();

@@ -21,15 +21,15 @@ class ProcessGroup {
   ProcessGroup(ProcessGroup&&) noexcept;
   ProcessGroup& operator=(ProcessGroup&&) noexcept;
 
-  // Joins the group the environment describes (a group of one without WORLD_SIZE > 1). `cuda`: NCCL, when this
-  // LibTorch has it. A peer that does not arrive within `timeout` is an error; so is a collective that does not
-  // finish within it.
+  // Joins the group the environment describes: torchrun's (also a group of one), or WORLD_SIZE > 1 with RANK and
+  // MASTER_ADDR/PORT; none otherwise. `cuda`: NCCL, when this LibTorch has it. A peer that does not arrive within
+  // `timeout` is an error; so is a collective that does not finish within it.
   static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout);
 
   int world() const { return world_; }
   int rank() const { return rank_; }
   int local_rank() const { return local_rank_; }
-  bool distributed() const { return world_ > 1; }
+  bool distributed() const { return impl_ != nullptr; }  // a group was joined (torchrun), even of one
   bool root() const { return rank_ == 0; }
   std::string describe() const;  // "world size 2, rank 0 (gloo over 127.0.0.1:29500)"
 

@@ -1,5 +1,6 @@
 // Data-parallel runs on c10d, launched as users launch them: two processes on 127.0.0.1 under PyTorch's own
-// torchrun (Debian's python3-torch). Two ranks train to the weights one process reaches on the same global batch;
+// torchrun (Debian's python3-torch, or the torch 2.x whose LibTorch the build uses: SCOREGEN_TEST_PYTHON; 2.4+
+// hosts the store in its agent). Two ranks train to the weights one process reaches on the same global batch;
 // sharded sampling, likelihood, latents and inpainting write what one process writes; a killed worker is restarted
 // and the run finishes where an uninterrupted one does; a lost or missing peer is a one-line error within the
 // timeout; one process opens no socket.
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "checkpoint_weights.hpp"
@@ -32,13 +34,14 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-// torchrun with two workers on this machine (Debian's torch launcher on Python 3.11 needs --redirects/--tee) and a
+// torchrun with two workers on this machine (Debian's torch launcher on Python 3.11 needs --redirects/--tee; `--`
+// ends torchrun's options: 2.x's would read the binary's --num as an abbreviation of its --numa-binding) and a
 // rendezvous store of its own: `--standalone` always takes port 29400 and, when another test's
 // launcher holds it, joins that launcher's store instead of failing, so concurrent tests would meet there.
-std::string torchrun(int restarts = 0) {
-  return "/usr/bin/python3 -m torch.distributed.run --no_python --nnodes 1 --rdzv_backend c10d --rdzv_endpoint 127.0.0.1:" +
-         std::to_string(free_port()) + " --rdzv_id scoregen-test --nproc_per_node 2 --redirects 1 --tee 1 "
-         "--max_restarts " + std::to_string(restarts) + " ";
+std::string torchrun(int restarts = 0, int processes = 2) {
+  return std::string(SCOREGEN_TEST_PYTHON) + " -m torch.distributed.run --no_python --nnodes 1 --rdzv_backend c10d --rdzv_endpoint 127.0.0.1:" +
+         std::to_string(free_port()) + " --rdzv_id scoregen-test --nproc_per_node " + std::to_string(processes) + " --redirects 1 --tee 1 "
+         "--max_restarts " + std::to_string(restarts) + " -- ";
 }
 
 // Runs the binary under torchrun (`args` as for cli::run).
@@ -100,6 +103,26 @@ TEST(Distributed, TwoRanksTrainToTheWeightsOfOneProcess) {
   auto more = cli::run("train " + pipe + " -q --threads 1 --steps 120 --out " + dir.path("two"));
   ASSERT_EQ(more.status, 0) << more.out;
   EXPECT_NE(more.out.find("resuming"), std::string::npos) << more.out;
+}
+
+TEST(Distributed, TorchrunWithOneProcessFormsAGroupOfOneThatChangesNothing) {
+  // As PyTorch's init_process_group does under torchrun --nproc_per_node 1: the collectives run (the way to check
+  // NCCL on a one-GPU machine), and summing over one rank leaves every gradient as it was, to the bit.
+  cli::TempDir dir;
+  std::string pipe = dir.file("p.toml", kToy);
+  auto alone = cli::run("train " + pipe + " -q --threads 1 --steps 30 --out " + dir.path("alone"));
+  ASSERT_EQ(alone.status, 0) << alone.out;
+  auto one = cli::run("train " + pipe + " -q --threads 1 --steps 30 --out " + dir.path("one"), "", torchrun(0, 1));
+  ASSERT_EQ(one.status, 0) << one.out;
+  EXPECT_NE(one.out.find("scoregen: world size 1, rank 0 (gloo over"), std::string::npos) << one.out;
+  EXPECT_EQ(max_relative_difference(cli::checkpoint_weights(dir.path("alone/checkpoint.pt")),
+                                    cli::checkpoint_weights(dir.path("one/checkpoint.pt"))),
+            0.0);
+  // a world of no processes is a one-line error, not a division by zero
+  auto none = cli::run("train " + pipe + " -q --steps 1 --out " + dir.path("none"), "WORLD_SIZE=0");
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_NE(none.out.find("WORLD_SIZE=0 is not a number of processes"), std::string::npos) << none.out;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("none/.lock"))) << "the run folder was left locked";
 }
 
 TEST(Distributed, ShardedOutputsAreWhatOneProcessWrites) {
