@@ -23,7 +23,7 @@ echo "| layout | steps/s | gradient all-reduce share |"
 echo "|---|---|---|"
 one=$("$sg" train pipelines/fashion_mnist_vp.toml -q --steps 30 --threads 2 --out "$tmp/dp1" | sed -n 's/.*(\([0-9.]*\) steps\/s.*/\1/p')
 echo "| 1 process x 2 threads | $one | - |"
-two=$(torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 --no_python "$sg" train pipelines/fashion_mnist_vp.toml \
+two=$(torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 --no_python -- "$sg" train pipelines/fashion_mnist_vp.toml \
         -q --steps 30 --threads 1 --out "$tmp/dp2" 2>&1 | sed -n 's/.*(\([0-9.]*\) steps\/s, gradient all-reduce \([0-9.]*\)%.*/\1 | \2%/p')
 echo "| 2 processes x 1 thread | $two |"
 echo

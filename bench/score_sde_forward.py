@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""score_sde_pytorch's own NCSN++ / DDPM++ forward at CIFAR-10 size: the reference for bench/score_sde_network_bench.
+"""score_sde_pytorch's own NCSN++ / DDPM++ at CIFAR-10 size: the reference for bench/score_sde_network_bench.
 
 Development-time only (it imports score_sde_pytorch's model code from an extracted tree, as
-scripts/make_score_sde_fixtures.py does); prints the median eval-mode forward time of the two published configs
-vp/cifar10_ddpmpp_continuous and ve/cifar10_ncsnpp_continuous, batch B, on T threads:
+scripts/make_score_sde_fixtures.py does); prints the median time of an eval-mode forward, or of one training step
+(forward, backward of the mean squared output, Adam), of the two published configs vp/cifar10_ddpmpp_continuous and
+ve/cifar10_ncsnpp_continuous, batch B, on T threads or a CUDA device:
 
-    /usr/bin/python3 bench/score_sde_forward.py /path/to/score_sde_pytorch [THREADS [BATCH [RUNS]]]
+    /usr/bin/python3 bench/score_sde_forward.py /path/to/score_sde_pytorch [THREADS [BATCH [RUNS [DEVICE [forward|train]]]]]
+
+Their op/ package would compile its CUDA kernels at import; it is not compiled, so on CUDA their FIR resampling
+(NCSN++) takes the pure PyTorch path their code uses on the CPU.
 """
 import pathlib
 import sys
@@ -30,26 +34,64 @@ CONFIGS = {
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    threads, batch, runs = (int(a) for a in (sys.argv[2:] + ["1", "8", "5"][len(sys.argv) - 2:])[:3])
+    threads, batch, runs = (int(a) for a in (sys.argv[2:5] + ["1", "8", "5"][len(sys.argv[2:5]):]))
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
+    mode = sys.argv[6] if len(sys.argv) > 6 else "forward"
+    if mode not in ("forward", "train"):
+        sys.exit(__doc__)
     torch.set_num_threads(threads)
     mutils, _ = import_score_sde(sys.argv[1])
+    if device.type == "cuda":
+        native_fir_on_cuda()
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
     for name, (sde, over, centered) in CONFIGS.items():
         config = make_config(sde, True, dict(BASE_MODEL, **over),
                              dict(image_size=32, num_channels=3, centered=centered))
-        net = mutils.get_model("ncsnpp")(config).eval()
-        x = torch.randn(batch, 3, 32, 32)
-        t = torch.rand(batch) * 0.99 + 0.01
+        net = mutils.get_model("ncsnpp")(config).to(device)
+        x = torch.randn(batch, 3, 32, 32, device=device)
+        t = torch.rand(batch, device=device) * 0.99 + 0.01
         labels = 999 * t if sde == "vpsde" else 0.01 * (50 / 0.01) ** t
+        if mode == "forward":
+            net.eval()
+
+            def step():
+                with torch.no_grad():
+                    net(x, labels)
+        else:
+            net.train()
+            adam = torch.optim.Adam(net.parameters(), lr=2e-4)
+
+            def step():
+                adam.zero_grad()
+                net(x, labels).square().mean().backward()
+                adam.step()
         times = []
-        with torch.no_grad():
-            net(x, labels)  # warm-up
-            for _ in range(runs):
-                start = time.perf_counter()
-                net(x, labels)
-                times.append((time.perf_counter() - start) * 1000)
+        step()  # warm-up
+        sync()
+        for _ in range(runs):
+            start = time.perf_counter()
+            step()
+            sync()
+            times.append((time.perf_counter() - start) * 1000)
         times.sort()
+        where = str(device) if device.type == "cuda" else f"{threads} thread(s)"
+        what = "training step" if mode == "train" else "forward"
         print(f"score_sde_pytorch {name}: {sum(p.numel() for p in net.parameters())} parameters, batch {batch}, "
-              f"{threads} thread(s): {times[len(times) // 2]:.1f} ms per forward (median of {runs})")
+              f"{where}: {times[len(times) // 2]:.1f} ms per {what} (median of {runs})")
+
+
+def native_fir_on_cuda():
+    """Their upfirdn2d calls the uncompiled CUDA kernel for CUDA tensors; use their native version instead."""
+    from models import up_or_down_sampling
+    from op.upfirdn2d import upfirdn2d_native
+
+    def upfirdn2d(input, kernel, up=1, down=1, pad=(0, 0)):
+        return upfirdn2d_native(input, kernel, up, up, down, down, pad[0], pad[1], pad[0], pad[1])
+
+    up_or_down_sampling.upfirdn2d = upfirdn2d
 
 
 if __name__ == "__main__":
