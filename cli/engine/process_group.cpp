@@ -121,6 +121,14 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
   return pg;
 }
 
+bool ProcessGroup::nccl_compiled() {
+#ifdef USE_C10D_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
 std::string ProcessGroup::describe() const {
   if (!distributed()) return "world size 1";
   return fmt::format("world size {}, rank {} ({} over {})", world_, rank_, impl_->backend, impl_->address);

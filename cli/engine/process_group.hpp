@@ -26,6 +26,9 @@ class ProcessGroup {
   // `timeout` is an error; so is a collective that does not finish within it.
   static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout);
 
+  // Whether this build compiled the NCCL path (a CUDA LibTorch with NCCL defines USE_C10D_NCCL for its users).
+  static bool nccl_compiled();
+
   int world() const { return world_; }
   int rank() const { return rank_; }
   int local_rank() const { return local_rank_; }
