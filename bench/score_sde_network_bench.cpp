@@ -20,7 +20,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s\n", usage);
     return 2;
   }
-  const c10::Device device(device_name);
+  c10::Device device(at::kCPU);
+  try {
+    device = c10::Device(device_name);
+  } catch (const c10::Error&) {
+    std::fprintf(stderr, "score_sde_network_bench: '%s' is not a device (cpu, cuda or cuda:N)\n", device_name.c_str());
+    return 2;
+  }
   if (device.is_cuda() && !torch::cuda::is_available()) {
     std::fprintf(stderr, "score_sde_network_bench: no CUDA device here\n");
     return 2;

@@ -14,7 +14,7 @@
 #   GPU_TORCH_LIB   the GPU machine's torch/lib folder, written into the kit's RUNPATH after its own lib folder
 #                   (default: that of the image the project's GPU machines run; `run` also puts the folder of
 #                   whatever python3's torch it finds first on LD_LIBRARY_PATH)
-#   GPU_KIT_PYTHON  the Python whose torch the kit runs with (default python3: on the GPU machine, its CUDA torch)
+#   GPU_KIT_PYTHON  the Python whose torch the kit runs with (default: GPU_TORCH_LIB's environment's, else python3)
 #   SCORE_SDE       an extracted score_sde_pytorch tree: its model code travels in the kit for the side-by-side
 #                   training step (read from its public repository; never committed)
 set -euo pipefail
@@ -57,8 +57,8 @@ build_opencv() {
         -DWITH_PROTOBUF=OFF -DWITH_QUIRC=OFF -DWITH_ADE=OFF -DWITH_OBSENSOR=OFF -DOPENCV_GENERATE_PKGCONFIG=OFF \
         -DBUILD_TESTS=OFF -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF \
         -DBUILD_opencv_python2=OFF -DBUILD_opencv_python3=OFF -DOPENCV_PYTHON_SKIP_DETECTION=ON -DBUILD_DOCS=OFF \
-        -DINSTALL_C_EXAMPLES=OFF > "$cache/opencv-configure.log" 2>&1
-  cmake --build "$cache/opencv-build" -j "$(nproc)" > "$cache/opencv-build.log"
+        -DINSTALL_C_EXAMPLES=OFF > "$cache/opencv-configure.log" 2>&1 || { tail -n 40 "$cache/opencv-configure.log"; exit 1; }
+  cmake --build "$cache/opencv-build" -j "$(nproc)" > "$cache/opencv-build.log" || { tail -n 40 "$cache/opencv-build.log"; exit 1; }
   cmake --install "$cache/opencv-build" > /dev/null
 }
 
@@ -79,7 +79,7 @@ build() {
   t=$SECONDS
   cmake -S . -B "$cache/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCOREGEN_BUILD_TESTS=OFF \
         -DCMAKE_PREFIX_PATH="$torch_cmake" -DOpenCV_DIR="$root/$cache/opencv/lib/cmake/opencv4" \
-        -DSCOREGEN_HEADER_ONLY_TOML=ON -DSCOREGEN_TORCH_RPATH="$GPU_TORCH_LIB" > "$cache/configure.log" 2>&1
+        -DSCOREGEN_HEADER_ONLY_TOML=ON -DSCOREGEN_TORCH_RPATH="$GPU_TORCH_LIB" > "$cache/configure.log" 2>&1 || { tail -n 40 "$cache/configure.log"; exit 1; }
   grep '^-- scoregen:' "$cache/configure.log"
   cmake --build "$cache/build" -j "$(nproc)" --target scoregen_cli device_agreement_bench score_sde_network_bench
   echo "gpu-kit: scoregen built ($((SECONDS - t)) s)"
@@ -175,52 +175,22 @@ run() {
   local tmp log=$out/gpu-kit.log sg=$root/$kit/bin/scoregen
   tmp=$(mktemp -d)
   : > "$log"
-  local py=${GPU_KIT_PYTHON:-python3} torch_lib
-  torch_lib=$("$py" -c 'import torch, os; print(os.path.dirname(torch.__file__))')/lib
+  local py=${GPU_KIT_PYTHON:-} torch_lib
+  if [ -z "$py" ]; then  # the Python of GPU_TORCH_LIB (VENV/lib/pythonX.Y/site-packages/torch/lib), else python3
+    local venv=${GPU_TORCH_LIB%/lib/python3*/site-packages/torch/lib}
+    py=python3
+    [ -x "$venv/bin/python3" ] && py=$venv/bin/python3
+  fi
+  # the kit was built against torch 2.11.0: another torch's libraries would be loaded in its place
+  torch_lib=$("$py" -c 'import torch, os, sys
+if not torch.__version__.startswith("2.11."): sys.exit(f"gpu-kit run: {sys.executable} has torch {torch.__version__}; the kit needs 2.11")
+print(os.path.dirname(torch.__file__))')/lib
   export LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   # the shipped models' pipelines read Fashion-MNIST's training file, which stays here: the kit has the test set
   local data=(--set "data.root=\"$root/$kit/data/fashion-mnist\"" --set 'data.split="t10k"')
   local vp=share/models/fashion_mnist_vp.pt
-  step() {  # step NAME COMMAND...: runs it, its output to $tmp/NAME.log and the combined log
-    local name=$1 started=$SECONDS rc=0
-    shift
-    echo "== $name: $*" >> "$log"
-    timeout 300 "$@" > "$tmp/$name.log" 2>&1 || rc=$?
-    cat "$tmp/$name.log" >> "$log"
-    printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - started))" >> "$tmp/steps.tsv"
-    echo "gpu-kit run: $name: exit $rc, $((SECONDS - started)) s"
-  }
-  step environment bash -c "nvidia-smi -L; $py -c 'import torch; print(\"torch\", torch.__version__, \"cuda\", torch.cuda.is_available())'; $sg --version"
-  step score "$root/$kit/bin/device_agreement_bench" "$vp" "$dev" "$num" "$runs" \
-       "data.root=\"$root/$kit/data/fashion-mnist\"" 'data.split="t10k"'
-  step train_device "$sg" train pipelines/fashion_mnist_vp.toml "${data[@]}" --device "$dev" --steps "$steps" \
-       --out "$tmp/train-device"
-  step train_cpu "$sg" train pipelines/fashion_mnist_vp.toml "${data[@]}" --device cpu --steps "$cpu_steps" \
-       --out "$tmp/train-cpu"
-  step sample_device "$sg" sample --checkpoint "$vp" "${data[@]}" --device "$dev" --num "$num" --set sde.N="$sde_n" \
-       --set 'sampler.corrector="none"' --out "$out/samples_$dev.png" --json
-  step sample_cpu "$sg" sample --checkpoint "$vp" "${data[@]}" --device cpu --num "$num" --set sde.N="$sde_n" \
-       --set 'sampler.corrector="none"' --out "$tmp/samples_cpu.png" --json
-  step sample_device_bf16 "$sg" sample --checkpoint "$vp" "${data[@]}" --device "$dev" --precision bf16 --num "$num" \
-       --sampler dpm-solver++ --steps 10 --out "$tmp/samples_bf16.png" --json
-  step nll_device "$sg" nll --checkpoint "$vp" "${data[@]}" --device "$dev" --num "$nll_num" --json \
-       --out "$tmp/nll_device.csv"
-  step nll_cpu "$sg" nll --checkpoint "$vp" "${data[@]}" --device cpu --num "$nll_num" --json --out "$tmp/nll_cpu.csv"
-  step smc_inpainting_device bash -c "'$sg' sample --checkpoint '$vp' --set 'data.root=\"$root/$kit/data/fashion-mnist\"' \
-       --set 'data.split=\"t10k\"' --num 1 --sampler dpm-solver++ --steps 10 --out '$tmp/known.npy' -q &&
-       '$sg' inpaint --checkpoint '$vp' --set 'data.root=\"$root/$kit/data/fashion-mnist\"' --set 'data.split=\"t10k\"' \
-       --device '$dev' \
-       --image '$tmp/known.npy' --mask bottom-half --method smc --particles 8 --num 4 --set sde.N=$smc_n --out '$tmp/smc.png' --json"
-  step ncsnpp_forward_device "$root/$kit/bin/score_sde_network_bench" 1 "$net_batch" "$runs" "$dev" forward
-  step ncsnpp_train_step_device "$root/$kit/bin/score_sde_network_bench" 1 "$net_batch" "$runs" "$dev" train
-  if [ -d "$kit/score_sde" ]; then
-    step score_sde_train_step_device "$py" bench/score_sde_forward.py "$kit/score_sde" 1 "$net_batch" "$runs" "$dev" train
-  fi
-  local gpus=1
-  [ "$dev" = cuda ] && gpus=$(nvidia-smi -L | grep -c '^GPU' || echo 1)
-  step torchrun_nccl "$py" -m torch.distributed.run --standalone --nproc_per_node "$gpus" --no_python -- "$sg" train \
-       pipelines/fashion_mnist_vp.toml "${data[@]}" --device "$dev" --steps "$steps" --out "$tmp/train-nccl"
-  python3 - "$tmp" "$out/gpu-kit.json" "$dev" <<'PY'
+  # the summary, rewritten after every step: a run cut short still leaves what it measured
+  cat > "$tmp/summarize.py" <<'PY'
 import csv, json, re, sys
 tmp, out, dev = sys.argv[1:]
 steps = {r[0]: {"exit": int(r[1]), "seconds": int(r[2])} for r in csv.reader(open(f"{tmp}/steps.tsv"), delimiter="\t")}
@@ -236,7 +206,8 @@ def last_json(name):
 def found(name, pattern, cast=float):
     m = re.findall(pattern, text.get(name, ""))
     return cast(m[-1]) if m else None
-summary = {"device": dev, "steps": steps, "environment": text.get("environment", "").strip().splitlines()}
+summary = {"device": dev, "steps": steps,
+           "environment": [l for n in ("torch", "scoregen", "gpus") for l in text.get(n, "").strip().splitlines()]}
 summary["score_vs_cpu"] = last_json("score")
 for name in ("train_device", "train_cpu", "torchrun_nccl"):
     summary[name + "_steps_per_s"] = found(name, r"\(([0-9.]+) steps/s")
@@ -259,6 +230,48 @@ summary["all_passed"] = all(s["exit"] == 0 for s in steps.values())
 json.dump(summary, open(out, "w"), indent=1)
 print(json.dumps({k: v for k, v in summary.items() if k != "steps"}, indent=1))
 PY
+  step() {  # step NAME COMMAND...: runs it (4 minutes at most), its output to $tmp/NAME.log and the combined log
+    local name=$1 started=$SECONDS rc=0
+    shift
+    echo "== $name: $*" >> "$log"
+    timeout 240 "$@" > "$tmp/$name.log" 2>&1 || rc=$?
+    cat "$tmp/$name.log" >> "$log"
+    printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - started))" >> "$tmp/steps.tsv"
+    echo "gpu-kit run: $name: exit $rc, $((SECONDS - started)) s"
+    "$py" "$tmp/summarize.py" "$tmp" "$out/gpu-kit.json" "$dev" > /dev/null || true
+  }
+  step torch "$py" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.device_count())'
+  step scoregen "$sg" --version
+  [ "$dev" = cuda ] && step gpus nvidia-smi -L
+  step score "$root/$kit/bin/device_agreement_bench" "$vp" "$dev" "$num" "$runs" \
+       "data.root=\"$root/$kit/data/fashion-mnist\"" 'data.split="t10k"'
+  step train_device "$sg" train pipelines/fashion_mnist_vp.toml "${data[@]}" --device "$dev" --steps "$steps" \
+       --out "$tmp/train-device"
+  step train_cpu "$sg" train pipelines/fashion_mnist_vp.toml "${data[@]}" --device cpu --steps "$cpu_steps" \
+       --out "$tmp/train-cpu"
+  step sample_device "$sg" sample --checkpoint "$vp" "${data[@]}" --device "$dev" --num "$num" --set sde.N="$sde_n" \
+       --set 'sampler.corrector="none"' --out "$out/samples_$dev.png" --json
+  step sample_cpu "$sg" sample --checkpoint "$vp" "${data[@]}" --device cpu --num "$num" --set sde.N="$sde_n" \
+       --set 'sampler.corrector="none"' --out "$tmp/samples_cpu.png" --json
+  step sample_device_bf16 "$sg" sample --checkpoint "$vp" "${data[@]}" --device "$dev" --precision bf16 --num "$num" \
+       --sampler dpm-solver++ --steps 10 --out "$tmp/samples_bf16.png" --json
+  step nll_device "$sg" nll --checkpoint "$vp" "${data[@]}" --device "$dev" --num "$nll_num" --json \
+       --out "$tmp/nll_device.csv"
+  step nll_cpu "$sg" nll --checkpoint "$vp" "${data[@]}" --device cpu --num "$nll_num" --json --out "$tmp/nll_cpu.csv"
+  step smc_known "$sg" sample --checkpoint "$vp" "${data[@]}" --num 1 --sampler dpm-solver++ --steps 10 \
+       --out "$tmp/known.npy"
+  step smc_inpainting_device "$sg" inpaint --checkpoint "$vp" "${data[@]}" --device "$dev" --image "$tmp/known.npy" \
+       --mask bottom-half --method smc --particles 8 --num 4 --set sde.N="$smc_n" --out "$tmp/smc.png" --json
+  step ncsnpp_forward_device "$root/$kit/bin/score_sde_network_bench" 1 "$net_batch" "$runs" "$dev" forward
+  step ncsnpp_train_step_device "$root/$kit/bin/score_sde_network_bench" 1 "$net_batch" "$runs" "$dev" train
+  if [ -d "$kit/score_sde" ]; then
+    step score_sde_train_step_device "$py" bench/score_sde_forward.py "$kit/score_sde" 1 "$net_batch" "$runs" "$dev" train
+  fi
+  local gpus=1  # one rank per GPU: a group of one over NCCL on a one-GPU machine
+  [ "$dev" = cuda ] && gpus=$("$py" -c 'import torch; print(max(1, torch.cuda.device_count()))')
+  step torchrun_nccl "$py" -m torch.distributed.run --standalone --nproc_per_node "$gpus" --no_python -- "$sg" train \
+       pipelines/fashion_mnist_vp.toml "${data[@]}" --device "$dev" --steps "$steps" --out "$tmp/train-nccl"
+  "$py" "$tmp/summarize.py" "$tmp" "$out/gpu-kit.json" "$dev"
   rm -rf "$tmp"
 }
 

@@ -18,6 +18,11 @@ torch_args=()
 case "${SCOREGEN_TORCH:-debian}" in
   debian) BUILD_DIR=${BUILD_DIR:-build} ;;
   pypi)
+    if ! command -v nvcc > /dev/null && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+      echo "setup: PyPI's torch is a CUDA build, whose CMake package needs the CUDA toolkit (nvcc) at configure time" \
+           "(no GPU): install it into /usr/local/cuda or put its nvcc on PATH (docs/building.md)" >&2
+      exit 2
+    fi
     venv=$(scripts/install-torch-pypi.sh | tail -n 1)
     torch_args=(-DCMAKE_PREFIX_PATH="$("$venv/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)')"
                 -DSCOREGEN_TEST_PYTHON="$venv/bin/python")

@@ -24,6 +24,14 @@ struct ProcessGroup::Impl {
   c10::intrusive_ptr<torch_compat::CollectiveGroup> group;
   std::string backend, address;
   std::chrono::seconds timeout;
+  // Where the collectives' buffers live: NCCL reduces CUDA tensors only (cuda:LOCAL_RANK), Gloo CPU ones.
+  at::Device buffers = at::kCPU;
+  ~Impl() {
+#if defined(USE_C10D_NCCL) && SCOREGEN_C10D_NCCL_SHUTDOWN
+    // LibTorch 2.x warns at exit about a NCCL group that was not shut down (destroy_process_group in Python)
+    if (auto* nccl = dynamic_cast<c10d::ProcessGroupNCCL*>(group.get())) nccl->shutdown();
+#endif
+  }
 };
 
 ProcessGroup::ProcessGroup() = default;
@@ -101,6 +109,7 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
       opts->timeout = timeout;
       impl->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, pg.rank_, pg.world_, opts);
       impl->backend = "nccl";
+      impl->buffers = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(pg.local_rank_));
 #else
       throw Error("--device cuda with WORLD_SIZE > 1 needs a LibTorch built with NCCL; this one has only Gloo");
 #endif
@@ -167,7 +176,9 @@ void ProcessGroup::all_reduce_sum(std::vector<at::Tensor>& tensors) const {
       bytes += static_cast<std::int64_t>(tensors[j].nbytes()), ++j;
     std::vector<at::Tensor> flat;
     for (std::size_t k = i; k < j; ++k) flat.push_back(tensors[k].reshape({-1}));
-    std::vector<at::Tensor> buffer{at::cat(flat)};
+    // (the callers' tensors may be on the CPU, such as counts and the loss, or on the device: the buffer goes where
+    // the backend reduces, and copy_ brings each part back to its own tensor's device)
+    std::vector<at::Tensor> buffer{at::cat(flat).to(impl_->buffers)};
     try {
       impl_->group->allreduce(buffer)->wait(impl_->timeout);
     } catch (const std::exception& e) {

@@ -1,6 +1,6 @@
-// Data-parallel runs on PyTorch's c10d (docs/scaling.md): when the environment says WORLD_SIZE > 1 (as torchrun sets
-// it, with RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT), the process joins a group through a c10d::TCPStore, with
-// ProcessGroupGloo on the CPU or ProcessGroupNCCL on CUDA. Otherwise it is a group of one: no store, no socket.
+// Data-parallel runs on PyTorch's c10d (docs/scaling.md): under torchrun (a group of one too), or when the environment
+// says WORLD_SIZE > 1 with RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT, the process joins a group through a
+// c10d::TCPStore, with ProcessGroupGloo on the CPU or ProcessGroupNCCL on CUDA. Otherwise no store, no socket.
 #pragma once
 
 #include <chrono>

@@ -20,6 +20,9 @@ class Backend;
 class ProcessGroup;
 }  // namespace c10d
 
+// ProcessGroupNCCL::shutdown(), the C++ side of Python's destroy_process_group (PyTorch 2.2 on).
+#define SCOREGEN_C10D_NCCL_SHUTDOWN SCOREGEN_TORCH_AT_LEAST(2, 2)
+
 namespace scoregen::torch_compat {
 
 #if SCOREGEN_TORCH_AT_LEAST(2, 0)
