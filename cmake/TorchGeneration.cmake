@@ -76,8 +76,9 @@ else()
   message(FATAL_ERROR "scoregen: fmt not found (install libfmt-dev)")
 endif()
 
-get_filename_component(torch_lib_dir "${TORCH_LIBRARY}" DIRECTORY)
-get_filename_component(torch_lib_dir "${torch_lib_dir}" REALPATH)
+# The LibTorch's own library folder, not TORCH_LIBRARY's: TorchConfig's find_library looks in the system's folders
+# before the package's, so with Debian's libtorch-dev installed it names Debian's libtorch.so for a PyPI torch too.
+get_filename_component(torch_lib_dir "${TORCH_INSTALL_PREFIX}/lib" REALPATH)
 set(torch_rpath_default "${torch_lib_dir}")
 foreach(dir ${CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES} /usr/lib /lib)
   get_filename_component(dir "${dir}" REALPATH)
