@@ -133,8 +133,9 @@ Report inpaint(const InpaintRequest& r) {
   all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);
   const std::int64_t start_nfe = a.model->nfe();
-  // Per image: SMC's smallest effective sample size, its resamplings and moves (summed over the ranks below).
-  at::Tensor ess_stats = at::zeros({static_cast<std::int64_t>(inputs.size()), 3}, at::kDouble);
+  // Per image: SMC's smallest effective sample size, its resamplings, moves and median effective sample size
+  // (summed over the ranks below).
+  at::Tensor ess_stats = at::zeros({static_cast<std::int64_t>(inputs.size()), 4}, at::kDouble);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor y = read_input(in, shape, lo, hi);  // every rank reads every input: a bad one is everyone's error
@@ -153,9 +154,10 @@ Report inpaint(const InpaintRequest& r) {
       SmcInpainting conditional(*s.sde, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
       result = conditional.select(a.sampler->sample(*a.model, bshape, gen, progress, conditional.hooks()));
       const SmcSummary& sum = conditional.summary();
-      ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor(
-          {sum.min_ess, static_cast<double>(sum.resamplings) / static_cast<double>(num), static_cast<double>(sum.moves)},
-          at::kDouble));
+      ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings) /
+                                                                static_cast<double>(num),
+                                                            static_cast<double>(sum.moves), sum.median_ess},
+                                                           at::kDouble));
     } else {
       result = a.sampler->sample(*a.model, bshape, gen, progress, projection_hooks(*s.sde, known, m, r.colorize, gen));
     }
@@ -172,6 +174,15 @@ Report inpaint(const InpaintRequest& r) {
   if (!group.root()) return report;  // rank 0 writes every output
   PictureOptions picture = r.picture;
   picture.record = record_text(s, r.out, {{"checkpoint", r.assembly.checkpoint}, {"image", r.image}, {"mask", r.mask}});
+  SmcDiagnostics diagnostics;
+  if (smc) {
+    diagnostics.particles = particles;
+    diagnostics.min_ess = ess_stats.select(1, 0).min().item<double>();
+    diagnostics.resamplings_per_output = ess_stats.select(1, 1).mean().item<double>();
+    diagnostics.moves = static_cast<std::int64_t>(ess_stats.select(1, 2).max().item<double>());
+    diagnostics.median_ess = ess_stats.select(1, 3).median().item<double>();
+    picture.record += smc_record_entry(diagnostics);
+  }
   picture.nrow = static_cast<int>(std::min<std::int64_t>(num, 8));
   picture.pad = num > 1 ? 2 : 0;
   std::vector<std::string> outputs;
@@ -194,13 +205,10 @@ Report inpaint(const InpaintRequest& r) {
   report.field("command", "inpaint").field("outputs", outputs).field("record", record).field("sampler", a.sampler->describe())
       .field("method", smc ? "smc" : "replace").field("nfe", total_nfe);
   if (smc) {
-    const double min_ess = ess_stats.select(1, 0).min().item<double>(), resamplings = ess_stats.select(1, 1).mean().item<double>();
-    const auto moves = static_cast<std::int64_t>(ess_stats.select(1, 2).max().item<double>());
-    report.line(fmt::format("smc: smallest effective sample size {:.2f} of {} particles; {:.1f} resamplings per "
-                            "completion in {} moves",
-                            min_ess, particles, resamplings, moves));
-    report.field("particles", particles).field("min_ess", min_ess).field("resamplings_per_completion", resamplings)
-        .field("moves", moves);
+    report.line(smc_report_line(diagnostics, "completion"));
+    if (const std::string warning = smc_warning(diagnostics, "--particles ([inpaint] particles)"); !warning.empty()) report.line(warning);
+    report.field("particles", particles).field("min_ess", diagnostics.min_ess).field("median_ess", diagnostics.median_ess)
+        .field("resamplings_per_completion", diagnostics.resamplings_per_output).field("moves", diagnostics.moves);
   }
   return report;
 }

@@ -60,6 +60,40 @@ void ParticleSystem::reweight(const at::Tensor& log_increment, bool move) {
   // effective sample size (sum w)^2 / sum w^2 of each group (Kong et al. 1994)
   ess_ = 1.0 / w_.pow(2).sum(1);
   summary_.min_ess = std::min(summary_.min_ess, ess_.min().item<double>());
+  const at::Tensor seen = ess_.contiguous();
+  ess_seen_.insert(ess_seen_.end(), seen.data_ptr<double>(), seen.data_ptr<double>() + seen.numel());
+}
+
+const SmcSummary& ParticleSystem::summary() const {
+  if (ess_seen_.empty()) {
+    summary_.median_ess = static_cast<double>(summary_.particles);
+  } else {
+    std::vector<double> v = ess_seen_;
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    summary_.median_ess = *mid;
+  }
+  return summary_;
+}
+
+std::string smc_report_line(const SmcDiagnostics& d, const std::string& per) {
+  return fmt::format("smc: {} particles per {}; effective sample size: smallest {:.2f}, median {:.2f}; {:.1f} "
+                     "resamplings per {} in {} moves",
+                     d.particles, per, d.min_ess, d.median_ess, d.resamplings_per_output, per, d.moves);
+}
+
+std::string smc_warning(const SmcDiagnostics& d, const std::string& particles_key) {
+  if (d.min_ess >= kFewParticles) return {};
+  return fmt::format("smc: warning: the effective sample size fell to {:.2f} of {} particles, so some draws rest on one "
+                     "or two particles and can be off the exact conditional; raise {} (or the sampler's steps) until "
+                     "the smallest stays above {}",
+                     d.min_ess, d.particles, particles_key, kFewParticles);
+}
+
+std::string smc_record_entry(const SmcDiagnostics& d) {
+  return fmt::format("smc = {{ particles = {}, min_ess = {:.4f}, median_ess = {:.4f}, resamplings_per_output = {:.4f}, "
+                     "moves = {} }}\n",
+                     d.particles, d.min_ess, d.median_ess, d.resamplings_per_output, d.moves);
 }
 
 at::Tensor ParticleSystem::resample() {

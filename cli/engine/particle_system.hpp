@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -34,7 +35,23 @@ struct SmcSummary {
   std::int64_t moves = 0;        // reweightings (one per Gaussian move of the sampler)
   std::int64_t resamplings = 0;  // summed over the groups
   double min_ess = 0;            // the smallest effective sample size seen in any group, out of `particles`
+  double median_ess = 0;         // the median of every group's effective sample size after every reweighting
 };
+
+// What a run of SMC tells its user (the command's report, --json and the output's [record]): `outputs` draws,
+// with the summaries' smallest ESS, the median of their medians, and resamplings per output.
+struct SmcDiagnostics {
+  std::int64_t particles = 0, moves = 0;
+  double min_ess = 0, median_ess = 0, resamplings_per_output = 0;
+};
+// Below this effective sample size the draws rest on one or two particles: the report says so.
+constexpr double kFewParticles = 3.0;
+// The report's line, e.g. "smc: 16 particles per completion; effective sample size: smallest 1.9, median 12.4; ..."
+std::string smc_report_line(const SmcDiagnostics& d, const std::string& per);
+// One line when the smallest ESS fell below kFewParticles, naming what to raise (`particles_key`); empty otherwise.
+std::string smc_warning(const SmcDiagnostics& d, const std::string& particles_key);
+// The [record] entry: smc = { particles = .., min_ess = .., median_ess = .., resamplings_per_output = .., moves = .. }
+std::string smc_record_entry(const SmcDiagnostics& d);
 
 // log N(u; mu, var) elementwise, and a [B, ...] tensor summed over all but its batch dimension: the pieces of
 // every incremental weight.
@@ -56,7 +73,8 @@ class ParticleSystem {
   at::Tensor select(const at::Tensor& x);
   // The normalised weights [G, K]: after the last reweighting, the weighted particle approximation of each target.
   at::Tensor weights() const;
-  const SmcSummary& summary() const { return summary_; }
+  // The summary so far (its median ESS computed now).
+  const SmcSummary& summary() const;
   std::int64_t rows() const { return summary_.groups * summary_.particles; }
 
  private:
@@ -65,7 +83,8 @@ class ParticleSystem {
   at::Tensor log_w_;  // [G, K] log weights since each group's last resampling
   at::Tensor w_;      // their softmax, kept from the last reweighting
   at::Tensor ess_;    // [G] each group's effective sample size, from the same
-  SmcSummary summary_;
+  std::vector<double> ess_seen_;  // every group's ESS after every reweighting: the median's sample
+  mutable SmcSummary summary_;
 };
 
 }  // namespace scoregen::engine

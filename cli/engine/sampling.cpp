@@ -38,8 +38,9 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   all.insert(all.begin(), num);
   d.samples = at::zeros(all, at::kFloat);  // the rows of other ranks' batches stay 0 until the sum
   d.batches = (num + batch - 1) / batch;
-  // per batch under SMC: smallest effective sample size, resamplings, moves, classifier evaluations
-  at::Tensor smc_stats = at::zeros({d.batches, 4}, at::kDouble);
+  // per batch under SMC: smallest effective sample size, resamplings, moves, classifier evaluations, median
+  // effective sample size
+  at::Tensor smc_stats = at::zeros({d.batches, 5}, at::kDouble);
   for (std::int64_t b = 0; b < d.batches; ++b) {
     if (!group.mine(b)) continue;
     std::vector<std::int64_t> shape = a.shape;
@@ -55,7 +56,7 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
       x = guided.select(a.sampler->sample(*a.model, shape, gen, progress, guided.hooks()));
       const SmcSummary& sum = guided.summary();
       smc_stats[b].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings), static_cast<double>(sum.moves),
-                                     static_cast<double>(guided.classifier_evaluations())},
+                                     static_cast<double>(guided.classifier_evaluations()), sum.median_ess},
                                     at::kDouble));
     } else {
       x = a.sampler->sample(*a.model, shape, gen, progress, {});
@@ -68,6 +69,7 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   if (smc.on) {
     d.smc.particles = particles, d.smc.groups = num;
     d.smc.min_ess = smc_stats.select(1, 0).min().item<double>();
+    d.smc.median_ess = smc_stats.select(1, 4).median().item<double>();
     d.smc.resamplings = static_cast<std::int64_t>(smc_stats.select(1, 1).sum().item<double>());
     d.smc.moves = static_cast<std::int64_t>(smc_stats.select(1, 2).max().item<double>());
     d.classifier_evaluations = static_cast<std::int64_t>(smc_stats.select(1, 3).sum().item<double>());
@@ -105,6 +107,13 @@ Report sample(const SampleRequest& request) {
   Report report;
   if (!a.session.group->root()) return report;  // rank 0 writes the one output
   picture.record = record_text(a.session, out, checkpoint_inputs(request.assembly));
+  SmcDiagnostics diagnostics;
+  if (a.guidance_smc.on) {
+    diagnostics.particles = d.smc.particles, diagnostics.moves = d.smc.moves;
+    diagnostics.min_ess = d.smc.min_ess, diagnostics.median_ess = d.smc.median_ess;
+    diagnostics.resamplings_per_output = static_cast<double>(d.smc.resamplings) / static_cast<double>(num);
+    picture.record += smc_record_entry(diagnostics);
+  }
   a.mapping.save(d.samples, out, picture);
   const std::string record = write_record(out, picture.record);
   const bool split = !picture.grid && extension(out) == ".png" && a.shape.size() == 3;
@@ -116,12 +125,12 @@ Report sample(const SampleRequest& request) {
       .field("sampler", a.sampler->describe()).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
       .field("seconds", d.seconds);
   if (a.guidance_smc.on) {
-    report.line(fmt::format("smc: {} particles per sample; smallest effective sample size {:.2f}; {:.1f} resamplings per "
-                            "sample in {} moves; {} classifier evaluations (the last move is SMC's draw, not denoised)",
-                            d.smc.particles, d.smc.min_ess, static_cast<double>(d.smc.resamplings) / static_cast<double>(num),
-                            d.smc.moves, d.classifier_evaluations));
+    report.line(smc_report_line(diagnostics, "sample") +
+                fmt::format("; {} classifier evaluations (the last move is SMC's draw, not denoised)",
+                            d.classifier_evaluations));
+    if (const std::string warning = smc_warning(diagnostics, "--particles ([sample] particles)"); !warning.empty()) report.line(warning);
     report.field("guidance", "smc").field("particles", d.smc.particles).field("min_ess", d.smc.min_ess)
-        .field("resamplings_per_sample", static_cast<double>(d.smc.resamplings) / static_cast<double>(num))
+        .field("median_ess", d.smc.median_ess).field("resamplings_per_sample", diagnostics.resamplings_per_output)
         .field("moves", d.smc.moves).field("classifier_evaluations", d.classifier_evaluations);
   }
   return report;

@@ -5,6 +5,7 @@
 
 #include "cli_support.hpp"
 #include "engine/array_io.hpp"
+#include "engine/files.hpp"
 
 namespace {
 
@@ -103,7 +104,9 @@ TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
   // pc with reverse diffusion and one Langevin step: both moves guided and weighed
   auto r = cli::run(base + " --class 2 --guidance smc --particles 4 --num 300 --out " + dir.path("x.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("smc: 4 particles per sample; smallest effective sample size"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("smc: 4 particles per sample; effective sample size: smallest "), std::string::npos) << r.out;
+  EXPECT_NE(scoregen::engine::read_file(dir.path("x.npy.toml")).find("smc = { particles = 4, min_ess = "),
+            std::string::npos);
   EXPECT_NE(r.out.find("in 200 moves"), std::string::npos) << r.out;  // 100 steps x (corrector + predictor)
   EXPECT_NE(r.out.find("NFE: 200 per batch"), std::string::npos) << r.out;
   at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
@@ -155,7 +158,16 @@ TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
   auto smc = cli::run(base + " --set inpaint.method='\"smc\"' --particles 32 --num 300 --out " + dir.path("smc.npy"));
   ASSERT_EQ(smc.status, 0) << smc.out;
   EXPECT_NE(smc.out.find("by sequential Monte Carlo, 32 particles per completion"), std::string::npos) << smc.out;
-  EXPECT_NE(smc.out.find("smc: smallest effective sample size"), std::string::npos) << smc.out;
+  EXPECT_NE(smc.out.find("smc: 32 particles per completion; effective sample size: smallest "), std::string::npos)
+      << smc.out;
+  // the diagnostics in the output's record, and the warning exactly when the smallest ESS fell below 3 particles
+  const std::string record = scoregen::engine::read_file(dir.path("smc.npy.toml"));
+  const auto at = record.find("smc = { particles = 32, min_ess = ");
+  ASSERT_NE(at, std::string::npos) << record;
+  const double min_ess = std::stod(record.substr(at + std::string("smc = { particles = 32, min_ess = ").size()));
+  EXPECT_NE(record.find("median_ess = ", at), std::string::npos);
+  EXPECT_EQ(smc.out.find("smc: warning: the effective sample size fell to") != std::string::npos, min_ess < 3) << smc.out;
+  if (min_ess < 3) EXPECT_NE(smc.out.find("raise --particles ([inpaint] particles)"), std::string::npos) << smc.out;
   EXPECT_NE(smc.out.find("in 200 moves"), std::string::npos) << smc.out;  // 100 steps x (corrector + predictor)
   EXPECT_NE(smc.out.find("NFE 200"), std::string::npos) << smc.out;
   at::Tensor x = scoregen::engine::load_npy(dir.path("smc.npy"));
