@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   for (std::int64_t k : {1, 4, 16}) {
     at::Generator gen = a.session.generator(30, 0);
     auto start = std::chrono::steady_clock::now();
-    scoregen::engine::SmcInpainting smc(*a.session.sde, x0, mask.unsqueeze(0), false, k, 0.5, gen);
+    scoregen::engine::SmcInpainting smc(*a.model, x0, mask.unsqueeze(0), false, k, 0.5, gen);
     std::vector<std::int64_t> particles = shape;
     particles.insert(particles.begin(), m * k);
     at::Tensor r = smc.select(a.sampler->sample(*a.model, particles, gen, progress, smc.hooks()));

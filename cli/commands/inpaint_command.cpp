@@ -52,12 +52,14 @@ SCOREGEN_COMMAND("inpaint", "fill masked pixels (or colorize grey images) with t
                  "(the ode sampler cannot, and is refused); RePaint resampling is the pc sampler's jump_length and\n"
                  "resample. --image may be a folder: each image is inpainted with the same mask and written into the\n"
                  "--out folder.\n"
-                 "--method smc (sequential Monte Carlo: MCGdiff's proposal, Cardoso et al. 2024, with twisted targets,\n"
-                 "Wu et al. 2023; docs/formulas.md) corrects replacement's bias: each of the --num completions is one\n"
+                 "--method smc (sequential Monte Carlo: MCGdiff's filter, Cardoso et al. 2024, with potentials from the\n"
+                 "model's own Gaussian law of the known part; docs/formulas.md) corrects replacement's bias: each of\n"
+                 "the --num completions is one\n"
                  "particle, drawn by the final weights, of its own system of --particles K particles that follow the\n"
                  "pc sampler's Gaussian moves steered to the known part. Completions are independent, and each is an\n"
                  "exact draw of p(unknown | known) under the model as K grows; the last move is SMC's own (no final\n"
-                 "denoising). The cost is K times replacement's; the ESS summary and NFE are printed.",
+                 "denoising). The cost is 2K times replacement's network evaluations (each move also takes the score's\n"
+                 "Jacobian on the known part); the effective sample sizes and NFE are printed.",
                  7, true, "pipeline", declare_inpaint, run_inpaint);
 
 }  // namespace scoregen::cli

@@ -151,7 +151,7 @@ Report inpaint(const InpaintRequest& r) {
       // num independent particle systems; each completion is one particle of its own system
       std::vector<std::int64_t> groups = shape;
       groups.insert(groups.begin(), num);
-      SmcInpainting conditional(*s.sde, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
+      SmcInpainting conditional(*a.model, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
       result = conditional.select(a.sampler->sample(*a.model, bshape, gen, progress, conditional.hooks()));
       const SmcSummary& sum = conditional.summary();
       ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings) /

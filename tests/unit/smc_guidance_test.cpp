@@ -28,39 +28,6 @@ std::string pipeline() {
          "[sampler]\nplugin = \"pc\"\npredictor = \"reverse-diffusion\"\ncorrector = \"none\"\n";
 }
 
-// The mixture's class posterior with its logits multiplied by 1 + c t / T: overconfident while noisy (twice as
-// sure at t = T for c = 1), exact on clean data (what a classifier trained with too little noise augmentation does).
-class OverconfidentPosterior : public scoregen::Guidance {
- public:
-  OverconfidentPosterior(std::shared_ptr<scoregen::Sde> sde, double c) : sde_(std::move(sde)), c_(c) {}
-  at::Tensor logits(const at::Tensor& x, const at::Tensor& t) override {
-    return (temperature(t).unsqueeze(1) * joint(x, t)).to(x.scalar_type());
-  }
-  at::Tensor grad_log_prob(const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) override {
-    // grad_x log softmax(tau J)_y = tau (grad J_y - sum_k softmax(tau J)_k grad J_k), grad J_k = (a mu_k - x) / v_k
-    at::Tensor a = sde_->mean_coeff(t).to(at::kDouble), s = sde_->marginal_std(t).to(at::kDouble);
-    at::Tensor tau = temperature(t);
-    at::Tensor mu = at::tensor({kThree.means[0][0], kThree.means[0][1], kThree.means[1][0], kThree.means[1][1],
-                                kThree.means[2][0], kThree.means[2][1]}, at::kDouble).reshape({1, 3, 2});
-    at::Tensor v = a.pow(2).unsqueeze(1) * at::tensor(kThree.stds, at::kDouble).pow(2).unsqueeze(0) + s.pow(2).unsqueeze(1);
-    at::Tensor g = (a.reshape({-1, 1, 1}) * mu - x.to(at::kDouble).unsqueeze(1)) / v.unsqueeze(2);  // [B, K, D]
-    at::Tensor p = at::softmax(tau.unsqueeze(1) * joint(x, t), 1);
-    at::Tensor gy = g.gather(1, y.reshape({-1, 1, 1}).expand({-1, 1, 2})).squeeze(1);
-    return (tau.unsqueeze(1) * (gy - (p.unsqueeze(2) * g).sum(1))).to(x.scalar_type());
-  }
-  std::int64_t num_classes() const override { return 3; }
-
- private:
-  at::Tensor temperature(const at::Tensor& t) const { return 1.0 + c_ * t.to(at::kDouble) / sde_->T(); }
-  at::Tensor joint(const at::Tensor& x, const at::Tensor& t) const {
-    return oracle_.joint_log_prob(x.to(at::kDouble), sde_->mean_coeff(t).to(at::kDouble),
-                                  sde_->marginal_std(t).to(at::kDouble));
-  }
-  std::shared_ptr<scoregen::Sde> sde_;
-  double c_;
-  scoregen::GaussianMixture oracle_ = kThree.oracle();
-};
-
 // n exact draws of component k.
 at::Tensor exact_component(std::int64_t k, std::int64_t n, std::uint64_t seed) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -107,7 +74,7 @@ at::Tensor gradient_guided(std::shared_ptr<scoregen::Guidance> classifier, std::
 }
 
 std::shared_ptr<scoregen::Guidance> overconfident() {
-  return std::make_shared<OverconfidentPosterior>(test::sde("vp"), 1.0);
+  return std::make_shared<test::OverconfidentPosterior>(kThree, test::sde("vp"), 1.0);
 }
 
 }  // namespace
