@@ -72,10 +72,11 @@ int main(int argc, char** argv) {
   fmt::print("| method | particles | NFE per completion | Frechet distance | class kept | time |\n|---|---|---|---|---|---|\n");
 
   std::vector<at::Tensor> rows = {x0, x0 * mask + (1 - mask) * a.mapping.range().first};  // masked: black
-  auto report = [&](const std::string& method, std::int64_t k, const at::Tensor& result, double seconds) {
+  // nfe: the model's batch evaluations, each of k particles per completion
+  auto report = [&](const std::string& method, std::int64_t k, std::int64_t nfe, const at::Tensor& result, double seconds) {
     at::Tensor filled = scoregen::engine::combine_known(result, x0, mask.unsqueeze(0), false);
     auto [f, cls] = judged(filled, true);
-    fmt::print("| {} | {} | {} | {:.3f} | {:.3f} | {:.1f} s |\n", method, k, steps * k,
+    fmt::print("| {} | {} | {} | {:.3f} | {:.3f} | {:.1f} s |\n", method, k, nfe * k,
                scoregen::engine::frechet_distance(f, reference), (cls == original_class).to(at::kDouble).mean().item<double>(),
                seconds);
     std::fflush(stdout);
@@ -87,20 +88,22 @@ int main(int argc, char** argv) {
   {
     at::Generator gen = a.session.generator(30, 0);
     auto start = std::chrono::steady_clock::now();
+    a.model->reset_nfe();
     at::Tensor r = a.sampler->sample(*a.model, batch, gen, progress,
                                      scoregen::engine::projection_hooks(*a.session.sde, x0, mask.unsqueeze(0), false, gen));
-    report("replace", 1, r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    report("replace", 1, a.model->nfe(), r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   for (std::int64_t k : {1, 4, 16}) {
     at::Generator gen = a.session.generator(30, 0);
     auto start = std::chrono::steady_clock::now();
+    a.model->reset_nfe();
     scoregen::engine::SmcInpainting smc(*a.model, x0, mask.unsqueeze(0), false, k, 0.5, gen);
     std::vector<std::int64_t> particles = shape;
     particles.insert(particles.begin(), m * k);
     at::Tensor r = smc.select(a.sampler->sample(*a.model, particles, gen, progress, smc.hooks()));
-    report(fmt::format("smc (min ESS {:.1f}, {:.1f} resamplings per completion)", smc.summary().min_ess,
-                       static_cast<double>(smc.summary().resamplings) / static_cast<double>(m)),
-           k, r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    report(fmt::format("smc (ESS smallest {:.1f}, median {:.1f}; {:.1f} resamplings per completion)", smc.summary().min_ess,
+                       smc.summary().median_ess, static_cast<double>(smc.summary().resamplings) / static_cast<double>(m)),
+           k, a.model->nfe(), r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   // A grid: 12 test images (columns) x the rows above
   const std::int64_t columns = std::min<std::int64_t>(12, m);
