@@ -97,8 +97,8 @@ at::Tensor SmcInpainting::draw(const at::Tensor& x, const at::Tensor& score, con
   at::Tensor v = batch_view(std.to(at::kDouble).pow(2), m);
   if (!started_) t_ = at::full({x.size(0)}, sde.T(), x.options());  // the prior's draw is at time T
   at::Tensor a = batch_view(sde.mean_coeff(t_).to(at::kDouble), m), s2 = batch_view(sde.marginal_std(t_).to(at::kDouble).pow(2), m);
-  // Tweedie's mean of x_0 given x, and the shrinkage k = 1 + s^2 tr(J) / d = a^2 Cov[x_0 m | x] / s^2 of the known
-  // block (the second-order Tweedie formula, isotropic over the known coordinates)
+  // Tweedie's mean of x_0 given x, and the shrinkage k = 1 + s^2 J_jj = a^2 Var[x_0 j | x] / s^2 of each known value
+  // (the second-order Tweedie formula; J_jj the Jacobian's diagonal, or its mean over many known values)
   at::Tensor x0 = (xs + s2 * to_space(score.to(at::kDouble))) / a;
   at::Tensor k = (1 + s2 * known_jacobian_diagonal(x)).clamp(kShrinkMargin, 1 - kShrinkMargin);
   // the Gaussian prior N(mu, sigma^2) of x_0 m whose posterior given x has that mean and covariance:
