@@ -3,14 +3,16 @@
 // the same Euler-Maruyama chain. Each method is judged by the shipped classifier: the Frechet distance of the
 // completions' features to M other test images (the floor: the original images' own distance to them), how often the
 // completed image's class is the original's, and the time. Writes a grid (argument 1, default smc_inpainting.png):
-// per column one test image; rows: original, masked, replacement, smc K = 1, 4, 16.
-//   smc_inpainting_bench [PNG] [M = 128] [STEPS = 100]
+// per column one test image; rows: original, masked, replacement, smc K = 1, 4, 16 (or the K given), each SMC row
+// with S sweeps combined by particle independent Metropolis-Hastings (the command's `sweeps`; default 1 here).
+//   smc_inpainting_bench [PNG] [M = 128] [STEPS = 100] [S = 1] [K ...]
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "engine/image_io.hpp"
@@ -37,6 +39,10 @@ scoregen::engine::Session stored_session(const std::string& checkpoint, std::vec
 int main(int argc, char** argv) {
   const std::string png = argc > 1 ? argv[1] : "smc_inpainting.png";
   const std::int64_t m = argc > 2 ? std::stoll(argv[2]) : 128, steps = argc > 3 ? std::stoll(argv[3]) : 100;
+  const std::int64_t sweeps = argc > 4 ? std::stoll(argv[4]) : 1;
+  std::vector<std::int64_t> ks;
+  for (int i = 5; i < argc; ++i) ks.push_back(std::stoll(argv[i]));
+  if (ks.empty()) ks = {1, 4, 16};
   torch::NoGradGuard no_grad;
   const std::string vp = kModels + "fashion_mnist_vp.pt", judge_ckpt = kModels + "fashion_mnist_classifier.pt";
   scoregen::engine::AssemblyRequest ar;
@@ -93,16 +99,23 @@ int main(int argc, char** argv) {
                                      scoregen::engine::projection_hooks(*a.session.sde, x0, mask.unsqueeze(0), false, gen));
     report("replace", 1, a.model->nfe(), r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  for (std::int64_t k : {1, 4, 16}) {
+  for (std::int64_t k : ks) {
     at::Generator gen = a.session.generator(30, 0);
     auto start = std::chrono::steady_clock::now();
     a.model->reset_nfe();
-    scoregen::engine::SmcInpainting smc(*a.model, x0, mask.unsqueeze(0), false, k, 0.5, gen);
+    scoregen::engine::SmcSettings settings;
+    settings.on = true, settings.particles = k, settings.sweeps = sweeps;
     std::vector<std::int64_t> particles = shape;
     particles.insert(particles.begin(), m * k);
-    at::Tensor r = smc.select(a.sampler->sample(*a.model, particles, gen, progress, smc.hooks()));
-    report(fmt::format("smc (ESS smallest {:.1f}, median {:.1f}; {:.1f} resamplings per completion)", smc.summary().min_ess,
-                       smc.summary().median_ess, static_cast<double>(smc.summary().resamplings) / static_cast<double>(m)),
+    at::Tensor figures = at::zeros({1, scoregen::engine::kSmcColumns}, at::kDouble);
+    at::Tensor r = scoregen::engine::run_sweeps(settings, gen, [&](const std::string&) {
+      scoregen::engine::SmcInpainting smc(*a.model, x0, mask.unsqueeze(0), false, k, 0.5, gen);
+      at::Tensor draws = smc.select(a.sampler->sample(*a.model, particles, gen, progress, smc.hooks()));
+      return scoregen::engine::SmcSweep{draws, smc.log_evidence(), smc.summary()};
+    }, figures[0]);
+    const scoregen::engine::SmcDiagnostics d = scoregen::engine::smc_diagnostics(figures, settings, m);
+    report(fmt::format("smc, {} sweep(s), acceptance {:.2f} (ESS smallest {:.1f}, median {:.1f}; {:.1f} resamplings per "
+                       "completion)", sweeps, d.acceptance, d.min_ess, d.median_ess, d.resamplings_per_output),
            k, a.model->nfe(), r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   // A grid: 12 test images (columns) x the rows above
@@ -113,6 +126,6 @@ int main(int argc, char** argv) {
   picture.nrow = static_cast<int>(columns);
   picture.pad = 2;
   a.mapping.save(at::cat(picked), png, picture);
-  fmt::print("\nrows of {}: original, masked, replacement, smc K = 1, 4, 16\n", png);
+  fmt::print("\nrows of {}: original, masked, replacement, smc K = {}\n", png, fmt::join(ks, ", "));
   return 0;
 }

@@ -22,7 +22,9 @@ void declare_sample(cxxopts::Options& options) {
        "Monte Carlo, asymptotically exact for p(x) p(y | x)^scale as --particles grows) (sample.guidance)",
        cxxopts::value<std::string>())
       ("particles", "smc: particles per sample; each sample is one particle, drawn by the final weights, of its own "
-       "particle system, so samples are independent (sample.particles)", cxxopts::value<std::int64_t>());
+       "particle system, so samples are independent (sample.particles)", cxxopts::value<std::int64_t>())
+      ("sweeps", "smc: independent particle systems per sample, combined by particle independent Metropolis-Hastings; "
+       "exact at any --particles as they grow, 1: plain SMC (sample.sweeps)", cxxopts::value<std::int64_t>());
 }
 
 int run_sample(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
@@ -32,6 +34,7 @@ int run_sample(const cxxopts::ParseResult& args, const std::vector<std::string>&
   override_from<std::string>(args, "out", "sample.out", extra);
   override_from<std::string>(args, "guidance", "sample.guidance", extra);
   override_from<std::int64_t>(args, "particles", "sample.particles", extra);
+  override_from<std::int64_t>(args, "sweeps", "sample.sweeps", extra);
   engine::SampleRequest r{session_request(args, argv, extra), assembly_request(args, "scoregen sample"),
                           picture_options(args), args.count("overlay") > 0};
   apply_sampler_options(args, r.session);
@@ -50,8 +53,10 @@ SCOREGEN_COMMAND("sample", "draw samples with the pipeline's [sampler] (PNG grid
                  "Monte Carlo (the twisted diffusion sampler, Wu et al. 2023): each sample is one particle, drawn by the\n"
                  "final weights, of its own system of --particles K particles that follow the [sampler]'s moves guided by\n"
                  "the classifier and are weighed against the unguided moves; the samples are independent and exact draws\n"
-                 "of p(x) p(y | x)^scale (the classifier at the grid's last time) as K grows. Needs the pc sampler; NFE\n"
-                 "per sample is K times the sampler's (docs/formulas.md \"Sequential Monte Carlo guidance\").",
+                 "of p(x) p(y | x)^scale (the classifier at the grid's last time) as K grows. --sweeps S (default 4)\n"
+                 "runs S such systems per sample and keeps one by particle independent Metropolis-Hastings (Andrieu et\n"
+                 "al. 2010), which removes the O(1/K) bias of one system. Needs the pc sampler; NFE per sample is S K\n"
+                 "times the sampler's (docs/formulas.md \"Sequential Monte Carlo guidance\").",
                  2, true, "pipeline", declare_sample, run_sample);
 
 }  // namespace scoregen::cli

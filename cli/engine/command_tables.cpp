@@ -19,6 +19,12 @@ OptionSpec particles_option(const std::string& what) {
   return std::move(opt::integer("particles", 16, "smc: particles per " + what + " (each " + what + " is one particle "
                                                  "of its own independent particle system)").at_least(1).at_most(1000000));
 }
+OptionSpec sweeps_option(const std::string& what) {
+  return std::move(opt::integer("sweeps", 4, "smc: independent particle systems run per " + what + ", combined by "
+                                             "particle independent Metropolis-Hastings (Andrieu et al. 2010): exact "
+                                             "at any particle count as they grow; 1: plain SMC, off by O(1 / "
+                                             "particles)").at_least(1).at_most(1000));
+}
 OptionSpec ess_threshold_option() {
   return std::move(opt::real("ess_threshold", 0.5, "smc: resample a system when its effective sample size falls below "
                                                    "this fraction of its particles").at_least(0).at_most(1));
@@ -70,7 +76,7 @@ const std::vector<SectionSpec>& pipeline_sections() {
                     "Monte Carlo with the classifier as twist, asymptotically exact for p(x) p(y | x)^scale in the "
                     "particles (Wu et al. 2023; docs/formulas.md)",
                     {"gradient", "smc"}),
-        particles_option("sample"), ess_threshold_option()},
+        particles_option("sample"), sweeps_option("sample"), ess_threshold_option()},
        "settings of `scoregen sample`"},
       {"nll",
        std::nullopt,
@@ -91,7 +97,7 @@ const std::vector<SectionSpec>& pipeline_sections() {
                     "app. I; biased); smc: sequential Monte Carlo, asymptotically exact in the particles (Cardoso et al. "
                     "2024; docs/formulas.md)",
                     {"replace", "smc"}),
-        particles_option("completion"), ess_threshold_option()},
+        particles_option("completion"), sweeps_option("completion"), ess_threshold_option()},
        "settings of `scoregen inpaint`"},
       {"eval",
        std::nullopt,

@@ -133,9 +133,8 @@ Report inpaint(const InpaintRequest& r) {
   all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);
   const std::int64_t start_nfe = a.model->nfe();
-  // Per image: SMC's smallest effective sample size, its resamplings, moves and median effective sample size
-  // (summed over the ranks below).
-  at::Tensor ess_stats = at::zeros({static_cast<std::int64_t>(inputs.size()), 4}, at::kDouble);
+  // Per image: SMC's figures (kSmcColumns), summed over the ranks below
+  at::Tensor smc_rows = at::zeros({static_cast<std::int64_t>(inputs.size()), kSmcColumns}, at::kDouble);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor y = read_input(in, shape, lo, hi);  // every rank reads every input: a bad one is everyone's error
@@ -145,27 +144,28 @@ Report inpaint(const InpaintRequest& r) {
     bshape.insert(bshape.begin(), num * particles);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
     at::Generator gen = s.generator(30, i);
-    ProgressBar progress(fs::path(in).filename().string(), a.sampler->steps(*s.sde), !s.quiet);
+    const std::string label = fs::path(in).filename().string();
     at::Tensor result;
     if (smc) {
-      // num independent particle systems; each completion is one particle of its own system
+      // num independent particle systems per sweep; each completion is one particle of its own system
       std::vector<std::int64_t> groups = shape;
       groups.insert(groups.begin(), num);
-      SmcInpainting conditional(*a.model, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
-      result = conditional.select(a.sampler->sample(*a.model, bshape, gen, progress, conditional.hooks()));
-      const SmcSummary& sum = conditional.summary();
-      ess_stats[static_cast<std::int64_t>(i)].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings) /
-                                                                static_cast<double>(num),
-                                                            static_cast<double>(sum.moves), sum.median_ess},
-                                                           at::kDouble));
+      result = run_sweeps(smc_settings, gen, [&](const std::string& sweep) {
+        ProgressBar progress(label + sweep, a.sampler->steps(*s.sde), !s.quiet);
+        SmcInpainting conditional(*a.model, known.expand(groups), m, r.colorize, particles, smc_settings.ess_threshold, gen);
+        at::Tensor draws = conditional.select(a.sampler->sample(*a.model, bshape, gen, progress, conditional.hooks()));
+        progress.finish();
+        return SmcSweep{draws, conditional.log_evidence(), conditional.summary()};
+      }, smc_rows[static_cast<std::int64_t>(i)]);
     } else {
+      ProgressBar progress(label, a.sampler->steps(*s.sde), !s.quiet);
       result = a.sampler->sample(*a.model, bshape, gen, progress, projection_hooks(*s.sde, known, m, r.colorize, gen));
+      progress.finish();
     }
-    progress.finish();
     results[static_cast<std::int64_t>(i)].copy_(combine_known(result, known, m, r.colorize).cpu());
   }
   at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
-  std::vector<at::Tensor> sums{results, nfe, ess_stats};
+  std::vector<at::Tensor> sums{results, nfe, smc_rows};
   group.all_reduce_sum(sums);
   Report report;
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -176,11 +176,7 @@ Report inpaint(const InpaintRequest& r) {
   picture.record = record_text(s, r.out, {{"checkpoint", r.assembly.checkpoint}, {"image", r.image}, {"mask", r.mask}});
   SmcDiagnostics diagnostics;
   if (smc) {
-    diagnostics.particles = particles;
-    diagnostics.min_ess = ess_stats.select(1, 0).min().item<double>();
-    diagnostics.resamplings_per_output = ess_stats.select(1, 1).mean().item<double>();
-    diagnostics.moves = static_cast<std::int64_t>(ess_stats.select(1, 2).max().item<double>());
-    diagnostics.median_ess = ess_stats.select(1, 3).median().item<double>();
+    diagnostics = smc_diagnostics(smc_rows, smc_settings, static_cast<std::int64_t>(inputs.size()) * num);
     picture.record += smc_record_entry(diagnostics);
   }
   picture.nrow = static_cast<int>(std::min<std::int64_t>(num, 8));
@@ -198,8 +194,8 @@ Report inpaint(const InpaintRequest& r) {
   const std::string record = write_record(r.out, picture.record);
   const auto total_nfe = static_cast<std::int64_t>(nfe.item<double>());
   const std::string method =
-      smc ? fmt::format("sequential Monte Carlo, {} particles per completion, over the moves of {} (the last move is "
-                        "SMC's draw, not denoised)", particles, a.sampler->describe())
+      smc ? fmt::format("sequential Monte Carlo, {} particles per completion and {} sweep(s), over the moves of {} (the "
+                        "last move is SMC's draw, not denoised)", particles, smc_settings.sweeps, a.sampler->describe())
           : a.sampler->describe() + " with replacement";
   report.line(fmt::format("inpaint: {} image(s) by {}; NFE {} (record: {})", inputs.size(), method, total_nfe, record));
   report.field("command", "inpaint").field("outputs", outputs).field("record", record).field("sampler", a.sampler->describe())
@@ -207,7 +203,8 @@ Report inpaint(const InpaintRequest& r) {
   if (smc) {
     report.line(smc_report_line(diagnostics, "completion"));
     if (const std::string warning = smc_warning(diagnostics, "--particles ([inpaint] particles)"); !warning.empty()) report.line(warning);
-    report.field("particles", particles).field("min_ess", diagnostics.min_ess).field("median_ess", diagnostics.median_ess)
+    report.field("particles", particles).field("sweeps", diagnostics.sweeps).field("acceptance", diagnostics.acceptance)
+        .field("min_ess", diagnostics.min_ess).field("median_ess", diagnostics.median_ess)
         .field("resamplings_per_completion", diagnostics.resamplings_per_output).field("moves", diagnostics.moves);
   }
   return report;

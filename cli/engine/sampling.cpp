@@ -38,41 +38,41 @@ Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint6
   all.insert(all.begin(), num);
   d.samples = at::zeros(all, at::kFloat);  // the rows of other ranks' batches stay 0 until the sum
   d.batches = (num + batch - 1) / batch;
-  // per batch under SMC: smallest effective sample size, resamplings, moves, classifier evaluations, median
-  // effective sample size
-  at::Tensor smc_stats = at::zeros({d.batches, 5}, at::kDouble);
+  // per batch under SMC: its figures (kSmcColumns), then its classifier evaluations
+  at::Tensor smc_rows = at::zeros({d.batches, kSmcColumns + 1}, at::kDouble);
   for (std::int64_t b = 0; b < d.batches; ++b) {
     if (!group.mine(b)) continue;
     std::vector<std::int64_t> shape = a.shape;
     const std::int64_t n = std::min(batch, num - b * batch);
     shape.insert(shape.begin(), n * particles);
-    ProgressBar progress(d.batches > 1 ? fmt::format("sample {}/{}", b + 1, d.batches) : "sample", a.sampler->steps(*s.sde),
-                         !s.quiet);
+    const std::string label = d.batches > 1 ? fmt::format("sample {}/{}", b + 1, d.batches) : "sample";
     at::Generator gen = s.generator(stream, static_cast<std::uint64_t>(b));
     at::Tensor x;
     if (smc.on) {
-      SmcGuidance guided(*s.sde, a.guidance, a.smc_labels.expand({n}), a.guidance_scale, particles, smc.ess_threshold,
-                         s.sde->sample_eps(), gen);
-      x = guided.select(a.sampler->sample(*a.model, shape, gen, progress, guided.hooks()));
-      const SmcSummary& sum = guided.summary();
-      smc_stats[b].copy_(at::tensor({sum.min_ess, static_cast<double>(sum.resamplings), static_cast<double>(sum.moves),
-                                     static_cast<double>(guided.classifier_evaluations()), sum.median_ess},
-                                    at::kDouble));
+      double evaluations = 0;
+      x = run_sweeps(smc, gen, [&](const std::string& sweep) {
+        ProgressBar progress(label + sweep, a.sampler->steps(*s.sde), !s.quiet);
+        SmcGuidance guided(*s.sde, a.guidance, a.smc_labels.expand({n}), a.guidance_scale, particles, smc.ess_threshold,
+                           s.sde->sample_eps(), gen);
+        at::Tensor draws = guided.select(a.sampler->sample(*a.model, shape, gen, progress, guided.hooks()));
+        progress.finish();
+        evaluations += static_cast<double>(guided.classifier_evaluations());
+        return SmcSweep{draws, guided.log_evidence(), guided.summary()};
+      }, smc_rows[b].narrow(0, 0, kSmcColumns));
+      smc_rows[b][kSmcColumns] = evaluations;
     } else {
+      ProgressBar progress(label, a.sampler->steps(*s.sde), !s.quiet);
       x = a.sampler->sample(*a.model, shape, gen, progress, {});
+      progress.finish();
     }
     d.samples.narrow(0, b * batch, n).copy_(x.to(at::kCPU));
   }
   at::Tensor nfe = at::full({1}, static_cast<double>(a.model->nfe() - start_nfe), at::kDouble);
-  std::vector<at::Tensor> sums{d.samples, nfe, smc_stats};
+  std::vector<at::Tensor> sums{d.samples, nfe, smc_rows};
   group.all_reduce_sum(sums);
   if (smc.on) {
-    d.smc.particles = particles, d.smc.groups = num;
-    d.smc.min_ess = smc_stats.select(1, 0).min().item<double>();
-    d.smc.median_ess = smc_stats.select(1, 4).median().item<double>();
-    d.smc.resamplings = static_cast<std::int64_t>(smc_stats.select(1, 1).sum().item<double>());
-    d.smc.moves = static_cast<std::int64_t>(smc_stats.select(1, 2).max().item<double>());
-    d.classifier_evaluations = static_cast<std::int64_t>(smc_stats.select(1, 3).sum().item<double>());
+    d.smc = smc_diagnostics(smc_rows.narrow(1, 0, kSmcColumns), smc, num);
+    d.classifier_evaluations = static_cast<std::int64_t>(smc_rows.select(1, kSmcColumns).sum().item<double>());
   }
   if (!at::isfinite(d.samples).all().item<bool>())
     throw Error(fmt::format("sampling produced non-finite values with {} (diverged); nothing was written. Try more "
@@ -107,13 +107,7 @@ Report sample(const SampleRequest& request) {
   Report report;
   if (!a.session.group->root()) return report;  // rank 0 writes the one output
   picture.record = record_text(a.session, out, checkpoint_inputs(request.assembly));
-  SmcDiagnostics diagnostics;
-  if (a.guidance_smc.on) {
-    diagnostics.particles = d.smc.particles, diagnostics.moves = d.smc.moves;
-    diagnostics.min_ess = d.smc.min_ess, diagnostics.median_ess = d.smc.median_ess;
-    diagnostics.resamplings_per_output = static_cast<double>(d.smc.resamplings) / static_cast<double>(num);
-    picture.record += smc_record_entry(diagnostics);
-  }
+  if (a.guidance_smc.on) picture.record += smc_record_entry(d.smc);
   a.mapping.save(d.samples, out, picture);
   const std::string record = write_record(out, picture.record);
   const bool split = !picture.grid && extension(out) == ".png" && a.shape.size() == 3;
@@ -125,12 +119,13 @@ Report sample(const SampleRequest& request) {
       .field("sampler", a.sampler->describe()).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
       .field("seconds", d.seconds);
   if (a.guidance_smc.on) {
-    report.line(smc_report_line(diagnostics, "sample") +
+    report.line(smc_report_line(d.smc, "sample") +
                 fmt::format("; {} classifier evaluations (the last move is SMC's draw, not denoised)",
                             d.classifier_evaluations));
-    if (const std::string warning = smc_warning(diagnostics, "--particles ([sample] particles)"); !warning.empty()) report.line(warning);
-    report.field("guidance", "smc").field("particles", d.smc.particles).field("min_ess", d.smc.min_ess)
-        .field("median_ess", d.smc.median_ess).field("resamplings_per_sample", diagnostics.resamplings_per_output)
+    if (const std::string warning = smc_warning(d.smc, "--particles ([sample] particles)"); !warning.empty()) report.line(warning);
+    report.field("guidance", "smc").field("particles", d.smc.particles).field("sweeps", d.smc.sweeps)
+        .field("acceptance", d.smc.acceptance).field("min_ess", d.smc.min_ess)
+        .field("median_ess", d.smc.median_ess).field("resamplings_per_sample", d.smc.resamplings_per_output)
         .field("moves", d.smc.moves).field("classifier_evaluations", d.classifier_evaluations);
   }
   return report;

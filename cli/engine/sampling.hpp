@@ -21,9 +21,8 @@ struct Drawn {
   std::int64_t batches = 0;
   std::int64_t nfe_per_batch = 0;
   double seconds = 0;
-  // Guidance by SMC: the smallest effective sample size of any sample's particle system, resamplings and classifier
-  // evaluations summed over all, Gaussian moves per system.
-  SmcSummary smc;
+  // Guidance by SMC: what its systems and sweeps tell the user, and the classifier evaluations summed over all.
+  SmcDiagnostics smc;
   std::int64_t classifier_evaluations = 0;
 };
 // `num` samples in batches of `batch` with the assembly's sampler; batch b draws from the session's generator

@@ -33,6 +33,8 @@ class SmcGuidance {
   at::Tensor select(const at::Tensor& x);
   const SmcSummary& summary() const { return particles_.summary(); }
   at::Tensor weights() const { return particles_.weights(); }
+  // Each system's log evidence [G] (the sweeps' acceptance; ParticleSystem::log_evidence).
+  at::Tensor log_evidence() const { return particles_.log_evidence(); }
   // Evaluations of the classifier: two per move (its value and its gradient), one more at the final state.
   std::int64_t classifier_evaluations() const { return evaluations_; }
 

@@ -34,6 +34,8 @@ class SmcInpainting {
   const SmcSummary& summary() const { return particles_.summary(); }
   // The normalised weights of every particle [G, K] (after the final state: the weighted particle approximation).
   at::Tensor weights() const { return particles_.weights(); }
+  // Each system's log evidence [G] (the sweeps' acceptance; ParticleSystem::log_evidence).
+  at::Tensor log_evidence() const { return particles_.log_evidence(); }
 
  private:
   at::Tensor draw(const at::Tensor& x, const at::Tensor& score, const at::Tensor& mean, const at::Tensor& std,

@@ -102,13 +102,14 @@ TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
   cli::TempDir dir;
   const std::string base = "sample " + cli::source("pipelines/toy_oracle_guidance.toml") + " -q --set sde.N=100";
   // pc with reverse diffusion and one Langevin step: both moves guided and weighed
-  auto r = cli::run(base + " --class 2 --guidance smc --particles 4 --num 300 --out " + dir.path("x.npy"));
+  auto r = cli::run(base + " --class 2 --guidance smc --particles 4 --sweeps 2 --num 300 --out " + dir.path("x.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("smc: 4 particles per sample; effective sample size: smallest "), std::string::npos) << r.out;
-  EXPECT_NE(scoregen::engine::read_file(dir.path("x.npy.toml")).find("smc = { particles = 4, min_ess = "),
+  EXPECT_NE(r.out.find("smc: 4 particles per sample, 2 sweeps combined by independent Metropolis-Hastings "
+                       "(acceptance "), std::string::npos) << r.out;
+  EXPECT_NE(scoregen::engine::read_file(dir.path("x.npy.toml")).find("smc = { particles = 4, sweeps = 2, acceptance = "),
             std::string::npos);
-  EXPECT_NE(r.out.find("in 200 moves"), std::string::npos) << r.out;  // 100 steps x (corrector + predictor)
-  EXPECT_NE(r.out.find("NFE: 200 per batch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("in 200 moves per sweep"), std::string::npos) << r.out;  // 100 steps x (corrector + predictor)
+  EXPECT_NE(r.out.find("NFE: 400 per batch"), std::string::npos) << r.out;      // 2 sweeps
   at::Tensor x = scoregen::engine::load_npy(dir.path("x.npy"));
   ASSERT_EQ(x.sizes(), at::IntArrayRef({300, 2}));
   // component 2: N((3, -3), 0.3^2 I)
@@ -121,6 +122,8 @@ TEST(Sample, ClassGuidanceBySequentialMonteCarlo) {
                          "conditions on a class: pass --class Y");
   cli::expect_user_error(cli::run(base + " --class 2 --particles 8 --out " + dir.path("b.npy")),
                          "[sample] particles: only sequential Monte Carlo uses it");
+  cli::expect_user_error(cli::run(base + " --class 2 --sweeps 2 --out " + dir.path("b.npy")),
+                         "[sample] sweeps: only sequential Monte Carlo uses it");
   cli::expect_user_error(cli::run(base + " --class 2 --guidance smc --sampler ode --out " + dir.path("c.npy")),
                          "the ode sampler does not hand over");
   cli::expect_user_error(cli::run(base + " --class 3 --guidance smc --out " + dir.path("d.npy")),
@@ -155,21 +158,25 @@ TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
   const std::string base = "inpaint " + cli::source("pipelines/oracle_mixture.toml") + " -q --image " +
                            dir.path("known.npy") + " --mask " + dir.path("mask.npy") + " --set sde.N=100";
   // pc with the pipeline's one-step Langevin corrector: both moves are Gaussian, both are weighed
-  auto smc = cli::run(base + " --set inpaint.method='\"smc\"' --particles 32 --num 300 --out " + dir.path("smc.npy"));
+  // the default 16 particles and 4 sweeps
+  auto smc = cli::run(base + " --set inpaint.method='\"smc\"' --num 300 --out " + dir.path("smc.npy"));
   ASSERT_EQ(smc.status, 0) << smc.out;
-  EXPECT_NE(smc.out.find("by sequential Monte Carlo, 32 particles per completion"), std::string::npos) << smc.out;
-  EXPECT_NE(smc.out.find("smc: 32 particles per completion; effective sample size: smallest "), std::string::npos)
+  EXPECT_NE(smc.out.find("by sequential Monte Carlo, 16 particles per completion and 4 sweep(s)"), std::string::npos)
       << smc.out;
+  EXPECT_NE(smc.out.find("smc: 16 particles per completion, 4 sweeps combined by independent Metropolis-Hastings "
+                         "(acceptance "), std::string::npos) << smc.out;
   // the diagnostics in the output's record, and the warning exactly when the smallest ESS fell below 3 particles
   const std::string record = scoregen::engine::read_file(dir.path("smc.npy.toml"));
-  const auto at = record.find("smc = { particles = 32, min_ess = ");
+  const auto at = record.find("smc = { particles = 16, sweeps = 4, acceptance = ");
   ASSERT_NE(at, std::string::npos) << record;
-  const double min_ess = std::stod(record.substr(at + std::string("smc = { particles = 32, min_ess = ").size()));
+  const auto ess_at = record.find("min_ess = ", at);
+  ASSERT_NE(ess_at, std::string::npos) << record;
+  const double min_ess = std::stod(record.substr(ess_at + std::string("min_ess = ").size()));
   EXPECT_NE(record.find("median_ess = ", at), std::string::npos);
   EXPECT_EQ(smc.out.find("smc: warning: the effective sample size fell to") != std::string::npos, min_ess < 3) << smc.out;
   if (min_ess < 3) EXPECT_NE(smc.out.find("raise --particles ([inpaint] particles)"), std::string::npos) << smc.out;
-  EXPECT_NE(smc.out.find("in 200 moves"), std::string::npos) << smc.out;  // 100 steps x (corrector + predictor)
-  EXPECT_NE(smc.out.find("NFE 400"), std::string::npos) << smc.out;  // the sampler's and SMC's own, per move
+  EXPECT_NE(smc.out.find("in 200 moves per sweep"), std::string::npos) << smc.out;  // 100 steps x (corrector + predictor)
+  EXPECT_NE(smc.out.find("NFE 1600"), std::string::npos) << smc.out;  // the sampler's and SMC's own, per move, 4 sweeps
   at::Tensor x = scoregen::engine::load_npy(dir.path("smc.npy"));
   ASSERT_EQ(x.sizes(), at::IntArrayRef({300, 2}));
   EXPECT_TRUE(at::all(x.select(1, 0) == 3.0f).item<bool>());
@@ -192,5 +199,6 @@ TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
                          "corrector langevin: its update is not one Gaussian move");
   cli::expect_user_error(cli::run(base + " --particles 8 --out " + dir.path("u.npy")),
                          "[inpaint] particles: only sequential Monte Carlo uses it");
+  cli::expect_user_error(cli::run(base + " --sweeps 0 --method smc --out " + dir.path("u.npy")), "[inpaint] sweeps");
   for (const char* f : {"ode.npy", "r.npy", "l.npy", "u.npy"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
 }
