@@ -118,6 +118,12 @@ Report evaluate(const EvalRequest& r) {
   if (!r.out.empty() && std::filesystem::path(r.out).has_parent_path() &&
       !std::filesystem::is_directory(std::filesystem::path(r.out).parent_path()))
     throw Error(fmt::format("{}: the folder does not exist", r.out));
+  std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
+  inputs.push_back({"classifier-checkpoint", r.classifier_checkpoint});
+  inputs.push_back({"classifier-pipeline", r.classifier_pipeline});
+  std::vector<RecordInput> read = inputs;
+  read.push_back({"pipeline", r.session.pipeline_path});
+  check_output_apart("--out", r.out, read);
   if (r.classifier_checkpoint.empty()) return evaluate_toy(r);
   SessionRequest sr = r.session;
   sr.overrides.insert(sr.overrides.begin(), split_override(r));
@@ -234,9 +240,6 @@ Report evaluate(const EvalRequest& r) {
         .timing(fmt::format("likelihood time: {:.1f} s", b.seconds));
     report.field("bits_per_dim", mean).field("bits_per_dim_se", se).field("nll_nfe", b.nfe);
   }
-  std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
-  inputs.push_back({"classifier-checkpoint", r.classifier_checkpoint});
-  inputs.push_back({"classifier-pipeline", r.classifier_pipeline});
   write_report(report, r, s, inputs);
   return report;
 }

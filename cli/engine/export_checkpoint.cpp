@@ -15,6 +15,7 @@
 #include "engine/assemble.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/files.hpp"
+#include "engine/record.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
@@ -125,9 +126,7 @@ def forward(self, x: Tensor, t: Tensor) -> Tensor:
 Report export_checkpoint(const ExportRequest& r) {
   if (r.session.checkpoint.empty() || r.out.empty()) throw Error("scoregen export: --checkpoint and --out are required");
   const std::string& ckpt = r.session.checkpoint;
-  std::error_code ec;
-  if (std::filesystem::equivalent(ckpt, r.out, ec))
-    throw Error(fmt::format("scoregen export: --out {} is the checkpoint itself; write the export to another file", r.out));
+  check_output_apart("--out", r.out, {{"checkpoint", ckpt}, {"pipeline", r.session.pipeline_path}});
   if (r.torchscript) return export_torchscript(r);
   Session s = open_session(r.session);
   s.pipeline->add_default("objective", "dsm");

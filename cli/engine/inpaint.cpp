@@ -93,6 +93,8 @@ Report inpaint(const InpaintRequest& r) {
   if (batch_mode && !fs::is_directory(r.out))
     throw Error(fmt::format("{}: with a folder of images, --out must be an existing folder", r.out));
   if (!batch_mode) check_output_extension(r.out);
+  check_output_apart("--out", r.out, {{"pipeline", r.session.pipeline_path}, {"checkpoint", r.assembly.checkpoint},
+                                      {"image", r.image}, {"mask", r.mask}});
 
   AssemblyRequest ar = r.assembly;
   ar.command = "scoregen inpaint";

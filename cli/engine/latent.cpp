@@ -20,6 +20,8 @@ namespace {
 std::string checked_out(const LatentRequest& r, const char* command) {
   if (r.out.empty()) throw Error(fmt::format("scoregen {}: --out FILE is required", command));
   check_output_extension(r.out);
+  check_output_apart("--out", r.out, {{"pipeline", r.session.pipeline_path}, {"checkpoint", r.assembly.checkpoint},
+                                      {"data", r.data_file}, {"latent", r.latent}});
   return r.out;
 }
 

@@ -22,6 +22,10 @@ Report nll(const NllRequest& request) {
   if (!csv.empty() && std::filesystem::path(csv).has_parent_path() &&
       !std::filesystem::is_directory(std::filesystem::path(csv).parent_path()))
     throw Error(fmt::format("{}: the folder does not exist", csv));
+  std::vector<RecordInput> read = checkpoint_inputs(request.assembly);
+  read.push_back({"data", request.data_file});
+  read.push_back({"pipeline", request.session.pipeline_path});
+  check_output_apart("--out", csv, read);
   require_continuous_time(*session.sde, "scoregen nll");
   BitsPerDimOptions o;
   o.ode.rtol = cfg.real("rtol"), o.ode.atol = cfg.real("atol"), o.ode.divergence = cfg.string("divergence");

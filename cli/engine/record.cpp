@@ -62,6 +62,39 @@ std::string record_path(const std::string& output) {
   return fs::is_directory(output) ? (fs::path(output) / "scoregen-record.toml").string() : output + ".toml";
 }
 
+namespace {
+// The path with every link and ".." resolved as far as it exists (a file not yet written keeps its name).
+fs::path resolved(const std::string& p) {
+  std::error_code ec;
+  fs::path r = fs::weakly_canonical(fs::absolute(p, ec), ec);
+  return ec ? fs::absolute(p).lexically_normal() : r;
+}
+bool inside(const fs::path& file, const fs::path& folder) {
+  auto [end, ignored] = std::mismatch(folder.begin(), folder.end(), file.begin(), file.end());
+  return end == folder.end() && file != folder;
+}
+}  // namespace
+
+void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs) {
+  if (output.empty()) return;
+  for (const std::string& written : {output, record_path(output)}) {
+    const fs::path out = resolved(written);
+    for (const RecordInput& in : inputs) {
+      std::error_code ec;
+      if (in.path.empty() || !fs::exists(in.path, ec)) continue;
+      const fs::path source = resolved(in.path);
+      const bool same = out == source || fs::equivalent(written, in.path, ec);
+      const bool within = fs::is_directory(source, ec) && inside(out, source);
+      if (!same && !within) continue;
+      const std::string what = written == output ? fmt::format("{} {}", flag, output)
+                                                 : fmt::format("the record {} of {} {}", written, flag, output);
+      const char* relation = within ? "lies inside" : fs::is_directory(source, ec) ? "is the same folder as" : "is the same file as";
+      throw Error(fmt::format("{} {} the {} {}: it would be overwritten; write the output elsewhere", what, relation,
+                              in.role, in.path));
+    }
+  }
+}
+
 std::string record_text(const Session& s, const std::string& output, const std::vector<RecordInput>& inputs) {
   std::string out = fmt::format("# How {} was made by scoregen {}. Make it again: scoregen rerun {}\n",
                                 fs::path(output).filename().string(), SCOREGEN_VERSION, record_path(output));

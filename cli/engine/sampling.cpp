@@ -92,6 +92,9 @@ Report sample(const SampleRequest& request) {
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   const std::string out = cfg.string("out");
   check_output_extension(out);
+  std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
+  inputs.push_back({"pipeline", request.session.pipeline_path});
+  check_output_apart("--out", out, inputs);
   AssemblyRequest ar = request.assembly;
   ar.guidance_smc = read_smc_settings("sample", cfg, "guidance");
   Assembly a = assemble(std::move(session), ar);

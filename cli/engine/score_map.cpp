@@ -53,6 +53,9 @@ void contour(cv::Mat& panel, const at::Tensor& density, double level, const cv::
 Report score_map(const ScoreMapRequest& r) {
   check_output_extension(r.out);
   if (extension(r.out) != ".png") throw Error(fmt::format("{}: the score map is a .png", r.out));
+  std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
+  inputs.push_back({"pipeline", r.session.pipeline_path});
+  check_output_apart("--out", r.out, inputs);
   Session session = open_session(r.session);
   if (!session.data) throw Error("scoregen score-map: the pipeline needs a [data] set whose density is known (mixture)");
   const Dataset& data = *session.data;
