@@ -2,6 +2,8 @@
 #include "commands/flags.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -48,6 +50,7 @@ void add_checkpoint_and_class_options(cxxopts::Options& options) {
 
 void apply_sampler_options(const cxxopts::ParseResult& args, engine::SessionRequest& request) {
   // --sampler replaces the table before the --set refinements, like --set sampler=NAME
+  if (args.count("sampler")) refuse_set_twin(args, "sampler", "sampler");
   if (args.count("sampler")) request.overrides.insert(request.overrides.begin(), fmt::format("sampler=\"{}\"", args["sampler"].as<std::string>()));
   request.steps = flag<std::int64_t>(args, "steps");
 }
@@ -107,7 +110,33 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
     fmt::print("{}", help_text(options));
     return false;
   }
+  // One value per setting: a flag given twice with two values (or PIPELINE and --pipeline) is an error naming both,
+  // not a silent choice of the last; only the repeatable flags collect several.
+  static const std::set<std::string> repeatable = {"set", "plugin-path", "unexpected", "words"};
+  std::map<std::string, std::string> seen;
+  for (const auto& kv : result.arguments()) {
+    if (repeatable.count(kv.key())) continue;
+    const auto [at, fresh] = seen.emplace(kv.key(), kv.value());
+    if (!fresh && at->second != kv.value())
+      throw Error(fmt::format("{}: --{} is given twice, as '{}' and as '{}'; give it once", options.program(), kv.key(),
+                              at->second, kv.value()));
+  }
   return true;
+}
+
+void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key) {
+  if (!args.count("set")) return;
+  for (const std::string& entry : args["set"].as<std::vector<std::string>>()) {
+    const std::string::size_type eq = entry.find('=');
+    std::string name = entry.substr(0, eq);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name != key) continue;
+    std::string given;
+    for (const auto& kv : args.arguments())
+      if (kv.key() == flag) given = kv.value();
+    throw Error(fmt::format("--{} {} and --set {} give {} two values; give one of them", flag, given, entry, key));
+  }
 }
 
 std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& name) {
@@ -122,6 +151,8 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("checkpoint")) r.checkpoint = args["checkpoint"].as<std::string>();
   if (args.count("set")) r.overrides = args["set"].as<std::vector<std::string>>();
   r.overrides.insert(r.overrides.end(), extra.begin(), extra.end());
+  for (const char* f : {"seed", "threads", "device", "precision"})
+    if (args.count(f)) refuse_set_twin(args, f, f);
   if (args.count("seed")) r.overrides.push_back(fmt::format("seed={}", args["seed"].as<std::int64_t>()));
   if (args.count("threads")) r.overrides.push_back(fmt::format("threads={}", args["threads"].as<std::int64_t>()));
   if (args.count("device")) r.overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));

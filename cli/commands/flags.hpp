@@ -46,11 +46,15 @@ std::optional<T> flag(const cxxopts::ParseResult& args, const std::string& name)
   return args[name].as<T>();
 }
 std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& name);
-// Appends `key=value` (TOML) for a flag that overrides a pipeline key, when the flag was given.
+// An error when --set also gives `key` a value (the dedicated --`flag` was given): one value per setting.
+void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key);
+// Appends `key=value` (TOML) for a flag that overrides a pipeline key, when the flag was given (and --set does not
+// give the same key another).
 template <class T>
 void override_from(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key,
                    std::vector<std::string>& extra) {
   if (!args.count(flag)) return;
+  refuse_set_twin(args, flag, key);
   if constexpr (std::is_same_v<T, std::string>)
     extra.push_back(fmt::format("{}=\"{}\"", key, args[flag].as<T>()));
   else

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli_support.hpp"
@@ -116,4 +117,77 @@ TEST(UserMistakes, TheFuzzersMalformedCheckpointsAreOneLineThroughTheCommand) {
     EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy"))) << e.path();
   }
   EXPECT_GE(findings, 5);
+}
+
+TEST(UserMistakes, NoOutputIsWrittenOverTheCommandsOwnInputs) {
+  // The same file by name, through a link, by its record, or inside an input folder: one line, exit 2, every input
+  // byte for byte as it was.
+  ToyRun toy;
+  namespace fs = std::filesystem;
+  const std::string ck = toy.ckpt, link = toy.dir.path("link.pt"), data = toy.dir.path("x.npy");
+  fs::create_symlink(ck, link);
+  scoregen::engine::save_npy(at::zeros({4, 2}), data);
+  const std::string known = toy.dir.path("known.npy"), mask = toy.dir.path("mask.npy");
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), known);
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), mask);
+  auto bytes = [](const std::string& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string ck_bytes = bytes(ck), data_bytes = bytes(data), known_bytes = bytes(known);
+  const std::string with = " --checkpoint " + ck + " -q ";
+  expect_user_error(cli::run("sample" + with + "-n 2 --out " + ck), "--out " + ck + " is the same file as the checkpoint");
+  expect_user_error(cli::run("sample --checkpoint " + link + " -q -n 2 --out " + ck), "is the same file as the checkpoint " + link);
+  expect_user_error(cli::run("encode" + with + "--data " + data + " --out " + data), "is the same file as the data");
+  expect_user_error(cli::run("nll" + with + "--data " + data + " --out " + data), "is the same file as the data");
+  expect_user_error(cli::run("inpaint" + with + "--image " + known + " --mask " + mask + " --out " + known),
+                    "is the same file as the image");
+  expect_user_error(cli::run("export --checkpoint " + ck + " --out " + link), "is the same file as the checkpoint");
+  // an output whose record would replace the pipeline it was read from (p.npy.toml is the record of p.npy)
+  const std::string pipe = toy.dir.path("p.npy.toml");
+  fs::copy_file(toy.dir.path("p.toml"), pipe);
+  const std::string pipe_bytes = bytes(pipe);
+  expect_user_error(cli::run("sample " + pipe + " -q -n 2 --out " + toy.dir.path("p.npy")),
+                    "the record " + pipe + " of --out " + toy.dir.path("p.npy") + " is the same file as the pipeline");
+  // a folder of images into itself, or into a folder inside it
+  const std::string images = toy.dir.path("images");
+  fs::create_directories(images + "/inner");
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}), images + "/a.npy");
+  expect_user_error(cli::run("inpaint" + with + "--image " + images + " --mask " + mask + " --out " + images),
+                    "is the same folder as the image " + images);
+  expect_user_error(cli::run("inpaint" + with + "--image " + images + " --mask " + mask + " --out " + images + "/inner"),
+                    "lies inside the image " + images);
+  // rerun of a record onto the checkpoint it read
+  auto made = cli::run("sample" + with + "-n 2 --out " + toy.dir.path("s.npy"));
+  ASSERT_EQ(made.status, 0) << made.out;
+  expect_user_error(cli::run("rerun " + toy.dir.path("s.npy.toml") + " -q --out " + ck), "is the same file as the checkpoint");
+  EXPECT_EQ(bytes(ck), ck_bytes);
+  EXPECT_EQ(bytes(data), data_bytes);
+  EXPECT_EQ(bytes(known), known_bytes);
+  EXPECT_EQ(bytes(pipe), pipe_bytes);
+  EXPECT_FALSE(fs::exists(toy.dir.path("p.npy")));
+  EXPECT_FALSE(fs::exists(images + "/a.png"));
+  EXPECT_FALSE(fs::exists(images + "/inner/a.png"));
+}
+
+TEST(UserMistakes, OneValuePerSetting) {
+  // A dedicated flag and a --set of the same key, a flag given twice with two values, PIPELINE and --pipeline: an
+  // error naming both values, never a silent winner.
+  ToyRun toy;
+  const std::string with = "sample --checkpoint " + toy.ckpt + " -q ", out = " --out " + toy.dir.path("s.npy");
+  expect_user_error(cli::run(with + "--num 2 --set sample.num=3" + out),
+                    "--num 2 and --set sample.num=3 give sample.num two values");
+  expect_user_error(cli::run(with + "-n 2 --set ' sample.num = 3'" + out), "give sample.num two values");
+  expect_user_error(cli::run(with + "-n 2 --seed 1 --set seed=2" + out), "--seed 1 and --set seed=2 give seed two values");
+  expect_user_error(cli::run(with + "-n 2 --sampler ode --set sampler='\"pc\"'" + out), "give sampler two values");
+  expect_user_error(cli::run(with + "-n 2 --out " + toy.dir.path("a.npy") + " --out " + toy.dir.path("b.npy")),
+                    "--out is given twice, as '" + toy.dir.path("a.npy") + "' and as '" + toy.dir.path("b.npy") + "'");
+  expect_user_error(cli::run(with + "-n 2 --steps 50 --steps 60" + out), "--steps is given twice, as '50' and as '60'");
+  expect_user_error(cli::run("sample " + toy.dir.path("p.toml") + " --pipeline " + cli::source("pipelines/oracle_mixture.toml") +
+                             " -q -n 2" + out),
+                    "--pipeline is given twice");
+  for (const char* f : {"s.npy", "a.npy", "b.npy"}) EXPECT_FALSE(std::filesystem::exists(toy.dir.path(f))) << f;
+  // the same value twice is one value
+  auto same = cli::run(with + "-n 2 -n 2 --sampler ode" + out);
+  EXPECT_EQ(same.status, 0) << same.out;
 }
