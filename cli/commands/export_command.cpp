@@ -17,6 +17,7 @@ void declare_export(cxxopts::Options& options) {
 }
 
 int run_export(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  refuse_flags(args, "export", {"seed"}, "an export copies weights and draws nothing at random");
   engine::export_checkpoint({session_request(args, argv), flag_or_empty(args, "out"), args.count("torchscript") > 0})
       .print(false);
   return 0;

@@ -2,6 +2,7 @@
 #include "commands/flags.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -83,6 +84,7 @@ engine::PictureOptions picture_options(const cxxopts::ParseResult& args) {
   const std::string grid = args["grid"].as<std::string>();
   if (grid != "on" && grid != "off") throw Error(fmt::format("--grid must be on or off, not '{}'", grid));
   o.grid = grid == "on";
+  o.scale_given = args.count("scale") > 0, o.grid_given = args.count("grid") > 0;
   return o;
 }
 
@@ -115,6 +117,8 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
   static const std::set<std::string> repeatable = {"set", "plugin-path", "unexpected", "words"};
   std::map<std::string, std::string> seen;
   for (const auto& kv : result.arguments()) {
+    if (kv.value().empty())
+      throw Error(fmt::format("{}: --{} is given an empty value", options.program(), kv.key()));
     if (repeatable.count(kv.key())) continue;
     const auto [at, fresh] = seen.emplace(kv.key(), kv.value());
     if (!fresh && at->second != kv.value())
@@ -122,6 +126,12 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
                               at->second, kv.value()));
   }
   return true;
+}
+
+void refuse_flags(const cxxopts::ParseResult& args, const std::string& command, const std::vector<std::string>& flags,
+                  const std::string& why) {
+  for (const std::string& f : flags)
+    if (args.count(f)) throw Error(fmt::format("scoregen {}: --{} cannot take effect: {}", command, f, why));
 }
 
 void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key) {
@@ -160,6 +170,10 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
   r.base_dir = flag_or_empty(args, "pipeline-dir");
+  const char* world = std::getenv("WORLD_SIZE");
+  if (args.count("dist-timeout") && (!world || std::string(world) == "1"))
+    throw Error("--dist-timeout: this is one process (WORLD_SIZE is not above 1), which waits for no peer; it applies "
+                "to data-parallel runs under torchrun");
   const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
   if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
   r.dist_timeout = std::chrono::seconds(timeout);

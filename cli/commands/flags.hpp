@@ -39,6 +39,10 @@ engine::PictureOptions picture_options(const cxxopts::ParseResult& args);
 engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
                                        const std::vector<std::string>& extra = {});
 
+// Flags of the common set that `command` cannot use: an error naming the first one given, with `why`.
+void refuse_flags(const cxxopts::ParseResult& args, const std::string& command, const std::vector<std::string>& flags,
+                  const std::string& why);
+
 // The value of an optional flag.
 template <class T>
 std::optional<T> flag(const cxxopts::ParseResult& args, const std::string& name) {

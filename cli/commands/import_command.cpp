@@ -24,6 +24,7 @@ void declare_import(cxxopts::Options& options) {
 }
 
 int run_import(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  refuse_flags(args, "import", {"seed"}, "an import converts weights and draws nothing at random");
   std::vector<std::string> words;
   if (args.count("words")) words = args["words"].as<std::vector<std::string>>();
   if (args.count("pipeline"))

@@ -16,7 +16,8 @@ void declare_train(cxxopts::Options& options) {
        cxxopts::value<std::int64_t>())
       ("init", "a new run starts from this checkpoint without optimizer state (`scoregen import` or `export`): its "
                "weights, EMA and step; the PIPELINE's [sde] and [network] must equal its own, and those the PIPELINE "
-               "leaves out (with [sampler]) are taken from it", cxxopts::value<std::string>());
+               "leaves out (with [sampler]) are taken from it; refused on a run folder with a checkpoint (that run "
+               "resumes)", cxxopts::value<std::string>());
 }
 
 int run_train(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {

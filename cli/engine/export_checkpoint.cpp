@@ -126,6 +126,9 @@ def forward(self, x: Tensor, t: Tensor) -> Tensor:
 Report export_checkpoint(const ExportRequest& r) {
   if (r.session.checkpoint.empty() || r.out.empty()) throw Error("scoregen export: --checkpoint and --out are required");
   const std::string& ckpt = r.session.checkpoint;
+  if (extension(r.out) != ".pt")
+    throw Error(fmt::format("--out {}: export writes {}; name it .pt", r.out,
+                            r.torchscript ? "a TorchScript archive (torch.jit.load)" : "a scoregen checkpoint"));
   check_output_apart("--out", r.out, {{"checkpoint", ckpt}, {"pipeline", r.session.pipeline_path}});
   if (r.torchscript) return export_torchscript(r);
   Session s = open_session(r.session);

@@ -171,8 +171,21 @@ void check_output_extension(const std::string& path) {
     throw Error(fmt::format("{}: the folder {} does not exist", path, parent.string()));
 }
 
+void check_picture_options(const PictureOptions& o, const std::string& path, const std::vector<std::int64_t>& shape) {
+  if (!o.scale_given && !o.grid_given) return;
+  const char* flags = o.scale_given && o.grid_given ? "--scale and --grid" : o.scale_given ? "--scale" : "--grid";
+  const std::string ext = extension(path);
+  if (ext == ".npy" || ext == ".pt")
+    throw Error(fmt::format("{} shape(s) pictures of images; {} is written as an array ({}): drop it, or write a .png",
+                            flags, path, ext));
+  if (shape.size() == 1 && shape[0] == 2)
+    throw Error(fmt::format("{} shape(s) grids of images; the 2-D samples in {} are drawn as a scatter plot: drop it",
+                            flags, path));
+}
+
 void save_samples(const at::Tensor& samples, const std::string& path, double lo, double hi, const PictureOptions& o) {
   check_output_extension(path);
+  check_picture_options(o, path, std::vector<std::int64_t>(samples.sizes().begin() + 1, samples.sizes().end()));
   std::string ext = extension(path);
   if (ext == ".npy") return save_npy(samples, path);
   if (ext == ".pt") return save_pt(samples, path);

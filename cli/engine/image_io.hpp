@@ -19,7 +19,11 @@ struct PictureOptions {
   std::string record;      // the record, embedded in every PNG as a text chunk "scoregen-record"
   at::Tensor overlay;      // 2-D scatter: data points drawn beneath the samples (optional)
   bool path = false;       // 2-D scatter: join the points in their order (an interpolation path)
+  bool scale_given = false, grid_given = false;  // --scale / --grid on the command line (else the defaults above)
 };
+// --scale and --grid shape image grids: given for an array output (.npy, .pt) or a 2-D scatter plot (samples of
+// `shape` [2]) they cannot take effect, and are an error naming the output.
+void check_picture_options(const PictureOptions& o, const std::string& path, const std::vector<std::int64_t>& shape);
 
 // The file of image i written with grid = false: PATH_000.png, PATH_001.png, ...
 std::string numbered(const std::string& path, std::int64_t i);

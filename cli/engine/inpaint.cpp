@@ -112,6 +112,7 @@ Report inpaint(const InpaintRequest& r) {
                             "completions would ignore the known part; use pc, annealed-langevin, heun-edm or dpm-solver++",
                             s.pipeline->source(), s.pipeline->plugin("sampler").name));
   const std::vector<std::int64_t>& shape = a.shape;
+  check_picture_options(r.picture, batch_mode ? "FOLDER/IMAGE.png" : r.out, shape);
   if (r.colorize && (shape.size() != 3 || shape[0] != 3)) throw Error("--colorize needs a model of RGB images [3, H, W]");
   const auto [lo, hi] = s.data ? s.data->range() : a.mapping.range_without_data;
 

@@ -22,6 +22,8 @@ Report nll(const NllRequest& request) {
   if (!csv.empty() && std::filesystem::path(csv).has_parent_path() &&
       !std::filesystem::is_directory(std::filesystem::path(csv).parent_path()))
     throw Error(fmt::format("{}: the folder does not exist", csv));
+  if (!csv.empty() && extension(csv) != ".csv")
+    throw Error(fmt::format("--out {}: nll writes its per-example table as CSV text; name it .csv", csv));
   std::vector<RecordInput> read = checkpoint_inputs(request.assembly);
   read.push_back({"data", request.data_file});
   read.push_back({"pipeline", request.session.pipeline_path});
@@ -30,6 +32,8 @@ Report nll(const NllRequest& request) {
   BitsPerDimOptions o;
   o.ode.rtol = cfg.real("rtol"), o.ode.atol = cfg.real("atol"), o.ode.divergence = cfg.string("divergence");
   o.ode.n_probes = cfg.integer("n_probes");
+  if (o.ode.divergence == "exact" && !holds_default("nll", cfg, "n_probes"))
+    cfg.fail("n_probes", "the exact divergence draws no probes (n_probes counts Hutchinson's probes)");
   o.batch = cfg.integer("batch_size");
   o.eight_bit = session.data && session.data->bits() == 8 && request.data_file.empty();
   // "auto": 8-bit data are dequantized with one draw, as published figures are; continuous data are not. A count
@@ -47,6 +51,10 @@ Report nll(const NllRequest& request) {
 
   Assembly a = assemble(std::move(session), request.assembly);
   at::Tensor data = load_examples(a.session, request.data_file, cfg.integer("num"), a.shape);
+  if (data.size(0) < cfg.integer("num") && !holds_default("nll", cfg, "num"))
+    cfg.fail("num", fmt::format("{} examples were asked for, and {} holds {}", cfg.integer("num"),
+                                request.data_file.empty() ? a.session.pipeline->source() + "'s [data]" : request.data_file,
+                                data.size(0)));
   fmt::print(stderr, "nll: {} examples, divergence {}{}, RK45 rtol {} atol {}\n", data.size(0), o.ode.divergence,
              o.ode.divergence == "exact" ? "" : fmt::format(" ({} probe(s))", o.ode.n_probes), o.ode.rtol, o.ode.atol);
   BitsPerDim r = bits_per_dim(a, data, o, 21);

@@ -80,7 +80,11 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
   // through Gloo or NCCL like any other); without a launcher, one process opens no socket.
   const bool launched = std::getenv("TORCHELASTIC_RUN_ID") != nullptr;
   if (pg.world_ < 1) throw Error("the environment variable WORLD_SIZE=0 is not a number of processes (1 or more)");
-  if (pg.world_ == 1 && !launched) return pg;
+  if (pg.world_ == 1 && !launched) {
+    if (const char* rank = std::getenv("RANK"); rank && *rank && std::string(rank) != "0")
+      throw Error(fmt::format("RANK={} with WORLD_SIZE 1: the one process is rank 0", rank));
+    return pg;
+  }
   pg.rank_ = env_int("RANK", -1);
   if (pg.rank_ < 0 || pg.rank_ >= pg.world_)
     throw Error(fmt::format("RANK must be set to 0..{} when WORLD_SIZE is {}", pg.world_ - 1, pg.world_));

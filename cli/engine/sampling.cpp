@@ -99,6 +99,7 @@ Report sample(const SampleRequest& request) {
   ar.guidance_smc = read_smc_settings("sample", cfg, "guidance");
   Assembly a = assemble(std::move(session), ar);
   if (ar.guidance_smc.on) require_gaussian_draws(a.session, *a.sampler, "[sample] guidance = \"smc\"");
+  check_picture_options(request.picture, out, a.shape);
   PictureOptions picture = request.picture;
   if (request.overlay) {
     if (!a.session.data || a.shape != std::vector<std::int64_t>{2})

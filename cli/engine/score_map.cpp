@@ -67,7 +67,9 @@ Report score_map(const ScoreMapRequest& r) {
   const Session& s = a.session;
   const Sde& sde = *s.sde;
   const double t = r.t.value_or(sde.sample_eps());
-  if (!(t >= 0 && t <= sde.T())) throw Error(fmt::format("--t must be in [0, {}] (the SDE's time)", sde.T()));
+  if (!(t > 0 && t <= sde.T()))
+    throw Error(fmt::format("--time {}: must be in (0, {}] (the SDE's time; at 0 the noised density is the data's own, "
+                            "whose score is unbounded)", t, sde.T()));
 
   // The grid over the data's range (square, so arrows keep their directions).
   const auto [lo, hi] = data.range();

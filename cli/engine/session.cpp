@@ -61,6 +61,8 @@ at::Device parse_device(const std::string& text, const std::string& where) {
     if (d.is_cuda() && !torch::cuda::is_available())
       throw Error(fmt::format("{}: device '{}' requested but CUDA is not available in this LibTorch build", where, text));
     if (!d.is_cpu() && !d.is_cuda()) throw Error(fmt::format("{}: device '{}' is not supported (use cpu or cuda)", where, text));
+    if (d.is_cpu() && d.has_index() && d.index() != 0)
+      throw Error(fmt::format("{}: device '{}': the CPU has no numbered devices (use cpu; --threads sets its cores)", where, text));
     return d;
   } catch (const c10::Error&) {
     throw Error(fmt::format("{}: '{}' is not a torch device (use cpu, cuda or cuda:N)", where, text));

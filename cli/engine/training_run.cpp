@@ -145,8 +145,9 @@ Report train(const TrainRequest& request) {
     throw Error(fmt::format("{}: {} of {} ranks see this checkpoint; the run directory must be on a file system every rank "
                             "reads", ckpt, ranks_seeing, group.world()));
   if (ranks_seeing > 0) {
-    if (!request.init.empty() && root)
-      fmt::print(stderr, "train: note: {} has a checkpoint, so the run resumes from it; --init starts new runs only\n", run);
+    if (!request.init.empty())
+      throw Error(fmt::format("--init {}: {} has a checkpoint to resume from, and --init starts new runs only; drop "
+                              "--init to resume, or train into a new folder", request.init, run));
     const std::vector<std::string> notices = compare_with_run(s, ckpt);
     if (!trainer.resume(ckpt))
       throw Error(fmt::format("{}: checkpoint is incomplete (no optimizer or EMA state: an export?); cannot resume exactly",

@@ -139,7 +139,6 @@ TEST(UserMistakes, NoOutputIsWrittenOverTheCommandsOwnInputs) {
   expect_user_error(cli::run("sample" + with + "-n 2 --out " + ck), "--out " + ck + " is the same file as the checkpoint");
   expect_user_error(cli::run("sample --checkpoint " + link + " -q -n 2 --out " + ck), "is the same file as the checkpoint " + link);
   expect_user_error(cli::run("encode" + with + "--data " + data + " --out " + data), "is the same file as the data");
-  expect_user_error(cli::run("nll" + with + "--data " + data + " --out " + data), "is the same file as the data");
   expect_user_error(cli::run("inpaint" + with + "--image " + known + " --mask " + mask + " --out " + known),
                     "is the same file as the image");
   expect_user_error(cli::run("export --checkpoint " + ck + " --out " + link), "is the same file as the checkpoint");
@@ -190,4 +189,46 @@ TEST(UserMistakes, OneValuePerSetting) {
   // the same value twice is one value
   auto same = cli::run(with + "-n 2 -n 2 --sampler ode" + out);
   EXPECT_EQ(same.status, 0) << same.out;
+}
+
+TEST(UserMistakes, AFlagOrKeyThatCannotTakeEffectIsRefused) {
+  ToyRun toy;
+  namespace fs = std::filesystem;
+  const std::string oracle = cli::source("pipelines/oracle_mixture.toml"), data = toy.dir.path("x.npy");
+  scoregen::engine::save_npy(at::zeros({4, 2}), data);
+  const std::string with = " --checkpoint " + toy.ckpt + " -q ";
+  auto out = [&](const char* f) { return " --out " + toy.dir.path(f); };
+  // picture flags where no picture of images is drawn
+  expect_user_error(cli::run("sample" + with + "-n 2 --scale 2" + out("a.npy")),
+                    "--scale shape(s) pictures of images; " + toy.dir.path("a.npy") + " is written as an array (.npy)");
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2 --grid off" + out("a.png")), "drawn as a scatter plot");
+  // a timeout for peers in one process; a seed where nothing is drawn
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2 --dist-timeout 5" + out("b.npy")), "--dist-timeout: this is one process");
+  expect_user_error(cli::run("export --checkpoint " + toy.ckpt + " --seed 3" + out("e.pt")), "--seed cannot take effect");
+  // probes the exact divergence does not draw; more examples than the data holds; a suffix that is not what is written
+  expect_user_error(cli::run("nll" + with + "--divergence exact --set nll.n_probes=3 --data " + data + out("n.csv")),
+                    "the exact divergence draws no probes");
+  expect_user_error(cli::run("nll" + with + "--num 8 --data " + data + out("n.csv")),
+                    "8 examples were asked for, and " + data + " holds 4");
+  expect_user_error(cli::run("nll" + with + "--data " + data + out("n.npy")), "name it .csv");
+  expect_user_error(cli::run("export --checkpoint " + toy.ckpt + " --torchscript" + out("e.npy")), "name it .pt");
+  // an empty output; --init on a run that resumes
+  expect_user_error(cli::run("sample" + with + "-n 2 --out ''"), "--out is given an empty value");
+  expect_user_error(cli::run("train " + toy.dir.path("p.toml") + " -q --init " + toy.ckpt + " --out " + toy.dir.path("run")),
+                    "has a checkpoint to resume from, and --init starts new runs only");
+  for (const char* f : {"a.npy", "a.png", "b.npy", "e.pt", "n.csv", "n.npy", "e.npy"})
+    EXPECT_FALSE(fs::exists(toy.dir.path(f))) << f;
+}
+
+TEST(UserMistakes, SettingsThatWouldRunOnWrongTermsAreRefused) {
+  cli::TempDir dir;
+  const std::string oracle = cli::source("pipelines/oracle_mixture.toml"), out = " --out " + dir.path("x.npy");
+  // a process that is not rank 0 of a world of one; a CPU device with an index
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2" + out, "WORLD_SIZE=1 RANK=1"),
+                    "RANK=1 with WORLD_SIZE 1: the one process is rank 0");
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2 --device cpu:3" + out), "the CPU has no numbered devices");
+  // the score map at t = 0, where the data's own score is unbounded
+  expect_user_error(cli::run("score-map " + oracle + " -q --time 0 --out " + dir.path("m.png")), "--time 0: must be in (0,");
+  EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
+  EXPECT_FALSE(std::filesystem::exists(dir.path("m.png")));
 }
