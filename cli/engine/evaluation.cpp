@@ -121,9 +121,7 @@ Report evaluate(const EvalRequest& r) {
   std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
   inputs.push_back({"classifier-checkpoint", r.classifier_checkpoint});
   inputs.push_back({"classifier-pipeline", r.classifier_pipeline});
-  std::vector<RecordInput> read = inputs;
-  read.push_back({"pipeline", r.session.pipeline_path});
-  check_output_apart("--out", r.out, read);
+  check_output_apart("--out", r.out, inputs, r.session.pipeline_path);
   if (r.classifier_checkpoint.empty()) return evaluate_toy(r);
   SessionRequest sr = r.session;
   sr.overrides.insert(sr.overrides.begin(), split_override(r));

@@ -129,7 +129,7 @@ Report export_checkpoint(const ExportRequest& r) {
   if (extension(r.out) != ".pt")
     throw Error(fmt::format("--out {}: export writes {}; name it .pt", r.out,
                             r.torchscript ? "a TorchScript archive (torch.jit.load)" : "a scoregen checkpoint"));
-  check_output_apart("--out", r.out, {{"checkpoint", ckpt}, {"pipeline", r.session.pipeline_path}});
+  check_output_apart("--out", r.out, {{"checkpoint", ckpt}}, r.session.pipeline_path);
   if (r.torchscript) return export_torchscript(r);
   Session s = open_session(r.session);
   s.pipeline->add_default("objective", "dsm");

@@ -28,7 +28,7 @@ Report import_checkpoint(const ImportRequest& r) {
                 "vp/cifar10_ddpmpp_continuous, or a .toml): the checkpoint does not say which network it holds");
   if (r.out.empty()) throw Error("scoregen import score-sde: --out is required (the scoregen checkpoint, .pt)");
   if (extension(r.out) != ".pt") throw Error(fmt::format("--out {}: a scoregen checkpoint is a .pt file", r.out));
-  check_output_apart("--out", r.out, {{"checkpoint", r.checkpoint}, {"config", r.config}});
+  check_output_apart("--out", r.out, {{"checkpoint", r.checkpoint}, {"config", r.config}}, "");
   SessionRequest sr = r.session;
   sr.pipeline_text = score_sde_pipeline(r.config);
   sr.pipeline_source = r.config;

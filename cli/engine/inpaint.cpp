@@ -93,8 +93,8 @@ Report inpaint(const InpaintRequest& r) {
   if (batch_mode && !fs::is_directory(r.out))
     throw Error(fmt::format("{}: with a folder of images, --out must be an existing folder", r.out));
   if (!batch_mode) check_output_extension(r.out);
-  check_output_apart("--out", r.out, {{"pipeline", r.session.pipeline_path}, {"checkpoint", r.assembly.checkpoint},
-                                      {"image", r.image}, {"mask", r.mask}});
+  const std::vector<RecordInput> files_read = {{"checkpoint", r.assembly.checkpoint}, {"image", r.image}, {"mask", r.mask}};
+  check_output_apart("--out", r.out, files_read, r.session.pipeline_path);
 
   AssemblyRequest ar = r.assembly;
   ar.command = "scoregen inpaint";
@@ -176,7 +176,7 @@ Report inpaint(const InpaintRequest& r) {
       throw Error(fmt::format("{}: sampling diverged (non-finite values)", inputs[i]));
   if (!group.root()) return report;  // rank 0 writes every output
   PictureOptions picture = r.picture;
-  picture.record = record_text(s, r.out, {{"checkpoint", r.assembly.checkpoint}, {"image", r.image}, {"mask", r.mask}});
+  picture.record = record_text(s, r.out, files_read);
   SmcDiagnostics diagnostics;
   if (smc) {
     diagnostics = smc_diagnostics(smc_rows, smc_settings, static_cast<std::int64_t>(inputs.size()) * num);

@@ -17,11 +17,15 @@ namespace scoregen::engine {
 
 namespace {
 
+// The inputs a latent command reads, as its record lists them.
+std::vector<RecordInput> latent_inputs(const LatentRequest& r) {
+  return {{"checkpoint", r.assembly.checkpoint}, {"data", r.data_file}, {"latent", r.latent}};
+}
+
 std::string checked_out(const LatentRequest& r, const char* command) {
   if (r.out.empty()) throw Error(fmt::format("scoregen {}: --out FILE is required", command));
   check_output_extension(r.out);
-  check_output_apart("--out", r.out, {{"pipeline", r.session.pipeline_path}, {"checkpoint", r.assembly.checkpoint},
-                                      {"data", r.data_file}, {"latent", r.latent}});
+  check_output_apart("--out", r.out, latent_inputs(r), r.session.pipeline_path);
   return r.out;
 }
 
@@ -57,7 +61,7 @@ OdeResult solve(Assembly& a, const at::Tensor& x, std::int64_t batch, bool forwa
 
 // The record of an output, written beside it; its text also goes into a PNG.
 std::string record_for(const Assembly& a, const LatentRequest& r, const std::string& out) {
-  return record_text(a.session, out, {{"checkpoint", r.assembly.checkpoint}, {"data", r.data_file}, {"latent", r.latent}});
+  return record_text(a.session, out, latent_inputs(r));
 }
 
 Report done(const char* command, const std::string& out, const std::string& record, std::int64_t n, std::int64_t nfe,

@@ -24,10 +24,9 @@ Report nll(const NllRequest& request) {
     throw Error(fmt::format("{}: the folder does not exist", csv));
   if (!csv.empty() && extension(csv) != ".csv")
     throw Error(fmt::format("--out {}: nll writes its per-example table as CSV text; name it .csv", csv));
-  std::vector<RecordInput> read = checkpoint_inputs(request.assembly);
-  read.push_back({"data", request.data_file});
-  read.push_back({"pipeline", request.session.pipeline_path});
-  check_output_apart("--out", csv, read);
+  std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
+  inputs.push_back({"data", request.data_file});
+  check_output_apart("--out", csv, inputs, request.session.pipeline_path);
   require_continuous_time(*session.sde, "scoregen nll");
   BitsPerDimOptions o;
   o.ode.rtol = cfg.real("rtol"), o.ode.atol = cfg.real("atol"), o.ode.divergence = cfg.string("divergence");
@@ -66,8 +65,6 @@ Report nll(const NllRequest& request) {
     for (std::int64_t i = 0; i < r.logp.size(0); ++i)
       text += fmt::format("{},{:.8g},{:.8g}\n", i, r.logp[i].item<double>(), r.bpd[i].item<double>());
     write_file_atomic(csv, text);
-    std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
-    inputs.push_back({"data", request.data_file});
     record = write_record(csv, record_text(a.session, csv, inputs));
   }
   const auto [lmean, lse] = BitsPerDim::mean_se(r.logp);

@@ -28,7 +28,7 @@ Report plot_run(const std::string& run_dir, const std::string& out_given) {
                           : file             ? (fs::path(run_dir).replace_extension(".png")).string()
                                              : (fs::path(run_dir) / "metrics.png").string();
   if (fs::path(out).extension() != ".png") throw Error(fmt::format("{}: the plot is a .png", out));
-  check_output_apart("--out", out, {{"metrics", metrics}});
+  check_output_apart("--out", out, {{"metrics", metrics}}, "");
   std::map<std::string, Series> series;
   std::vector<std::string> order;
   std::string line;

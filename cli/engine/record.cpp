@@ -75,11 +75,14 @@ bool inside(const fs::path& file, const fs::path& folder) {
 }
 }  // namespace
 
-void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs) {
+void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs,
+                        const std::string& pipeline) {
   if (output.empty()) return;
+  std::vector<RecordInput> read = inputs;
+  read.push_back({"pipeline", pipeline});
   for (const std::string& written : {output, record_path(output)}) {
     const fs::path out = resolved(written);
-    for (const RecordInput& in : inputs) {
+    for (const RecordInput& in : read) {
       std::error_code ec;
       if (in.path.empty() || !fs::exists(in.path, ec)) continue;
       const fs::path source = resolved(in.path);

@@ -25,9 +25,11 @@ std::string record_path(const std::string& output);
 // Writes the sidecar and returns its path.
 std::string write_record(const std::string& output, const std::string& text);
 // Before anything is written: an error naming both when the output, or its record, is one of the command's inputs
-// (the same file by resolved path or by device and inode, links included) or lies inside an input folder. `flag`
-// names the output in the message (e.g. "--out"); inputs that do not exist (a mask preset) are skipped.
-void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs);
+// (the record's `inputs`, and the PIPELINE file when there is one: the same file by resolved path or by device and
+// inode, links included) or lies inside an input folder. `flag` names the output in the message (e.g. "--out");
+// inputs that do not exist (a mask preset) are skipped.
+void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs,
+                        const std::string& pipeline);
 
 // SHA-256 of a file's bytes, as hex.
 std::string sha256_file(const std::string& path);

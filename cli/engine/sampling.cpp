@@ -92,9 +92,8 @@ Report sample(const SampleRequest& request) {
   const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
   const std::string out = cfg.string("out");
   check_output_extension(out);
-  std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
-  inputs.push_back({"pipeline", request.session.pipeline_path});
-  check_output_apart("--out", out, inputs);
+  const std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
+  check_output_apart("--out", out, inputs, request.session.pipeline_path);
   AssemblyRequest ar = request.assembly;
   ar.guidance_smc = read_smc_settings("sample", cfg, "guidance");
   Assembly a = assemble(std::move(session), ar);
@@ -110,7 +109,7 @@ Report sample(const SampleRequest& request) {
   Drawn d = draw_samples(a, num, batch, 1);
   Report report;
   if (!a.session.group->root()) return report;  // rank 0 writes the one output
-  picture.record = record_text(a.session, out, checkpoint_inputs(request.assembly));
+  picture.record = record_text(a.session, out, inputs);
   if (a.guidance_smc.on) picture.record += smc_record_entry(d.smc);
   a.mapping.save(d.samples, out, picture);
   const std::string record = write_record(out, picture.record);

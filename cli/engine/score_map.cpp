@@ -53,9 +53,8 @@ void contour(cv::Mat& panel, const at::Tensor& density, double level, const cv::
 Report score_map(const ScoreMapRequest& r) {
   check_output_extension(r.out);
   if (extension(r.out) != ".png") throw Error(fmt::format("{}: the score map is a .png", r.out));
-  std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
-  inputs.push_back({"pipeline", r.session.pipeline_path});
-  check_output_apart("--out", r.out, inputs);
+  const std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
+  check_output_apart("--out", r.out, inputs, r.session.pipeline_path);
   Session session = open_session(r.session);
   if (!session.data) throw Error("scoregen score-map: the pipeline needs a [data] set whose density is known (mixture)");
   const Dataset& data = *session.data;
@@ -137,7 +136,7 @@ Report score_map(const ScoreMapRequest& r) {
               {left + kPanel + gap, 20}, font, 0.45, ink, 1, cv::LINE_AA);
   cv::putText(canvas, "contours: p_t at 1e-2 (white) and 1e-4 (grey) of its peak", {left + kPanel + gap, 38}, font, 0.45,
               ink, 1, cv::LINE_AA);
-  const std::string record_text_ = record_text(s, r.out, checkpoint_inputs(r.assembly));
+  const std::string record_text_ = record_text(s, r.out, inputs);
   write_png(canvas, r.out, record_text_);
   const std::string record = write_record(r.out, record_text_);
 
