@@ -2,12 +2,12 @@
 #include "commands/flags.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "engine/process_group.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::cli {
@@ -170,10 +170,9 @@ engine::SessionRequest session_request(const cxxopts::ParseResult& args, const s
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
   r.base_dir = flag_or_empty(args, "pipeline-dir");
-  const char* world = std::getenv("WORLD_SIZE");
-  if (args.count("dist-timeout") && (!world || std::string(world) == "1"))
-    throw Error("--dist-timeout: this is one process (WORLD_SIZE is not above 1), which waits for no peer; it applies "
-                "to data-parallel runs under torchrun");
+  if (args.count("dist-timeout") && engine::ProcessGroup::alone())
+    throw Error("--dist-timeout: this is one process (WORLD_SIZE is not above 1, and no torchrun), which waits for no "
+                "peer; it applies to data-parallel runs under torchrun");
   const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
   if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
   r.dist_timeout = std::chrono::seconds(timeout);

@@ -73,14 +73,17 @@ std::string first_line(const std::exception& e) {
 
 }  // namespace
 
+bool ProcessGroup::alone() {
+  // torchrun --nproc_per_node 1 forms a group of one, as PyTorch's init_process_group does (its collectives then run
+  // through Gloo or NCCL like any other); without a launcher, one process opens no socket.
+  return env_int("WORLD_SIZE", 1) == 1 && std::getenv("TORCHELASTIC_RUN_ID") == nullptr;
+}
+
 ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds timeout) {
   ProcessGroup pg;
   pg.world_ = env_int("WORLD_SIZE", 1);
-  // torchrun --nproc_per_node 1 forms a group of one, as PyTorch's init_process_group does (its collectives then run
-  // through Gloo or NCCL like any other); without a launcher, one process opens no socket.
-  const bool launched = std::getenv("TORCHELASTIC_RUN_ID") != nullptr;
   if (pg.world_ < 1) throw Error("the environment variable WORLD_SIZE=0 is not a number of processes (1 or more)");
-  if (pg.world_ == 1 && !launched) {
+  if (alone()) {
     if (const char* rank = std::getenv("RANK"); rank && *rank && std::string(rank) != "0")
       throw Error(fmt::format("RANK={} with WORLD_SIZE 1: the one process is rank 0", rank));
     return pg;

@@ -25,6 +25,9 @@ class ProcessGroup {
   // MASTER_ADDR/PORT; none otherwise. `cuda`: NCCL, when this LibTorch has it. A peer that does not arrive within
   // `timeout` is an error; so is a collective that does not finish within it.
   static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout);
+  // True when the environment describes no group: WORLD_SIZE unset or 1, and no torchrun launch (which forms a group
+  // even of one). Such a process waits for no peer.
+  static bool alone();
 
   // Whether this build compiled the NCCL path (a CUDA LibTorch with NCCL defines USE_C10D_NCCL for its users).
   static bool nccl_compiled();
