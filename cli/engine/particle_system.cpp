@@ -163,8 +163,7 @@ at::Tensor run_sweeps(const SmcSettings& settings, at::Generator gen, const std:
     medians.push_back(s.summary.median_ess);
   }
   std::nth_element(medians.begin(), medians.begin() + static_cast<std::ptrdiff_t>(medians.size() / 2), medians.end());
-  const double offers = static_cast<double>(settings.sweeps - 1) * static_cast<double>(chain.current()[0].size(0));
-  row.copy_(at::tensor({min_ess, resamplings, moves, medians[medians.size() / 2], chain.acceptance() * offers, offers},
+  row.copy_(at::tensor({min_ess, resamplings, moves, medians[medians.size() / 2], chain.accepted(), chain.offers()},
                        at::kDouble));
   return chain.current()[0];
 }

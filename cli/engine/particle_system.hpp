@@ -109,7 +109,9 @@ class IndependentMetropolis {
   void offer(std::vector<at::Tensor> states, const at::Tensor& log_evidence);
   const std::vector<at::Tensor>& current() const { return states_; }
   std::int64_t sweeps() const { return sweeps_; }
-  // The fraction of the later sweeps' offers accepted, over all groups (1 with one sweep).
+  // The later sweeps' offers over all groups, and how many were accepted; their ratio (1 with one sweep).
+  double offers() const { return offers_; }
+  double accepted() const { return accepted_; }
   double acceptance() const { return offers_ > 0 ? accepted_ / offers_ : 1.0; }
 
  private:
