@@ -1,6 +1,8 @@
 // The one place where a command's components are built from a session and a checkpoint.
 #include "engine/assemble.hpp"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -37,10 +39,26 @@ std::int64_t numel(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
-void require_checkpoint_table(const Session& s, const std::string& section, const std::string& checkpoint) {
+namespace {
+
+// The key of `section` that the pipeline's sampler takes its --steps into ("N" for pc's "sde.N"), or "".
+std::string sampler_steps_key(const Pipeline& p, const std::string& section) {
+  if (!p.has("sampler")) return "";
+  for (const OptionSpec& o : p.plugin("sampler").options)
+    if (o.step_count && o.step_target.rfind(section + ".", 0) == 0) return o.step_target.substr(section.size() + 1);
+  return "";
+}
+
+}  // namespace
+
+void require_checkpoint_table(const Session& s, const std::string& section, const std::string& checkpoint,
+                              const std::string& free_key) {
   Pipeline stored = Pipeline::parse(checkpoint_pipeline(checkpoint), checkpoint + " (stored pipeline)", {}, *s.registry,
                                     PipelineOrigin::Stored);
   auto differences = compare_tables(*s.pipeline, stored, section);
+  differences.erase(std::remove_if(differences.begin(), differences.end(),
+                                   [&](const TableDifference& d) { return !free_key.empty() && d.key == free_key; }),
+                    differences.end());
   if (differences.empty()) return;
   const TableDifference& d = differences.front();
   throw Error(fmt::format("{}: [{}] {} = {}, but {} was trained with {} = {}: a checkpoint's [{}] table is the truth "
@@ -64,7 +82,12 @@ std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& che
 Assembly assemble(Session session, const AssemblyRequest& request) {
   Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};
   const Session& s = a.session;
-  if (!request.checkpoint.empty()) require_checkpoint_table(s, "network", request.checkpoint);
+  if (!request.checkpoint.empty()) {
+    require_checkpoint_table(s, "network", request.checkpoint);
+    // The noise schedule the weights learned is as fixed as the network; only the discretisation a sampler's --steps
+    // sets (pc: [sde] N) is the sampler's to choose.
+    require_checkpoint_table(s, "sde", request.checkpoint, sampler_steps_key(*s.pipeline, "sde"));
+  }
   a.network = s.pipeline->create_as<Network>("network", s.context(), request.command);
   if (request.checkpoint.empty()) {
     if (a.network->trainable() && !a.network->parameters().empty())
@@ -148,13 +171,20 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
   return as_rows(data, shape, file.empty() ? std::string("the examples") : file);
 }
 
+bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape) {
+  const std::vector<std::int64_t> g(given.begin(), given.end());
+  if (g == shape) return true;
+  if (shape.size() > 1 && shape[0] == 1 && g == std::vector<std::int64_t>(shape.begin() + 1, shape.end())) return true;
+  return g.size() == 1 && g[0] == numel(shape);
+}
+
 at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what) {
   if (t.dim() == 0 || t.size(0) == 0)
     throw Error(fmt::format("{}: no rows (shape [{}]); the model expects [N, {}] with N >= 1", what,
                             fmt::join(t.sizes(), ", "), fmt::join(shape, ", ")));
-  if (t[0].numel() != numel(shape))
-    throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}]", what, fmt::join(t.sizes(), ", "),
-                            fmt::join(shape, ", ")));
+  if (!example_fits(t.sizes().slice(1), shape))
+    throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}] {}", what, fmt::join(t.sizes(), ", "),
+                            fmt::join(shape, ", "), shape.size() > 1 ? fmt::format(" (or [N, {}] flat)", numel(shape)) : ""));
   if (!at::isfinite(t).all().item<bool>()) throw Error(fmt::format("{}: NaN or infinite values", what));
   std::vector<std::int64_t> full{t.size(0)};
   full.insert(full.end(), shape.begin(), shape.end());

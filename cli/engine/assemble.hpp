@@ -64,14 +64,18 @@ Assembly assemble(Session session, const AssemblyRequest& request);
 // The [guidance] plugin of a session with its weights (a trained classifier needs a checkpoint), on the device.
 std::shared_ptr<Guidance> load_guidance(const Session& session, const std::string& checkpoint, const std::string& needed_by);
 // A checkpoint's stored table is the truth about what its weights are: the session's `section` (plugin and every
-// option) must equal it, else an error naming the first differing key.
-void require_checkpoint_table(const Session& session, const std::string& section, const std::string& checkpoint);
+// option) must equal it, else an error naming the first differing key. `free_key` (a key of `section`) may differ.
+void require_checkpoint_table(const Session& session, const std::string& section, const std::string& checkpoint,
+                              const std::string& free_key = "");
 // The examples a command evaluates: a .npy/.pt file when `file` is set, else the first `num` of a finite [data]
 // set, else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
 at::Tensor load_examples(const Session& session, const std::string& file, std::int64_t num,
                          const std::vector<std::int64_t>& shape);
-// Rows of examples (or latent codes) from a file or a data set, checked (at least one row, each of the model's size,
-// finite) and reshaped to [N, shape]; `what` names them in the error.
+// One example's shape as given fits the model's `shape`: the same, without a leading channel axis of 1 ([H, W] for
+// [1, H, W]), or flat ([D]). Any other arrangement of the same number of values ([2, 1] for [2]) does not.
+bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape);
+// Rows of examples (or latent codes) from a file or a data set, checked (at least one row, each of a shape
+// example_fits accepts, finite) and reshaped to [N, shape]; `what` names them in the error.
 at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what);
 // Number of elements of one example.
 std::int64_t numel(const std::vector<std::int64_t>& shape);

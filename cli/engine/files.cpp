@@ -2,6 +2,8 @@
 #include "engine/files.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -9,8 +11,6 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -26,11 +26,35 @@ std::string extension(const std::string& path) {
   return ext;
 }
 
+namespace {
+
+// Temporaries PATH.tmp-PID that a process killed mid-write (kill -9, power loss) left beside PATH: removed when the
+// next write of PATH starts. A PID that still runs is left alone.
+void remove_stale_temporaries(const fs::path& target) {
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
+
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::string& data) {
   fs::path target(path);
   if (target.has_parent_path() && !fs::is_directory(target.parent_path()))
     throw Error(fmt::format("{}: the folder {} does not exist", path, target.parent_path().string()));
   if (fs::is_directory(target)) throw Error(fmt::format("{}: is a folder, expected a file name", path));
+  remove_stale_temporaries(target);
   const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
@@ -77,12 +101,28 @@ void make_output_folder(const std::string& path, const std::string& what) {
 }
 
 std::string read_file(const std::string& path) {
-  if (fs::is_directory(path)) throw Error(fmt::format("{}: is a directory, expected a file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open file", path));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  // Decided from the file's kind before opening: a FIFO would block in open(), and a device (/dev/zero) never ends.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(fmt::format("{}: cannot open file: {}", path, std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: is a directory, expected a file", path));
+  if (!S_ISREG(st.st_mode))
+    throw Error(fmt::format("{}: not a regular file (a pipe, device or socket); give a file", path));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(fmt::format("{}: cannot open file: {}", path, std::strerror(errno)));
+  // The read is bounded by the size the file had when it was opened.
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  int err = 0;
+  while (done < data.size() && err == 0) {
+    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno != EINTR) err = errno;
+    if (n == 0) break;  // shortened while being read
+    if (n > 0) done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (err != 0) throw Error(fmt::format("{}: cannot read: {}", path, std::strerror(err)));
+  data.resize(done);
+  return data;
 }
 
 }  // namespace scoregen::engine

@@ -27,14 +27,31 @@ namespace {
 
 bool is_array_file(const std::string& p) { return extension(p) == ".npy" || extension(p) == ".pt"; }
 
-// The image as [C, H, W] in the data's range.
+// The image as [C, H, W] in the data's range. An 8-bit array (uint8) is pixels, mapped as a PNG is; a float array of
+// an image model must already be in the data's range: 0..255 values given to a [-1, 1] model are refused.
 at::Tensor read_input(const std::string& path, const std::vector<std::int64_t>& shape, double lo, double hi) {
-  at::Tensor x = is_array_file(path) ? load_array(path)
-                                     : load_image(path, shape.size() == 3 ? static_cast<int>(shape[0]) : 1, lo, hi);
-  if (x.numel() != numel(shape))
-    throw Error(fmt::format("{}: shape [{}] does not match the model's [{}]", path, fmt::join(x.sizes(), ", "),
-                            fmt::join(shape, ", ")));
+  const bool image = shape.size() == 3;
+  at::Tensor x;
+  if (!is_array_file(path)) {
+    x = load_image(path, image ? static_cast<int>(shape[0]) : 1, lo, hi);
+  } else {
+    x = extension(path) == ".pt" ? load_pt(path) : load_npy(path);
+    x = x.scalar_type() == at::kByte ? lo + (hi - lo) * x.to(at::kFloat) / 255.0 : x.to(at::kFloat);
+  }
+  at::IntArrayRef given = x.sizes();
+  if (given.size() > 1 && given[0] == 1) given = given.slice(1);  // one row of a batch
+  if (!example_fits(given, shape))
+    throw Error(fmt::format("{}: shape [{}] does not match the model's [{}] {}", path, fmt::join(x.sizes(), ", "),
+                            fmt::join(shape, ", "), shape.size() > 1 ? fmt::format(" (or [{}] flat)", numel(shape)) : ""));
   if (!at::isfinite(x).all().item<bool>()) throw Error(fmt::format("{}: contains NaN or infinite values", path));
+  if (image) {
+    // samples may overshoot the range a little; pixel values of another range do not fit it
+    const double slack = 0.1 * (hi - lo), least = x.min().item<double>(), most = x.max().item<double>();
+    if (least < lo - slack || most > hi + slack)
+      throw Error(fmt::format("{}: values in [{:.4g}, {:.4g}], outside the model's data range [{:.4g}, {:.4g}] (pixels "
+                              "0..255 as floats?); scale them to [{:.4g}, {:.4g}], or give uint8 pixels or a PNG",
+                              path, least, most, lo, hi, lo, hi));
+  }
   return x.reshape(shape);
 }
 
@@ -58,9 +75,14 @@ at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& s
       if (shape.size() != 3) throw Error(fmt::format("--mask {}: a named mask needs image data [C, H, W]", path));
       return named_mask(path, shape);
     }
-  at::Tensor m = is_array_file(path) ? load_array(path) : load_image(path, 1, 0.0, 1.0);
-  if (!((m == 0) | (m == 1)).all().item<bool>())
-    throw Error(fmt::format("{}: the mask is not binary (only black 0 and white 255, or 0 and 1, are allowed)", path));
+  const bool picture = !is_array_file(path);
+  at::Tensor m = picture ? load_image(path, 1, 0.0, 255.0) : load_array(path);
+  // a PNG is black 0 / white 255; one whose pixels are all 0 and 1 (a 0/1 array saved as an image) reads the same
+  if (picture && ((m == 0) | (m == 255)).all().item<bool>()) m = m / 255.0;
+  const at::Tensor flat = m.flatten(), other = flat.masked_select((flat != 0) & (flat != 1));
+  if (other.numel() > 0)
+    throw Error(fmt::format("{}: the mask is not binary: it holds {:.4g} (an image mask is black 0 and white 255, or "
+                            "only 0 and 1; an array mask is 0 and 1)", path, other[0].item<double>()));
   std::vector<std::int64_t> spatial(shape.begin() + (shape.size() == 3 ? 1 : 0), shape.end());
   // Leading axes of length 1 (a mask saved as one row [1, D], or one channel [1, H, W]) are not the image's.
   while (m.dim() > static_cast<std::int64_t>(spatial.size()) && m.size(0) == 1) m = m.squeeze(0);

@@ -3,13 +3,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "engine/files.hpp"
 #include "engine/image_io.hpp"
 #include "engine/record.hpp"
 #include "scoregen/error.hpp"
@@ -22,8 +23,9 @@ Report plot_run(const std::string& run_dir, const std::string& out_given) {
   // a run directory, or a metrics file itself (the shipped models' NAME.metrics.jsonl)
   const bool file = fs::is_regular_file(run_dir);
   const std::string metrics = file ? run_dir : (fs::path(run_dir) / "metrics.jsonl").string();
-  std::ifstream in(metrics);
-  if (!in) throw Error(fmt::format("{}: no metrics.jsonl (is it a run directory written by scoregen train?)", run_dir));
+  if (!fs::exists(metrics))
+    throw Error(fmt::format("{}: no metrics.jsonl (is it a run directory written by scoregen train?)", run_dir));
+  std::istringstream in(read_file(metrics));
   const std::string out = !out_given.empty() ? out_given
                           : file             ? (fs::path(run_dir).replace_extension(".png")).string()
                                              : (fs::path(run_dir) / "metrics.png").string();

@@ -45,6 +45,14 @@ Trainer::Trainer(torch::nn::Module& module, Trainee trainee, Objective& objectiv
 
 Trainer::~Trainer() = default;
 
+double Trainer::ema_decay() const {
+  if (settings_.ema <= 0) return 0;
+  // EMA e <- d e + (1 - d) p with the warm-up d_k = min(d, (1 + k) / (10 + k)) of
+  // tf.train.ExponentialMovingAverage(num_updates), so short runs are not dominated by the initial weights.
+  const double k = static_cast<double>(step_);
+  return std::min(settings_.ema, (1.0 + k) / (10.0 + k));
+}
+
 double Trainer::step() {
   // Linear warmup of the learning rate (as score_sde_pytorch's optimization_manager)
   lr_ = settings_.warmup > 0
@@ -92,10 +100,7 @@ double Trainer::step() {
   optimizer_->step();
   torch::NoGradGuard guard;
   if (settings_.ema > 0) {
-    // EMA e <- d e + (1 - d) p with the warm-up d_k = min(d, (1 + k) / (10 + k)) of
-    // tf.train.ExponentialMovingAverage(num_updates), so short runs are not dominated by the initial weights.
-    const double k = static_cast<double>(step_);
-    const double d = std::min(settings_.ema, (1.0 + k) / (10.0 + k));
+    const double d = ema_decay();
     for (std::size_t i = 0; i < params_.size(); ++i) ema_[i].mul_(d).add_(params_[i].detach(), 1.0 - d);
   } else {
     for (std::size_t i = 0; i < params_.size(); ++i) ema_[i] = params_[i].detach().clone();

@@ -55,6 +55,8 @@ class Trainer {
   std::int64_t steps_done() const { return step_; }
   // The learning rate of the last step (after warmup).
   double lr() const { return lr_; }
+  // The EMA decay of the next update: min(ema, (1 + k) / (10 + k)) at step k; 0 when the EMA is off.
+  double ema_decay() const;
   // Seconds spent summing gradients over the ranks (0 in a group of one).
   double all_reduce_seconds() const { return all_reduce_seconds_; }
   const std::vector<at::Tensor>& ema() const { return ema_; }

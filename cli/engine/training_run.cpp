@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/nn/module.h>
 
 #include "engine/assemble.hpp"
@@ -40,6 +41,33 @@ void truncate_metrics(const std::string& path, std::int64_t step) {
   }
   write_file_atomic(path, kept);
 }
+
+// A run that fails before its first checkpoint leaves nothing behind: the folder if it made it, else the files it added
+// (.lock, pipeline.toml, metrics.jsonl, samples/). Once a checkpoint exists, everything stays for the resume.
+class UnfinishedRunCleanup {
+ public:
+  UnfinishedRunCleanup(std::string run, std::string checkpoint) : run_(std::move(run)), checkpoint_(std::move(checkpoint)) {
+    std::error_code ec;
+    created_ = !fs::exists(run_, ec);
+    for (const char* name : {".lock", "pipeline.toml", "metrics.jsonl", "samples"})
+      if (!created_ && !fs::exists(fs::path(run_) / name, ec)) added_.emplace_back(name);
+  }
+  // Called once this process holds the run's lock: a process refused by the lock touches nothing.
+  void arm() { armed_ = true; }
+  ~UnfinishedRunCleanup() {
+    std::error_code ec;
+    if (!armed_ || fs::exists(checkpoint_, ec)) return;
+    if (created_) fs::remove_all(run_, ec);
+    for (const std::string& name : added_) fs::remove_all(fs::path(run_) / name, ec);
+  }
+  UnfinishedRunCleanup(const UnfinishedRunCleanup&) = delete;
+  UnfinishedRunCleanup& operator=(const UnfinishedRunCleanup&) = delete;
+
+ private:
+  std::string run_, checkpoint_;
+  bool created_ = false, armed_ = false;
+  std::vector<std::string> added_;
+};
 
 // The trainee an objective asks for: the [network], or the [guidance] classifier.
 struct Trainable {
@@ -122,12 +150,18 @@ Report train(const TrainRequest& request) {
               .string();
   const ProcessGroup& group = *s.group;
   const bool root = group.root();  // only rank 0 writes the run directory
+  // The global batch's examples themselves, before any is drawn (the network's activations need several times more).
+  require_memory_for(static_cast<double>(settings.batch_size) / group.world(), s.data->shape(),
+                     "[train] batch_size (this rank's share of the global batch)");
+  const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
   std::optional<RunLock> lock;
+  std::optional<UnfinishedRunCleanup> cleanup;
   if (root) {
+    cleanup.emplace(run, ckpt);
     make_output_folder(run, "--out");
     lock.emplace(run);  // a second `train` into this folder refuses instead of writing beside this one
+    cleanup->arm();
   }
-  const std::string ckpt = (fs::path(run) / "checkpoint.pt").string();
   const std::string metrics = (fs::path(run) / "metrics.jsonl").string();
   s.pipeline->anchor_files(s.base_dir);  // the checkpoint's pipeline reads the same data from wherever it is used
   const std::string resolved = s.pipeline->to_toml();
@@ -187,8 +221,10 @@ Report train(const TrainRequest& request) {
   }
   if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);
   if (root)
-    fmt::print(stderr, "train: {} on {} ({} parameters), objective {}, device {}{}\n", t.name,
-               s.pipeline->plugin("data").name, parameter_count(*t.module), objective->describe(), s.device.str(),
+    fmt::print(stderr, "train: {} on {} ({} of shape [{}]; {} parameters), objective {}, device {}{}\n", t.name,
+               s.pipeline->plugin("data").name,
+               s.data->size() > 0 ? fmt::format("{} examples", s.data->size()) : std::string("fresh draws"),
+               fmt::join(s.data->shape(), ", "), parameter_count(*t.module), objective->describe(), s.device.str(),
                group.distributed() ? fmt::format(", {} ranks x {} examples", group.world(), settings.batch_size / group.world())
                                    : std::string());
 
@@ -276,9 +312,16 @@ Report train(const TrainRequest& request) {
                           group.distributed() ? fmt::format(", gradient all-reduce {:.1f}% of the time", 100.0 * share)
                                               : std::string(),
                           ckpt));
+  // What sample and eval will use: the EMA weights, an average over about 1 / (1 - d) recent steps.
+  const double decay = trainer.ema_decay();
+  report.line(decay > 0 ? fmt::format("EMA: decay {:.4g} at step {} (warm-up min({}, (1 + k) / (10 + k))): sample and "
+                                      "eval use the weights averaged over about the last {:.0f} steps",
+                                      decay, settings.steps, settings.ema, 1.0 / (1.0 - decay))
+                        : std::string("EMA: off ([train] ema = 0): sample and eval use the last step's weights"));
   report.field("command", "train").field("run", run).field("checkpoint", ckpt).field("metrics", metrics)
       .field("steps", settings.steps).field("steps_run", ran).field("seconds", progress.elapsed())
-      .field("steps_per_second", rate).field("world_size", group.world()).field("final_loss", last_loss);
+      .field("steps_per_second", rate).field("world_size", group.world()).field("final_loss", last_loss)
+      .field("ema_decay", decay);
   if (group.distributed()) report.field("all_reduce_share", share);
   return report;
 }

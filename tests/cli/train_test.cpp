@@ -111,6 +111,12 @@ TEST(Train, TrainedToyModelSamplesThroughTheCli) {
   std::string pipe = dir.file("p.toml", std::string(kSmall) + "[sampler]\nplugin = \"pc\"\n");
   auto t = cli::run("train " + pipe + " -q --steps 3000 --set train.checkpoint_every=1000 --batch-size 128 --set network.width=64 --out " + dir.path("run"));
   ASSERT_EQ(t.status, 0) << t.out;
+  // the summary says what was trained on and what the EMA holds: d = min(0.999, 3001 / 3010) = 0.997, about 334 steps
+  EXPECT_NE(t.out.find("train: mlp on moons (fresh draws of shape [2]; "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("EMA: decay 0.997 at step 3000 (warm-up min(0.999, (1 + k) / (10 + k))): sample and eval use "
+                       "the weights averaged over about the last 334 steps"),
+            std::string::npos)
+      << t.out;
   auto s = cli::run("sample --checkpoint " + dir.path("run/checkpoint.pt") + " -q --num 500 --set sde.N=200 --out " +
                     dir.path("x.npy"));
   ASSERT_EQ(s.status, 0) << s.out;
