@@ -1,7 +1,9 @@
 // scoregen: train, sample from and evaluate score-based generative models (dispatch and error policy).
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <new>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include <torch/version.h>
 
 #include "commands/command.hpp"
+#include "engine/report.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen/version.hpp"
@@ -75,9 +78,18 @@ int main(int argc, char** argv) {
   std::signal(SIGALRM, on_watchdog);
   std::signal(SIGXFSZ, SIG_IGN);  // past a file-size limit a write fails (an error naming the file), it does not kill
   try {
+    // Relative paths, records and outputs all start from the working directory: one that was deleted is named here.
+    std::error_code cwd;
+    [[maybe_unused]] const auto here = std::filesystem::current_path(cwd);
+    if (cwd)
+      throw scoregen::Error(fmt::format("the working directory cannot be read ({}): was it deleted? cd to a folder that "
+                                        "exists", cwd.message()));
     return dispatch(argc, argv);
   } catch (const scoregen::Error& e) {
     fmt::print(stderr, "scoregen: error: {}\n", e.what());
+    // a script reading --json gets the error as one JSON object on stdout too
+    if (std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--json"; }))
+      fmt::print("{{\"error\": {}, \"status\": 2}}\n", scoregen::engine::json_quote(e.what()));
     return 2;
   } catch (const scoregen::Interrupted&) {
     const int sig = g_stop_signal != 0 ? static_cast<int>(g_stop_signal) : SIGINT;

@@ -26,7 +26,7 @@ void declare_eval(cxxopts::Options& options) {
 }
 
 int run_eval(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<std::string> extra;
+  std::vector<FlagOverride> extra;
   override_from<std::int64_t>(args, "num", "eval.num", extra);
   override_from<std::int64_t>(args, "batch-size", "eval.batch_size", extra);
   override_from<std::int64_t>(args, "nll-num", "eval.nll_num", extra);

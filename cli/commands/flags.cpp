@@ -25,8 +25,8 @@ void add_common_options(cxxopts::Options& options) {
        cxxopts::value<std::string>())
       ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
        cxxopts::value<std::vector<std::string>>())
-      ("dist-timeout", "seconds a data-parallel run (torchrun) waits for a peer or a collective before failing",
-       cxxopts::value<std::int64_t>()->default_value("1800"))
+      ("dist-timeout", "seconds a data-parallel run (torchrun) waits for its peers, both to form the group (default "
+       "30) and in each collective (default 1800)", cxxopts::value<std::int64_t>())
       ("q,quiet", "no progress bar")
       ("h,help", "show this help");
   // `scoregen rerun` runs a record's pipeline from a temporary file: its relative file options keep their folder
@@ -51,8 +51,12 @@ void add_checkpoint_and_class_options(cxxopts::Options& options) {
 
 void apply_sampler_options(const cxxopts::ParseResult& args, engine::SessionRequest& request) {
   // --sampler replaces the table before the --set refinements, like --set sampler=NAME
-  if (args.count("sampler")) refuse_set_twin(args, "sampler", "sampler");
-  if (args.count("sampler")) request.overrides.insert(request.overrides.begin(), fmt::format("sampler=\"{}\"", args["sampler"].as<std::string>()));
+  std::vector<FlagOverride> sampler;
+  override_from<std::string>(args, "sampler", "sampler", sampler);
+  for (const FlagOverride& o : sampler) {
+    request.overrides.insert(request.overrides.begin(), o.text);
+    request.override_labels[o.text] = o.label;
+  }
   request.steps = flag<std::int64_t>(args, "steps");
 }
 
@@ -154,28 +158,32 @@ std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& n
 }
 
 engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
-                                       const std::vector<std::string>& extra) {
+                                       const std::vector<FlagOverride>& extra) {
   engine::SessionRequest r;
   r.argv = argv;
   r.pipeline_path = flag_or_empty(args, "pipeline");
   if (args.count("checkpoint")) r.checkpoint = args["checkpoint"].as<std::string>();
   if (args.count("set")) r.overrides = args["set"].as<std::vector<std::string>>();
-  r.overrides.insert(r.overrides.end(), extra.begin(), extra.end());
-  for (const char* f : {"seed", "threads", "device", "precision"})
-    if (args.count(f)) refuse_set_twin(args, f, f);
-  if (args.count("seed")) r.overrides.push_back(fmt::format("seed={}", args["seed"].as<std::int64_t>()));
-  if (args.count("threads")) r.overrides.push_back(fmt::format("threads={}", args["threads"].as<std::int64_t>()));
-  if (args.count("device")) r.overrides.push_back(fmt::format("device=\"{}\"", args["device"].as<std::string>()));
-  if (args.count("precision")) r.overrides.push_back(fmt::format("precision=\"{}\"", args["precision"].as<std::string>()));
+  std::vector<FlagOverride> own = extra;
+  override_from<std::int64_t>(args, "seed", "seed", own);
+  override_from<std::int64_t>(args, "threads", "threads", own);
+  override_from<std::string>(args, "device", "device", own);
+  override_from<std::string>(args, "precision", "precision", own);
+  for (const FlagOverride& o : own) {
+    r.overrides.push_back(o.text);
+    r.override_labels[o.text] = o.label;
+  }
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
   r.base_dir = flag_or_empty(args, "pipeline-dir");
   if (args.count("dist-timeout") && engine::ProcessGroup::alone())
     throw Error("--dist-timeout: this is one process (WORLD_SIZE is not above 1, and no torchrun), which waits for no "
                 "peer; it applies to data-parallel runs under torchrun");
-  const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
-  if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
-  r.dist_timeout = std::chrono::seconds(timeout);
+  if (args.count("dist-timeout")) {
+    const std::int64_t timeout = args["dist-timeout"].as<std::int64_t>();
+    if (timeout < 1) throw Error("--dist-timeout must be >= 1 second");
+    r.dist_timeout = r.rendezvous_timeout = std::chrono::seconds(timeout);
+  }
   return r;
 }
 

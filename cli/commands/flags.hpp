@@ -34,10 +34,14 @@ engine::AssemblyRequest assembly_request(const cxxopts::ParseResult& args, const
 // --scale K and --grid on|off for image outputs.
 void add_picture_options(cxxopts::Options& options);
 engine::PictureOptions picture_options(const cxxopts::ParseResult& args);
+// A command's own flag as a pipeline override: `text` is section.key=value, `label` the flag as given ("--num 8").
+struct FlagOverride {
+  std::string text, label;
+};
 // PIPELINE, --checkpoint, --set, --seed, --threads, --device, --plugin-path and --quiet; `extra` overrides
-// (the command's own flags, as section.key=value) follow --set.
+// (the command's own flags) follow --set.
 engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
-                                       const std::vector<std::string>& extra = {});
+                                       const std::vector<FlagOverride>& extra = {});
 
 // Flags of the common set that `command` cannot use: an error naming the first one given, with `why`.
 void refuse_flags(const cxxopts::ParseResult& args, const std::string& command, const std::vector<std::string>& flags,
@@ -56,13 +60,15 @@ void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, 
 // give the same key another).
 template <class T>
 void override_from(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key,
-                   std::vector<std::string>& extra) {
+                   std::vector<FlagOverride>& extra) {
   if (!args.count(flag)) return;
   refuse_set_twin(args, flag, key);
+  const T value = args[flag].as<T>();
+  const std::string label = fmt::format("--{} {}", flag, value);
   if constexpr (std::is_same_v<T, std::string>)
-    extra.push_back(fmt::format("{}=\"{}\"", key, args[flag].as<T>()));
+    extra.push_back({fmt::format("{}=\"{}\"", key, value), label});
   else
-    extra.push_back(fmt::format("{}={}", key, args[flag].as<T>()));
+    extra.push_back({fmt::format("{}={}", key, value), label});
 }
 
 }  // namespace scoregen::cli

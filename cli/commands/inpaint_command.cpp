@@ -30,7 +30,7 @@ void declare_inpaint(cxxopts::Options& options) {
 }
 
 int run_inpaint(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<std::string> extra;
+  std::vector<FlagOverride> extra;
   override_from<std::int64_t>(args, "num", "inpaint.num", extra);
   override_from<std::string>(args, "method", "inpaint.method", extra);
   override_from<std::int64_t>(args, "particles", "inpaint.particles", extra);

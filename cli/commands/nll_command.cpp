@@ -20,7 +20,7 @@ void declare_nll(cxxopts::Options& options) {
 }
 
 int run_nll(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<std::string> extra;
+  std::vector<FlagOverride> extra;
   override_from<std::int64_t>(args, "num", "nll.num", extra);
   override_from<std::int64_t>(args, "batch-size", "nll.batch_size", extra);
   override_from<std::string>(args, "divergence", "nll.divergence", extra);

@@ -65,11 +65,22 @@ int run_rerun(const cxxopts::ParseResult& args, const std::vector<std::string>&)
   std::vector<std::string> drop = {"pipeline-dir", "threads", "quiet", "json"};
   if (!out.empty()) drop.push_back("out");
   for (auto& w : replay_flags(*command, record.arguments, drop)) words.push_back(std::move(w));
+  // the out-of-tree plugin libraries it ran with (their bytes checked above), however they were found then
+  for (const auto& [input, digest] : record.inputs)
+    if (input.role == "plugin-library") words.push_back("--plugin-path=" + input.path);
   if (record.threads > 0) words.push_back(fmt::format("--threads={}", record.threads));
   if (!out.empty()) words.push_back("--out=" + out);
   if (args.count("quiet")) words.push_back("--quiet");
   if (args.count("json")) words.push_back("--json");
-  return run_command(*command, words);
+  try {
+    return run_command(*command, words);
+  } catch (const Error& e) {
+    // The temporary file's lines are the record's: an error names the record as the user gave it, at the same line.
+    std::string message = e.what();
+    for (std::size_t at = message.find(pipeline.path); at != std::string::npos; at = message.find(pipeline.path, at))
+      message.replace(at, pipeline.path.size(), given), at += given.size();
+    throw Error(message);
+  }
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ void declare_sample(cxxopts::Options& options) {
 }
 
 int run_sample(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<std::string> extra;
+  std::vector<FlagOverride> extra;
   override_from<std::int64_t>(args, "num", "sample.num", extra);
   override_from<std::int64_t>(args, "batch-size", "sample.batch_size", extra);
   override_from<std::string>(args, "out", "sample.out", extra);

@@ -21,7 +21,7 @@ void declare_train(cxxopts::Options& options) {
 }
 
 int run_train(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<std::string> extra;
+  std::vector<FlagOverride> extra;
   override_from<std::int64_t>(args, "steps", "train.steps", extra);
   override_from<std::int64_t>(args, "batch-size", "train.batch_size", extra);
   engine::train({session_request(args, argv, extra), flag_or_empty(args, "out"), flag_or_empty(args, "init")})

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "engine/files.hpp"
 #include "engine/pipeline_raw.hpp"
 #include "scoregen/error.hpp"
 
@@ -251,16 +251,16 @@ bool holds_default(const std::string& section, const Options& settings, const st
   return true;
 }
 
-Pipeline Pipeline::load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open pipeline file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path, overrides, registry);
+Pipeline Pipeline::load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry,
+                        const OverrideLabels& labels) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(fmt::format("{}: cannot open pipeline file: no such file", path));
+  return parse(read_file(path), path, overrides, registry, PipelineOrigin::File, labels);
 }
 
 Pipeline Pipeline::parse(const std::string& text, const std::string& source_name,
-                         const std::vector<std::string>& overrides, const Registry& registry, PipelineOrigin origin) {
+                         const std::vector<std::string>& overrides, const Registry& registry, PipelineOrigin origin,
+                         const OverrideLabels& labels) {
   toml::table doc;
   try {
     doc = toml::parse(text, source_name);
@@ -298,6 +298,10 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
   // --set section.key=value: the value is TOML text; a bare word is taken as a string.
   // `--set sampler=NAME` (a plugin section without a key) replaces the whole table: the new plugin with its
   // defaults. These are applied first, so `--set sampler.steps=20` refines the new choice.
+  auto label = [&](const std::string& ov) {
+    auto it = labels.find(ov);
+    return it != labels.end() ? it->second : fmt::format("--set {}", ov);
+  };
   std::vector<std::string> ordered;
   for (const auto& ov : overrides) {
     auto eq = ov.find('=');
@@ -308,14 +312,14 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
       RawSection& sec = raw.sections[ov.substr(0, eq)];
       sec.entries.clear();
       sec.replaced.clear();
-      sec.where = fmt::format("--set {}", ov);
+      sec.where = label(ov);
       sec.entries["plugin"] = Entry{raw.string_node(name), sec.where, sec.where, true};
     } else {
       ordered.push_back(ov);
     }
   }
   for (const auto& ov : ordered) {
-    std::string where = fmt::format("--set {}", ov);
+    std::string where = label(ov);
     auto eq = ov.find('=');
     if (eq == std::string::npos || eq == 0) throw Error(fmt::format("{}: expected section.key=value", where));
     std::string path = ov.substr(0, eq), value = ov.substr(eq + 1);
@@ -428,6 +432,17 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
         bool in_file = e.at && e.at->source().begin.line != 0 && !it->second.from_override;
         std::string at = in_file ? position(source_name, e.at->source()) : it->second.where;
         throw Error(fmt::format("{}: {} {}: {}", at, section_label(name), o.name, e.message));
+      }
+      // A value in the file that an override replaced is still the user's mistake: named, not hidden by the flag.
+      if (auto hidden = sec.replaced.find(o.name); hidden != sec.replaced.end()) {
+        try {
+          convert(*hidden->second.node, o, choices);
+        } catch (const ConvertError& e) {
+          const bool at_value = e.at && e.at->source().begin.line != 0;
+          throw Error(fmt::format("{}: {} {}: {} (the file's value, which {} overrides; fix or remove it)",
+                                  at_value ? position(source_name, e.at->source()) : hidden->second.where,
+                                  section_label(name), o.name, e.message, it->second.where));
+        }
       }
       where[o.name] = it->second.where;
     }
@@ -542,16 +557,13 @@ std::vector<TableDifference> compare_tables(const Pipeline& now, const Pipeline&
 
 std::string pipeline_with_sections(const std::string& path, const std::string& other,
                                    const std::vector<std::string>& sections) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open pipeline file", path));
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = read_file(path);
   toml::table mine, theirs;
   try {
-    mine = toml::parse(text.str(), path);
+    mine = toml::parse(text, path);
     theirs = toml::parse(other);
   } catch (const toml::parse_error&) {
-    return text.str();
+    return text;
   }
   bool added = false;
   for (const std::string& section : sections)
@@ -559,7 +571,7 @@ std::string pipeline_with_sections(const std::string& path, const std::string& o
       mine.insert(section, *theirs.get(section));
       added = true;
     }
-  if (!added) return text.str();
+  if (!added) return text;
   std::ostringstream out;
   out << mine;
   return out.str() + "\n";

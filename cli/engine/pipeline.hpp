@@ -39,14 +39,19 @@ std::string pipeline_with_sections(const std::string& path, const std::string& o
 // pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).
 enum class PipelineOrigin { File, Stored };
 
+// How the user gave an override that a dedicated flag made ("threads=-1" -> "--threads -1"): messages name the flag,
+// not a --set the user never typed.
+using OverrideLabels = std::map<std::string, std::string>;
+
 class Pipeline {
  public:
   // Parse a pipeline file, apply `--set section.key=value` overrides (typed by declaration), validate every
   // table. Errors name file:line:column and exit 2 through scoregen::Error.
-  static Pipeline load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry);
+  static Pipeline load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry,
+                       const OverrideLabels& labels = {});
   static Pipeline parse(const std::string& text, const std::string& source_name,
                         const std::vector<std::string>& overrides, const Registry& registry,
-                        PipelineOrigin origin = PipelineOrigin::File);
+                        PipelineOrigin origin = PipelineOrigin::File, const OverrideLabels& labels = {});
 
   bool has(const std::string& section) const;
   // The validated options of a section; an absent section is an error naming `needed_by`.

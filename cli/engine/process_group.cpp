@@ -1,7 +1,15 @@
 // Joining a c10d process group under torchrun, bucketed all-reduce, and a lost peer named in one line.
 #include "engine/process_group.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <functional>
 #include <thread>
 
 #include <ATen/ATen.h>
@@ -15,6 +23,7 @@
 #endif
 
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 #include "scoregen/torch_compat.hpp"
 
 namespace scoregen::engine {
@@ -79,7 +88,52 @@ bool ProcessGroup::alone() {
   return env_int("WORLD_SIZE", 1) == 1 && std::getenv("TORCHELASTIC_RUN_ID") == nullptr;
 }
 
-ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds timeout) {
+namespace {
+
+// Runs `form` (which blocks in c10d's connect loop, deaf to signals) beside a watcher: a Ctrl-C or SIGTERM ends the
+// process within 0.1 s with one line (exit 128 + the signal). c10d's glog and c10 log lines go to /dev/null meanwhile; its failures still
+// arrive as exceptions, which the caller words.
+void form_watched(const std::function<void()>& form, const std::string& address) {
+  std::fflush(stderr);
+  const int saved = ::dup(STDERR_FILENO);
+  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
+  if (null >= 0) ::close(null);
+  auto restore = [saved] {
+    if (saved < 0) return;
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+  };
+  std::atomic<bool> done{false};
+  std::exception_ptr failure;
+  std::thread joining([&] {
+    try {
+      form();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done = true;
+  });
+  while (!done) {
+    if (interrupt_requested()) {
+      restore();
+      fmt::print(stderr, "\nscoregen: stopped while waiting for the group at {} to form\n", address);
+      std::fflush(stderr);
+      // The joining thread cannot be cancelled, so the process ends here: through the host's SIGALRM watchdog, which
+      // exits with 128 + the stop signal as every stopped command does (default action where no host handles it).
+      ::raise(SIGALRM);
+      std::_Exit(130);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  joining.join();
+  restore();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds timeout, std::chrono::seconds rendezvous) {
   ProcessGroup pg;
   pg.world_ = env_int("WORLD_SIZE", 1);
   if (pg.world_ < 1) throw Error("the environment variable WORLD_SIZE=0 is not a number of processes (1 or more)");
@@ -98,25 +152,26 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
   if (port <= 0 || port > 65535) throw Error("MASTER_PORT must be a port number (1..65535)");
   impl->address = fmt::format("{}:{}", host, port);
   impl->timeout = timeout;
-  try {
+  Impl& g = *impl;
+  auto form = [&] {
     const bool agent_store = agent_hosts_store();
     c10d::TCPStoreOptions o;
     o.port = static_cast<std::uint16_t>(port);
     o.isServer = !agent_store && pg.rank_ == 0;
     o.numWorkers = pg.world_;
-    o.timeout = timeout;
+    o.timeout = rendezvous;  // the peers' arrival; the collectives get `timeout`
     o.waitWorkers = true;
-    impl->store = c10::make_intrusive<c10d::TCPStore>(host, o);
+    g.store = c10::make_intrusive<c10d::TCPStore>(host, o);
     if (agent_store)
-      impl->store = c10::make_intrusive<c10d::PrefixStore>(
-          fmt::format("/worker/attempt_{}", env_int("TORCHELASTIC_RESTART_COUNT", 0)), impl->store);
+      g.store = c10::make_intrusive<c10d::PrefixStore>(
+          fmt::format("/worker/attempt_{}", env_int("TORCHELASTIC_RESTART_COUNT", 0)), g.store);
     if (cuda) {
 #ifdef USE_C10D_NCCL
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = timeout;
-      impl->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, pg.rank_, pg.world_, opts);
-      impl->backend = "nccl";
-      impl->buffers = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(pg.local_rank_));
+      g.group = c10::make_intrusive<c10d::ProcessGroupNCCL>(g.store, pg.rank_, pg.world_, opts);
+      g.backend = "nccl";
+      g.buffers = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(pg.local_rank_));
 #else
       throw Error("--device cuda with WORLD_SIZE > 1 needs a LibTorch built with NCCL; this one has only Gloo");
 #endif
@@ -124,14 +179,18 @@ ProcessGroup ProcessGroup::from_environment(bool cuda, std::chrono::seconds time
       auto opts = c10d::ProcessGroupGloo::Options::create();
       opts->timeout = timeout;
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-      impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, pg.rank_, pg.world_, opts);
-      impl->backend = "gloo";
+      g.group = c10::make_intrusive<c10d::ProcessGroupGloo>(g.store, pg.rank_, pg.world_, opts);
+      g.backend = "gloo";
     }
+    g.store->setTimeout(timeout);  // formed: later waits on the store are as patient as the collectives
+  };
+  try {
+    form_watched(form, impl->address);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error(fmt::format("rank {} of {}: the group at {} did not form within {} s (--dist-timeout): {}", pg.rank_,
-                            pg.world_, impl->address, timeout.count(), first_line(e)));
+    throw Error(fmt::format("rank {} of {}: the group at {} did not form within {} s (--dist-timeout raises it): {}",
+                            pg.rank_, pg.world_, impl->address, rendezvous.count(), first_line(e)));
   }
   pg.impl_ = std::move(impl);
   return pg;

@@ -23,8 +23,9 @@ class ProcessGroup {
 
   // Joins the group the environment describes: torchrun's (also a group of one), or WORLD_SIZE > 1 with RANK and
   // MASTER_ADDR/PORT; none otherwise. `cuda`: NCCL, when this LibTorch has it. A peer that does not arrive within
-  // `timeout` is an error; so is a collective that does not finish within it.
-  static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout);
+  // `rendezvous` is an error; so is a collective that does not finish within `timeout`. Ctrl-C or SIGTERM stops the
+  // wait for peers within a second, and c10d's own log lines are kept off the terminal while the group forms.
+  static ProcessGroup from_environment(bool cuda, std::chrono::seconds timeout, std::chrono::seconds rendezvous);
   // True when the environment describes no group: WORLD_SIZE unset or 1, and no torchrun launch (which forms a group
   // even of one). Such a process waits for no peer.
   static bool alone();

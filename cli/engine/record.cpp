@@ -119,6 +119,15 @@ std::string record_text(const Session& s, const std::string& output, const std::
     const fs::path beside = fs::path(s.base_dir) / value;
     all.push_back({key, fs::path(value).is_relative() && !s.base_dir.empty() && fs::exists(beside) ? beside.string() : value});
   }
+  // out-of-tree plugin libraries: hashed like any input, so that rerun loads them only while their bytes are the same
+  const std::string builtin = Registry::builtin_dir();
+  std::vector<std::string> plugins;
+  for (const auto* p : s.registry->all())
+    if (fs::path(p->library).parent_path() != fs::path(builtin) &&
+        std::find(plugins.begin(), plugins.end(), toml_string(p->library)) == plugins.end()) {
+      plugins.push_back(toml_string(p->library));
+      all.push_back({"plugin-library", p->library});
+    }
   std::vector<std::string> rows;
   for (const auto& in : all) {
     if (in.path.empty() || !fs::exists(in.path)) continue;  // not read (an unused default folder)
@@ -128,12 +137,6 @@ std::string record_text(const Session& s, const std::string& output, const std::
     rows.push_back(row + " }");
   }
   out += fmt::format("inputs = [{}]\n", fmt::join(rows, ", "));
-  std::vector<std::string> plugins;
-  const std::string builtin = Registry::builtin_dir();
-  for (const auto* p : s.registry->all())
-    if (fs::path(p->library).parent_path() != fs::path(builtin) &&
-        std::find(plugins.begin(), plugins.end(), toml_string(p->library)) == plugins.end())
-      plugins.push_back(toml_string(p->library));
   out += fmt::format("plugin_libraries = [{}]\n", fmt::join(plugins, ", "));
   return out;
 }
@@ -179,10 +182,25 @@ Record read_record(const std::string& path) {
       if (const toml::table* t = node.as_table())
         r.inputs.push_back({RecordInput{(*t)["role"].value<std::string>().value_or(""), (*t)["path"].value<std::string>().value_or("")},
                             (*t)["sha256"].value<std::string>().value_or("")});
-  doc.erase("record");
-  std::ostringstream os;
-  os << doc;
-  r.pipeline = os.str();
+  // The pipeline is the text before the [record] table where that table comes last (as written), so that a line
+  // number in the pipeline is the same line of the record; otherwise (an edited record) the tables without it.
+  const auto record_line = rec->source().begin.line;
+  bool record_last = record_line > 0;
+  for (const auto& [key, node] : doc)
+    if (key != "record" && node.source().begin.line > record_line) record_last = false;
+  if (record_last) {
+    std::size_t at = 0;
+    for (std::uint32_t line = 1; line < record_line && at != std::string::npos; ++line) {
+      at = source.find('\n', at);
+      if (at != std::string::npos) ++at;
+    }
+    r.pipeline = at == std::string::npos ? source : source.substr(0, at);
+  } else {
+    doc.erase("record");
+    std::ostringstream os;
+    os << doc;
+    r.pipeline = os.str();
+  }
   return r;
 }
 

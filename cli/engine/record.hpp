@@ -14,7 +14,7 @@
 namespace scoregen::engine {
 
 struct RecordInput {
-  std::string role;  // checkpoint, guidance-checkpoint, classifier-checkpoint, data, latent, image, mask
+  std::string role;  // checkpoint, guidance-checkpoint, classifier-checkpoint, data, latent, image, mask, plugin-library
   std::string path;  // a file or a folder (every file in it is hashed)
 };
 

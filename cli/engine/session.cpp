@@ -123,8 +123,8 @@ Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline, std::strin
 }
 
 // Joins the group torchrun describes (nothing without WORLD_SIZE > 1), and says so first.
-std::shared_ptr<ProcessGroup> join_group(bool cuda, std::chrono::seconds timeout) {
-  auto group = std::make_shared<ProcessGroup>(ProcessGroup::from_environment(cuda, timeout));
+std::shared_ptr<ProcessGroup> join_group(bool cuda, std::chrono::seconds timeout, std::chrono::seconds rendezvous) {
+  auto group = std::make_shared<ProcessGroup>(ProcessGroup::from_environment(cuda, timeout, rendezvous));
   if (group->distributed()) fmt::print(stderr, "scoregen: {}\n", group->describe());
   return group;
 }
@@ -147,12 +147,14 @@ namespace {
 
 Pipeline read_pipeline(const SessionRequest& request, const std::vector<std::string>& overrides, const Registry& registry) {
   if (!request.pipeline_text.empty())
-    return Pipeline::parse(request.pipeline_text, request.pipeline_source, overrides, registry);
-  if (!request.pipeline_path.empty()) return Pipeline::load(request.pipeline_path, overrides, registry);
+    return Pipeline::parse(request.pipeline_text, request.pipeline_source, overrides, registry, PipelineOrigin::File,
+                           request.override_labels);
+  if (!request.pipeline_path.empty())
+    return Pipeline::load(request.pipeline_path, overrides, registry, request.override_labels);
   // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
   if (!request.checkpoint.empty()) {
     Pipeline p = Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)",
-                                 overrides, registry, PipelineOrigin::Stored);
+                                 overrides, registry, PipelineOrigin::Stored, request.override_labels);
     // Outputs go where this user says (--out), else to the default name in the working directory: never to a path
     // a checkpoint carries from whoever trained it.
     const bool chosen = std::any_of(overrides.begin(), overrides.end(),
@@ -199,11 +201,13 @@ Session open_session(const SessionRequest& request) {
   StepsMapping steps;
   if (request.steps) {
     steps = map_steps(*pipeline, *request.steps, *registry);
-    std::vector<std::string> overrides = request.overrides;
-    overrides.push_back(fmt::format("{}={}", steps.key, *request.steps));
-    pipeline.emplace(read_pipeline(request, overrides, *registry));
+    SessionRequest with_steps = request;
+    const std::string text = fmt::format("{}={}", steps.key, *request.steps);
+    with_steps.overrides.push_back(text);
+    with_steps.override_labels[text] = fmt::format("--steps {}", *request.steps);
+    pipeline.emplace(read_pipeline(with_steps, with_steps.overrides, *registry));
   }
-  auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout);
+  auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout, request.rendezvous_timeout);
   // threads = 0: the cores, shared among the processes of this machine
   const std::int64_t threads = pipeline->options("").integer("threads");
   const char* local = std::getenv("LOCAL_WORLD_SIZE");

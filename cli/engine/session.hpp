@@ -25,9 +25,11 @@ struct SessionRequest {
   std::string pipeline_path;              // PIPELINE; empty: the checkpoint's stored pipeline
   std::string checkpoint;                 // --checkpoint (its pipeline is used when there is no PIPELINE)
   std::vector<std::string> overrides;     // --set section.key=value, then the command's own flags
+  OverrideLabels override_labels;         // the flag each of the command's own flags' overrides came from
   std::vector<std::string> plugin_paths;  // --plugin-path
   bool quiet = false;                     // no progress bar
-  std::chrono::seconds dist_timeout{1800};  // --dist-timeout: how long a data-parallel group waits for a peer
+  std::chrono::seconds dist_timeout{1800};  // --dist-timeout: how long a data-parallel collective waits for a peer
+  std::chrono::seconds rendezvous_timeout{30};  // how long the group waits for its peers to arrive (--dist-timeout)
   std::optional<std::int64_t> steps;        // --steps: the sampler's step count, mapped to its own option
   std::vector<std::string> argv;            // the command line (words after "scoregen"), for records
   std::string base_dir;                     // the folder relative file options are read from; empty: PIPELINE's

@@ -10,8 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <thread>
 
 #include "checkpoint_weights.hpp"
@@ -222,7 +226,7 @@ TEST(Distributed, ALostPeerIsNamedAndAMissingOneTimesOut) {
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(lone.status, 2) << lone.out;
   EXPECT_NE(lone.out.find("rank 0 of 2: the group at 127.0.0.1:"), std::string::npos) << lone.out;
-  EXPECT_NE(lone.out.find("did not form within 3 s (--dist-timeout)"), std::string::npos) << lone.out;
+  EXPECT_NE(lone.out.find("did not form within 3 s (--dist-timeout raises it)"), std::string::npos) << lone.out;
   EXPECT_LT(waited, 20.0);
   EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
 }
@@ -235,4 +239,52 @@ TEST(Distributed, OneProcessOpensNoSocket) {
   ASSERT_EQ(r.status, 0) << r.out;
   const std::string trace = scoregen::engine::read_file(dir.path("trace.txt"));
   EXPECT_EQ(trace.find("AF_INET"), std::string::npos) << trace;
+}
+
+namespace {
+
+// Whether process `pid` has ended (a zombie that no one reaps has ended too).
+bool ended(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  return text.empty() || close == std::string::npos || text.compare(close + 2, 1, "Z") == 0;
+}
+
+}  // namespace
+
+TEST(Distributed, WaitingForPeersIsShortQuietAndAnswersSigterm) {
+  cli::TempDir dir;
+  const std::string oracle = cli::source("pipelines/oracle_mixture.toml");
+  // rank 0 of 2 whose peer never comes: SIGTERM ends the wait within a second, with one line
+  const std::string log = dir.path("r0.log");
+  std::system(("env " + rank_env(0, free_port()) + " " + cli::binary() + " sample " + oracle + " -q --num 4 --out " +
+               dir.path("x.npy") + " > " + log + " 2>&1 & echo $! > " + dir.path("r0.pid")).c_str());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::ifstream pid_file(dir.path("r0.pid"));
+  std::string pid;
+  pid_file >> pid;
+  ASSERT_FALSE(pid.empty());
+  ASSERT_FALSE(ended(pid)) << "rank 0 should still be waiting for its peer";
+  const auto sent = std::chrono::steady_clock::now();
+  std::system(("kill -TERM " + pid).c_str());
+  while (!ended(pid) && std::chrono::steady_clock::now() - sent < std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count(), 1.0);
+  std::ifstream in(log);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("scoregen: stopped while waiting for the group at 127.0.0.1:"), std::string::npos) << said;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
+  // a rank whose store never answers: scoregen's line only, none of c10d's log lines; without --dist-timeout the
+  // wait for peers is 30 s, not the collectives' 1800
+  const auto start = std::chrono::steady_clock::now();
+  auto client = cli::run("sample " + oracle + " -q --num 4 --out " + dir.path("y.npy"), rank_env(1, free_port()));
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(client.status, 2) << client.out;
+  EXPECT_NE(client.out.find("rank 1 of 2: the group at 127.0.0.1:"), std::string::npos) << client.out;
+  EXPECT_NE(client.out.find("did not form within 30 s"), std::string::npos) << client.out;
+  EXPECT_EQ(client.out.find("Logging before"), std::string::npos) << client.out;
+  EXPECT_EQ(client.out.find("WARNING"), std::string::npos) << client.out;
+  EXPECT_EQ(std::count(client.out.begin(), client.out.end(), '\n'), 1) << client.out;
+  EXPECT_LT(waited, 60.0);
 }

@@ -1,6 +1,7 @@
 // The plugin loader through the real binary: every refusal names the file, exits 2 and crashes nothing.
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -132,6 +133,26 @@ TEST(Loader, PredictorFromOutsideTheTreeJoinsThePcSampler) {
   EXPECT_NE(missing.out.find("'fixture-ode-euler' is not one of: ancestral, euler-maruyama, reverse-diffusion, none"),
             std::string::npos)
       << missing.out;
+}
+
+TEST(Loader, RerunLoadsTheRecordedOutOfTreeLibraryWhileItsBytesAreTheSame) {
+  // made with the library found through SCOREGEN_PLUGIN_PATH, which the command line does not show
+  cli::TempDir dir;
+  const std::string lib = dir.path("fixture_extension.so");
+  std::filesystem::copy_file(cli::fixture("extension/fixture_extension.so"), lib);
+  const std::string pipe = dir.file("p.toml", kTwoModes), out = dir.path("x.npy");
+  auto made = cli::shell("env SCOREGEN_PLUGIN_PATH=" + lib + " " + cli::binary() + " sample " + pipe +
+                         " -q --num 64 --set sampler.predictor=fixture-ode-euler --out " + out + " 2>&1");
+  ASSERT_EQ(made.status, 0) << made.out;
+  auto again = cli::run("rerun " + out + ".toml -q --out " + dir.path("again.npy"));
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_TRUE(at::equal(scoregen::engine::load_npy(out), scoregen::engine::load_npy(dir.path("again.npy"))));
+  // a library whose bytes changed is named, not loaded
+  std::ofstream(lib, std::ios::app) << "changed";
+  auto changed = cli::run("rerun " + out + ".toml -q --out " + dir.path("third.npy"));
+  EXPECT_EQ(changed.status, 2) << changed.out;
+  EXPECT_NE(changed.out.find("its plugin-library " + lib + " changed since the record was made"), std::string::npos)
+      << changed.out;
 }
 
 TEST(Loader, ObjectiveFromOutsideTheTreeTrains) {
