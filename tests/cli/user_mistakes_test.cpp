@@ -1,13 +1,19 @@
 // Every user mistake is one line and exit 2 before any work, never LibTorch's text, never a hang: the inputs a new
 // user tried that once exited 1 with internals or never finished, and outputs that went where the user did not say.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.hpp"
 #include "engine/array_io.hpp"
@@ -231,4 +237,135 @@ TEST(UserMistakes, SettingsThatWouldRunOnWrongTermsAreRefused) {
   expect_user_error(cli::run("score-map " + oracle + " -q --time 0 --out " + dir.path("m.png")), "--time 0: must be in (0,");
   EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
   EXPECT_FALSE(std::filesystem::exists(dir.path("m.png")));
+}
+
+TEST(UserMistakes, WrongDataOrSettingsAreRefusedNotUsed) {
+  ToyRun toy;
+  namespace fs = std::filesystem;
+  const std::string with = " --checkpoint " + toy.ckpt + " -q ", out = " --out " + toy.dir.path("x.npy");
+  // the checkpoint's noise schedule is as much the truth as its network; pc's --steps (its [sde] N) stays free
+  expect_user_error(cli::run("sample" + with + "-n 2 --set sde.beta_max=5" + out),
+                    "[sde] beta_max = 5.0, but " + toy.ckpt + " was trained with beta_max = 20.0");
+  auto steps = cli::run("sample" + with + "-n 2 --sampler pc --steps 40" + out);
+  EXPECT_EQ(steps.status, 0) << steps.out;
+  fs::remove(toy.dir.path("x.npy"));
+  // the same number of values in another arrangement is not an example of the model
+  const std::string column = toy.dir.path("column.npy");
+  scoregen::engine::save_npy(at::zeros({8, 2, 1}), column);
+  expect_user_error(cli::run("encode" + with + "--data " + column + out), "shape [8, 2, 1] does not fit the model's [N, 2]");
+  // 0..255 pixels given as floats to a [-1, 1] image model
+  const std::string vp = cli::source("share/models/fashion_mnist_vp.pt"), pixels = toy.dir.path("pixels.npy");
+  scoregen::engine::save_npy(at::arange(784, at::kFloat).remainder(256).reshape({1, 28, 28}), pixels);
+  expect_user_error(cli::run("inpaint --checkpoint " + vp + " -q --image " + pixels + " --mask center --out " +
+                             toy.dir.path("c.npy")),
+                    "values in [0, 255], outside the model's data range [-1, 1]");
+  EXPECT_FALSE(fs::exists(toy.dir.path("x.npy")));
+  EXPECT_FALSE(fs::exists(toy.dir.path("c.npy")));
+}
+
+TEST(UserMistakes, EightBitArraysAndZeroOneMasksReadAsTheyAre) {
+  // uint8 pixels are mapped as a PNG's are; a PNG mask of 0 and 1 (a 0/1 array saved as an image) is a mask
+  cli::TempDir dir;
+  const std::string vp = cli::source("share/models/fashion_mnist_vp.pt"), pixels = dir.path("pixels.npy"),
+                    mask = dir.path("mask.png"), out = dir.path("c.npy");
+  at::Tensor u8 = at::arange(784, at::kLong).remainder(256).to(at::kByte).reshape({28, 28});
+  scoregen::engine::save_npy(u8, pixels);
+  cv::Mat m(28, 28, CV_8UC1, cv::Scalar(1));
+  m(cv::Rect(7, 7, 14, 14)).setTo(0);
+  ASSERT_TRUE(cv::imwrite(mask, m));
+  auto r = cli::run("inpaint --checkpoint " + vp + " -q --image " + pixels + " --mask " + mask +
+                    " --sampler dpm-solver++ --steps 8 -n 1 --out " + out);
+  ASSERT_EQ(r.status, 0) << r.out;
+  at::Tensor done = scoregen::engine::load_npy(out).reshape({28, 28});
+  at::Tensor kept = at::from_blob(m.data, {28, 28}, at::kByte).to(at::kBool);
+  // kept pixels are the input's, in the data range: 2 u / 255 - 1
+  at::Tensor expected = u8.to(at::kFloat) * (2.0 / 255.0) - 1.0;
+  EXPECT_LT((done - expected).masked_select(kept).abs().max().item<double>(), 1e-5);
+  EXPECT_GT((done - expected).masked_select(~kept).abs().max().item<double>(), 1e-3);
+}
+
+TEST(UserMistakes, PipesAndDevicesAreRefusedBeforeOpening) {
+  // A FIFO would block in open() and a device never ends: both are refused from their kind, within the timeout.
+  cli::TempDir dir;
+  const std::string fifo = dir.path("fifo"), out = " --out " + dir.path("x.npy");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string kind = "not a regular file (a pipe, device or socket)";
+  expect_user_error(cli::run("sample --checkpoint " + fifo + " -q -n 2" + out, "", "timeout 20"), fifo + ": " + kind);
+  expect_user_error(cli::run("sample " + fifo + " -q -n 2" + out, "", "timeout 20"), fifo + ": " + kind);
+  expect_user_error(cli::run("sample --checkpoint /dev/zero -q -n 2" + out, "", "timeout 20"), "/dev/zero: " + kind);
+  EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
+}
+
+TEST(UserMistakes, MessagesNameWhatTheUserTyped) {
+  cli::TempDir dir;
+  const std::string oracle = cli::source("pipelines/oracle_mixture.toml"), out = " --out " + dir.path("x.npy");
+  // a dedicated flag's bad value is named as the flag, not as a --set the user never typed
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2 --threads -1" + out), "--threads -1: top level threads");
+  expect_user_error(cli::run("sample " + oracle + " -q -n 2 --sampler bogus" + out), "--sampler bogus: [sampler] unknown");
+  // with --json the error is one JSON object on stdout too
+  auto json = cli::stdout_of("sample " + oracle + " -q -n 2 --threads -1 --json" + out);
+  EXPECT_EQ(json.status, 2);
+  EXPECT_EQ(json.out, "{\"error\": \"--threads -1: top level threads: must be >= 0 (got -1)\", \"status\": 2}\n");
+  // an invalid value in the file is named even where a flag overrides it
+  std::ifstream in(oracle);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("\nnum = 2000\n", text.find("[sample]"));
+  ASSERT_NE(at, std::string::npos);
+  const int num_line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at) + 1, '\n')) + 1;
+  const std::string bad = dir.file("bad.toml", text.substr(0, at) + "\nnum = 0\n" + text.substr(at + 12));
+  expect_user_error(cli::run("sample " + bad + " -q -n 8" + out),
+                    bad + ":" + std::to_string(num_line) +
+                        ":7: [sample] num: must be >= 1 (got 0) (the file's value, which --num 8 overrides");
+  // rerun's errors name the record and its line, not a temporary copy
+  auto made = cli::run("sample " + oracle + " -q -n 2" + out);
+  ASSERT_EQ(made.status, 0) << made.out;
+  const std::string record = dir.path("x.npy.toml");
+  std::ifstream rin(record);
+  std::string rec((std::istreambuf_iterator<char>(rin)), std::istreambuf_iterator<char>());
+  const auto steps = rec.find("\nsteps = ");
+  ASSERT_NE(steps, std::string::npos);
+  const int line = static_cast<int>(std::count(rec.begin(), rec.begin() + static_cast<std::ptrdiff_t>(steps) + 1, '\n')) + 1;
+  rec.replace(steps + 9, rec.find('\n', steps + 1) - steps - 9, "-3");
+  std::ofstream(record) << rec;
+  auto rerun = cli::run("rerun " + record + " -q");
+  expect_user_error(rerun, record + ":" + std::to_string(line) + ":9: [sampler] steps");
+  EXPECT_EQ(rerun.out.find("scoregen-rerun-"), std::string::npos) << rerun.out;
+}
+
+TEST(UserMistakes, ADeletedWorkingDirectoryIsNamed) {
+  cli::TempDir dir;
+  const std::string gone = dir.path("gone");
+  auto r = cli::shell("mkdir " + gone + " && cd " + gone + " && rmdir " + gone + " && env -u SCOREGEN_PLUGIN_PATH " +
+                      cli::binary() + " sample " + cli::source("pipelines/oracle_mixture.toml") + " -q -n 2 --out x.npy 2>&1");
+  expect_user_error(r, "the working directory cannot be read");
+  EXPECT_EQ(r.out.find("filesystem error"), std::string::npos) << r.out;
+}
+
+TEST(UserMistakes, FailedRunsAndKilledWritesLeaveNothingBehind) {
+  namespace fs = std::filesystem;
+  ToyRun toy;
+  // a train that fails before its first checkpoint removes the folder it made (.lock and pipeline.toml with it)
+  const std::string vp = cli::source("share/models/fashion_mnist_vp.pt"), fresh = toy.dir.path("fresh");
+  auto r = cli::run("train " + toy.dir.path("p.toml") + " -q --init " + vp + " --out " + fresh);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_FALSE(fs::exists(fresh));
+  // into a folder that was there: only what it added goes
+  fs::create_directories(toy.dir.path("mine"));
+  std::ofstream(toy.dir.path("mine/notes.txt")) << "kept";
+  r = cli::run("train " + toy.dir.path("p.toml") + " -q --init " + vp + " --out " + toy.dir.path("mine"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(toy.dir.path("mine"))) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"notes.txt"});
+  // a temporary of a process killed mid-write is removed by the next write of that output; a live one is not
+  pid_t dead = 4194000;
+  while (::kill(dead, 0) == 0 || errno != ESRCH) ++dead;
+  const std::string stale = toy.dir.path("s.npy.tmp-" + std::to_string(dead)),
+                    live = toy.dir.path("s.npy.tmp-" + std::to_string(::getpid()));
+  std::ofstream(stale) << "half";
+  std::ofstream(live) << "busy";
+  r = cli::run("sample --checkpoint " + toy.ckpt + " -q -n 2 --out " + toy.dir.path("s.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
 }
