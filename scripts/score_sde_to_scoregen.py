@@ -96,6 +96,42 @@ STORAGE_DTYPES = {
 }
 
 
+class NumpyDtype:
+    """numpy.dtype as a pickle names it: its type code ("f8") and byte order, nothing that runs."""
+
+    def __init__(self, code, align=False, copy=True):
+        self.code, self.order = str(code), "<"
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) > 1 and state[1] in ("<", ">", "|", "="):
+            self.order = state[1]
+
+
+# struct formats of the numeric numpy scalars a checkpoint may hold (numpy.float64(2e-4) and the like)
+NUMPY_SCALARS = {"f8": "d", "f4": "f", "f2": "e", "i8": "q", "i4": "i", "i2": "h", "i1": "b",
+                 "u8": "Q", "u4": "I", "u2": "H", "u1": "B", "b1": "?"}
+
+
+def numpy_scalar(dtype, data=None):
+    """A numpy scalar of a numeric dtype, read from its bytes as the Python number it holds."""
+    import pickle
+    import struct
+
+    code = dtype.code if isinstance(dtype, NumpyDtype) else None
+    if code not in NUMPY_SCALARS or not isinstance(data, (bytes, bytearray)):
+        raise pickle.UnpicklingError(f"it holds a numpy scalar of type {code or dtype!r}, which is not a number")
+    return struct.unpack((">" if dtype.order == ">" else "<") + NUMPY_SCALARS[code], bytes(data))[0]
+
+
+def latin1_bytes(text, encoding="utf-8"):
+    """_codecs.encode as protocol-2 pickles use it for bytes: a latin-1 string to its bytes, nothing else."""
+    import pickle
+
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError("it encodes text other than latin-1 bytes")
+    return text.encode("latin1")
+
+
 def read_zip_checkpoint(path):
     """Reads torch.save's zip format with an unpickler that builds ordered dicts and tensors and nothing else,
     so no code from the file runs. (torch.load(weights_only=True) does the same, but PyTorch 1.13's refuses
@@ -134,6 +170,11 @@ def read_zip_checkpoint(path):
             ("collections", "OrderedDict"): collections.OrderedDict,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor,
             ("torch._utils", "_rebuild_parameter"): rebuild_parameter,
+            # score_sde_pytorch's optimization_manager stores the learning rate as a numpy.float64: a number
+            ("numpy.core.multiarray", "scalar"): numpy_scalar,
+            ("numpy._core.multiarray", "scalar"): numpy_scalar,
+            ("numpy", "dtype"): NumpyDtype,
+            ("_codecs", "encode"): latin1_bytes,
         }
 
         class Unpickler(pickle.Unpickler):

@@ -139,6 +139,22 @@ class Failures(unittest.TestCase):
 
     def test_unsafe_pickle(self):
         self.expect_error(torch.nn.Linear(2, 2), "--trust-checkpoint")
+        # a numpy array is not a number: still refused
+        self.expect_error(dict(self.checkpoint, extra=np.zeros(3)), "--trust-checkpoint")
+
+    def test_numpy_scalars_of_score_sde_optimizer_state(self):
+        # score_sde_pytorch's run_lib saves the optimizer with its lr as a numpy.float64 (and betas may be too):
+        # read as numbers, without --trust-checkpoint
+        optimizer = {"state": {}, "param_groups": [{"lr": np.float64(2e-4), "betas": (np.float64(0.9), 0.999),
+                                                    "eps": np.float32(1e-8), "step": np.int64(7), "params": [0]}]}
+        with tempfile.TemporaryDirectory() as tmp:
+            path, out = pathlib.Path(tmp) / "c.pth", pathlib.Path(tmp) / "out"
+            torch.save(dict(self.checkpoint, optimizer=optimizer), path)
+            group = converter.read_zip_checkpoint(str(path))["optimizer"]["param_groups"][0]
+            self.assertEqual((group["lr"], group["betas"][0], group["step"]), (2e-4, 0.9, 7))
+            self.assertAlmostEqual(group["eps"], 1e-8, delta=1e-15)
+            result = run(path, out)
+            self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_bad_key(self):
         self.expect_error(self.with_model(lambda m: m.__setitem__("module.../x", torch.zeros(1))),
