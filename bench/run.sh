@@ -64,6 +64,9 @@ echo
 echo "## Likelihood of Fashion-MNIST test examples, shipped VP model: the old default against the new"
 bench/likelihood_image.sh "$B"
 echo
+echo "## Threads by work: 2 threads against 1, quiet and beside a busy process"
+bench/threads_by_work.sh "$B"
+echo
 echo "## bf16 autocast against float32, shipped VP model"
 bench/precision.sh "$B"
 echo

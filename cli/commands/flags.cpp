@@ -19,7 +19,7 @@ void add_common_options(cxxopts::Options& options) {
        cxxopts::value<std::vector<std::string>>())
       ("seed", "seed of every random draw (overrides the pipeline's seed)", cxxopts::value<std::int64_t>())
       ("device", "torch device: cpu, cuda, cuda:1 (overrides the pipeline's device)", cxxopts::value<std::string>())
-      ("threads", "CPU threads for LibTorch (overrides the pipeline's threads; 0: one per core; at most 4 per core)",
+      ("threads", "CPU threads for LibTorch (overrides the pipeline's threads; 0: by the work, docs/pipelines.md; at most 4 per core)",
        cxxopts::value<std::int64_t>())
       ("precision", "the network's arithmetic: float32 or bf16 (autocast; overrides the pipeline's precision)",
        cxxopts::value<std::string>())

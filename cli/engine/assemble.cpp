@@ -149,6 +149,7 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
       throw Error(fmt::format("{}: the pipeline needs a [data] section to know the shape of a sample", s.pipeline->source()));
   }
   a.mapping.data = s.data;
+  settle_threads(s, a.shape);
   return a;
 }
 

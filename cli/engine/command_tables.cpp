@@ -37,7 +37,10 @@ const std::vector<SectionSpec>& pipeline_sections() {
        std::nullopt,
        {at_least(opt::integer("seed", 0, "seed of every random draw (same seed, same bits)"), 0),
         opt::string("device", "cpu", "torch device: cpu, cuda, cuda:1, ..."),
-        at_least(opt::integer("threads", 0, "CPU threads for LibTorch (0: one per core; at most 4 per core)"), 0),
+        at_least(opt::integer("threads", 0,
+                              "CPU threads for LibTorch (0: by the work: 1 for examples of under 64 values, else one "
+                              "per core; at most 4 per core)"),
+                 0),
         opt::string("precision", "float32",
                     "the network's arithmetic: float32, or bf16 under autocast (weights, scores and sampler state stay "
                     "float32; docs/pipelines.md)",

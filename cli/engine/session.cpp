@@ -215,7 +215,7 @@ Session open_session(const SessionRequest& request) {
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   // More threads than cores only contend; thousands of them never start sampling. At most 4 per core.
   if (threads > 4 * cores)
-    pipeline->options("").fail("threads", fmt::format("{} threads on a machine with {} cores: at most {} (0: one per core)",
+    pipeline->options("").fail("threads", fmt::format("{} threads on a machine with {} cores: at most {} (0: chosen by the work)",
                                                        threads, cores, 4 * cores));
   at::set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / per_machine));
   const std::string origin_file = !request.pipeline_path.empty() ? request.pipeline_path : request.checkpoint;
@@ -228,8 +228,16 @@ Session open_session(const SessionRequest& request) {
                             *request.steps, s.pipeline->plugin("sde").name, steps.original));
   s.quiet = request.quiet;
   s.argv = request.argv;
+  s.sets_threads = true;
   apply_group(s, std::move(group));
   return s;
+}
+
+void settle_threads(const Session& s, const std::vector<std::int64_t>& example_shape) {
+  if (!s.sets_threads || s.pipeline->options("").integer("threads") != 0) return;
+  std::int64_t values = 1;
+  for (const std::int64_t d : example_shape) values *= d;
+  if (values < 64) at::set_num_threads(1);
 }
 
 Session open_session(std::shared_ptr<Registry> registry, Pipeline pipeline) {

@@ -56,11 +56,16 @@ struct Session {
   at::Generator generator(std::uint64_t stream, std::uint64_t item = 0) const;
   // Counter-based draws for `count` examples from `first` (docs/scaling.md), keyed by the seed and `stream`.
   BatchRandom batch_random(std::uint64_t stream, std::int64_t count, std::uint64_t step = 0, std::int64_t first = 0) const;
+  bool sets_threads = false;  // opened for a command (open_session(request)): settle_threads may choose the count
 };
 
 // Loads plugins and the pipeline (PIPELINE, else the checkpoint's stored pipeline) with the overrides; sets
 // threads, device and seed; builds the data set and the SDE.
 Session open_session(const SessionRequest& request);
+// threads = 0 chosen by the work, once the example's shape is known: examples of fewer than 64 values (2-D toys, the
+// oracles) run on one thread, where a second one only adds OpenMP's hand-offs (bench/threads_by_work.sh: a toy MLP
+// trains 2x slower on two); larger ones keep the cores open_session gave. An explicit threads is left alone.
+void settle_threads(const Session& session, const std::vector<std::int64_t>& example_shape);
 // The same from a parsed pipeline and the registry it was parsed with (tests, benchmarks, a second pipeline);
 // leaves LibTorch's thread count alone.
 Session open_session(std::shared_ptr<Registry> registry, Pipeline pipeline);

@@ -142,6 +142,7 @@ Report train(const TrainRequest& request) {
   settings.precision = s.precision;
   auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen train");
   Trainable t = trainable(s, *objective);
+  settle_threads(s, s.data->shape());
 
   std::string run = request.run_dir;
   if (run.empty())

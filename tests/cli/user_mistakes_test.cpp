@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
@@ -368,4 +369,26 @@ TEST(UserMistakes, FailedRunsAndKilledWritesLeaveNothingBehind) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_FALSE(fs::exists(stale));
   EXPECT_TRUE(fs::exists(live));
+}
+
+TEST(UserMistakes, TheDefaultThreadsFollowTheWork) {
+  // threads = 0: one thread for 2-D examples (a second only adds hand-offs), the cores for images; an explicit
+  // count is kept. The record says which.
+  cli::TempDir dir;
+  auto threads_of = [&](const std::string& args, const std::string& out) {
+    auto r = cli::run(args + " -q --out " + dir.path(out));
+    EXPECT_EQ(r.status, 0) << r.out;
+    std::ifstream in(dir.path(out + ".toml"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("\nthreads = ", text.find("[record]"));
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + 11));
+  };
+  const std::string oracle = "sample " + cli::source("pipelines/oracle_mixture.toml") + " -n 4";
+  EXPECT_EQ(threads_of(oracle, "a.npy"), 1);
+  EXPECT_EQ(threads_of(oracle + " --threads 2", "b.npy"), 2);
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  EXPECT_EQ(threads_of("sample " + cli::source("pipelines/fashion_mnist_vp.toml") + " --checkpoint " +
+                           cli::source("share/models/fashion_mnist_vp.pt") + " -n 1 --sampler dpm-solver++ --steps 2",
+                       "c.npy"),
+            std::max(1, cores));
 }
