@@ -355,7 +355,11 @@ def write(rows, header, out_dir, source):
             array = tensor.detach().to(torch.float32).contiguous().numpy()
             if not np.isfinite(array).all():
                 raise ConversionError(f"tensor `{name}` overflows float32")
-            np.save(os.path.join(tmp, file_name), np.ascontiguousarray(array, dtype="<f4"), allow_pickle=False)
+            try:
+                np.save(os.path.join(tmp, file_name), np.ascontiguousarray(array, dtype="<f4"), allow_pickle=False)
+            except (OSError, ValueError) as exc:  # numpy's "N requested and M written": the disk or a size limit
+                raise ConversionError(f"cannot write the converted tensors into {parent} ({exc}): is the disk full, "
+                                      "or a file-size limit (ulimit -f) set?") from exc
             lines += ["", "[[tensor]]", f"name = {toml_value(name)}", f"file = {toml_value(file_name)}",
                       f"shape = {toml_value(list(tensor.shape))}", f"kind = {toml_value(kind)}",
                       f"from_ema = {toml_value(from_ema)}",

@@ -10,12 +10,13 @@ namespace {
 
 void declare_import(cxxopts::Options& options) {
   options.positional_help("");
-  options.custom_help("score-sde CHECKPOINT.pth --config NAME_OR_TOML --out MODEL.pt [--set section.key=value ...]");
+  options.custom_help("score-sde CHECKPOINT.pth --config NAME_OR_FILE --out MODEL.pt [--set section.key=value ...]");
   add_json_option(options);
   options.add_options("import")
       ("config", "the checkpoint's configuration: a published score_sde_pytorch config name (e.g. "
-                 "vp/cifar10_ddpmpp_continuous, ve/cifar10_ncsnpp_continuous), a TOML in score_sde's layout "
-                 "([training], [data], [model]) or a scoregen pipeline", cxxopts::value<std::string>())
+                 "vp/cifar10_ddpmpp_continuous, ve/cifar10_ncsnpp_continuous), the user's own config file CONFIG.py "
+                 "(its get_config(), run by Python), a TOML in score_sde's layout ([training], [data], [model]) or a "
+                 "scoregen pipeline", cxxopts::value<std::string>())
       ("o,out", "the scoregen checkpoint to write (.pt): weights, their EMA, the step and the pipeline",
        cxxopts::value<std::string>())
       ("trust-checkpoint", "unpickle a checkpoint that holds more than tensors, numbers and containers (older "

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "engine/files.hpp"
+#include "engine/score_sde_import.hpp"
 #include "engine/toml_text.hpp"
 #include "scoregen/error.hpp"
 
@@ -138,9 +139,17 @@ std::vector<std::string> score_sde_config_names() {
 std::string score_sde_pipeline(const std::string& name_or_file) {
   for (const Published& p : published())
     if (name_or_file == p.name) return translate(toml::parse(layout_of(p)), p.name);
+  if (extension(name_or_file) == ".py") {  // the user's own config file: its get_config(), run by Python
+    const std::string text = score_sde_config_toml(name_or_file);
+    try {
+      return translate(toml::parse(text, name_or_file), name_or_file);
+    } catch (const toml::parse_error& e) {
+      throw Error(fmt::format("{}: its get_config() gave values that are not data ({})", name_or_file, e.description()));
+    }
+  }
   if (extension(name_or_file) != ".toml")
-    throw Error(fmt::format("--config {}: not a published config this table knows ({}) nor a .toml file", name_or_file,
-                            fmt::join(score_sde_config_names(), ", ")));
+    throw Error(fmt::format("--config {}: not a published config this table knows ({}), a .py config file nor a .toml "
+                            "file", name_or_file, fmt::join(score_sde_config_names(), ", ")));
   toml::table cfg;
   try {
     cfg = toml::parse_file(name_or_file);

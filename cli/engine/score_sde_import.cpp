@@ -86,29 +86,27 @@ ScoreSdeTensors read_score_sde_tensors(const std::string& dir) {
   return out;
 }
 
-std::string score_sde_converter_path() {
+std::string score_sde_script_path(const std::string& name) {
   // a binary of this build tree runs the script beside its sources; an installed one the installed script
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   const std::string build = SCOREGEN_BUILD_DIR;
-  if (!ec && exe.string().rfind(build + "/", 0) == 0)
-    return (fs::path(SCOREGEN_SOURCE_DIR) / "scripts" / "score_sde_to_scoregen.py").string();
-  return SCOREGEN_INSTALL_DATA_DIR "/scripts/score_sde_to_scoregen.py";
+  if (!ec && exe.string().rfind(build + "/", 0) == 0) return (fs::path(SCOREGEN_SOURCE_DIR) / "scripts" / name).string();
+  return SCOREGEN_INSTALL_DATA_DIR "/scripts/" + name;
 }
 
-ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema, bool trust) {
-  if (!fs::is_regular_file(checkpoint)) throw Error(fmt::format("{}: no such file", checkpoint));
-  const std::string script = score_sde_converter_path();
-  if (!fs::exists(script)) throw Error(fmt::format("the checkpoint converter {} is missing (reinstall scoregen)", script));
+namespace {
+
+// python3 SCRIPT ARGS...: no shell (paths pass as they are), stdin from /dev/null, its stdout and stderr into a log
+// (never into scoregen's own output). The script's last line becomes the error, `subject` named once.
+void run_score_sde_script(const std::string& name, const std::vector<std::string>& script_args,
+                          const std::string& subject, const std::string& log) {
+  const std::string script = score_sde_script_path(name);
+  if (!fs::exists(script)) throw Error(fmt::format("the score_sde script {} is missing (reinstall scoregen)", script));
   const char* env = std::getenv("SCOREGEN_PYTHON");
   const std::string python = env && *env ? env : "/usr/bin/python3";
-  TempFolder work;
-  const std::string out = (fs::path(work.path()) / "tensors").string();
-  const std::string log = (fs::path(work.path()) / "converter.log").string();
-  // python3 SCRIPT CHECKPOINT OUT --ema|--raw -q: no shell (paths pass as they are), stdin from /dev/null, its
-  // stdout and stderr into the log (never into scoregen's own output)
-  std::vector<std::string> args{python, script, checkpoint, out, ema ? "--ema" : "--raw", "-q"};
-  if (trust) args.emplace_back("--trust-checkpoint");
+  std::vector<std::string> args{python, script};
+  args.insert(args.end(), script_args.begin(), script_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -121,26 +119,49 @@ ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool
   const int spawned = posix_spawnp(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0)
-    throw Error(fmt::format("{}: reading a score_sde_pytorch checkpoint needs Python with PyTorch, and {} cannot be run "
-                            "({}); install python3-torch or set SCOREGEN_PYTHON", checkpoint, python,
+    throw Error(fmt::format("{}: reading score_sde_pytorch's files needs Python with PyTorch, and {} cannot be run "
+                            "({}); install python3-torch or set SCOREGEN_PYTHON", subject, python,
                             std::strerror(spawned)));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) throw Error(fmt::format("{}: lost the checkpoint converter ({})", checkpoint, std::strerror(errno)));
+    if (errno != EINTR) throw Error(fmt::format("{}: lost {} ({})", subject, name, std::strerror(errno)));
   if (interrupt_requested()) throw Interrupted();
   if (WIFSIGNALED(status))
-    throw Error(fmt::format("{}: the checkpoint converter was killed by signal {} (out of memory?)", checkpoint,
-                            WTERMSIG(status)));
+    throw Error(fmt::format("{}: {} was killed by signal {} (out of memory?)", subject, name, WTERMSIG(status)));
   if (WEXITSTATUS(status) != 0) {
     std::string message = read_file(log);
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
     if (const auto nl = message.rfind('\n'); nl != std::string::npos) message = message.substr(nl + 1);
     if (message.find("No module named 'torch'") != std::string::npos || message.find("No module named 'numpy'") != std::string::npos)
-      throw Error(fmt::format("{}: reading a score_sde_pytorch checkpoint needs Python with PyTorch ({}: {}); install "
-                              "python3-torch or set SCOREGEN_PYTHON", checkpoint, python, message));
-    throw Error(fmt::format("{}: {}", checkpoint, message.empty() ? "the converter failed" : message));
+      throw Error(fmt::format("{}: reading score_sde_pytorch's files needs Python with PyTorch ({}: {}); install "
+                              "python3-torch or set SCOREGEN_PYTHON", subject, python, message));
+    if (message.empty()) throw Error(fmt::format("{}: {} failed", subject, name));
+    if (const std::string prog = fs::path(name).stem().string() + ": error: "; message.rfind(prog, 0) == 0)
+      message.erase(0, prog.size());
+    // the script's own line names the file already
+    throw Error(message.rfind(subject + ":", 0) == 0 ? message : fmt::format("{}: {}", subject, message));
   }
+}
+
+}  // namespace
+
+ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema, bool trust) {
+  if (!fs::is_regular_file(checkpoint)) throw Error(fmt::format("{}: no such file", checkpoint));
+  TempFolder work;
+  const std::string out = (fs::path(work.path()) / "tensors").string();
+  std::vector<std::string> args{checkpoint, out, ema ? "--ema" : "--raw", "-q"};
+  if (trust) args.emplace_back("--trust-checkpoint");
+  run_score_sde_script("score_sde_to_scoregen.py", args, checkpoint, (fs::path(work.path()) / "converter.log").string());
   return read_score_sde_tensors(out);
+}
+
+std::string score_sde_config_toml(const std::string& config) {
+  if (!fs::is_regular_file(config)) throw Error(fmt::format("--config {}: no such file", config));
+  TempFolder work;
+  const std::string out = (fs::path(work.path()) / "config.toml").string();
+  run_score_sde_script("score_sde_config_to_toml.py", {config, out}, config,
+                       (fs::path(work.path()) / "config.log").string());
+  return read_file(out);
 }
 
 void load_score_sde_tensors(const ScoreSdeTensors& tensors, torch::nn::Module& module, const std::string& source) {

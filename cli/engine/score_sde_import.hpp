@@ -28,8 +28,11 @@ ScoreSdeTensors read_score_sde_tensors(const std::string& dir);
 // reads it and removes it. The converter's own one-line message becomes the error. The interpreter is
 // $SCOREGEN_PYTHON (a path, or a name on PATH), else /usr/bin/python3.
 ScoreSdeTensors convert_score_sde_checkpoint(const std::string& checkpoint, bool ema, bool trust = false);
-// The converter script: beside the sources for a binary of the build tree, under share/scoregen/scripts when installed.
-std::string score_sde_converter_path();
+// score_sde_pytorch's config file (CONFIG.py, its get_config()) as the TOML of score_sde's own layout, through
+// scripts/score_sde_config_to_toml.py with the same interpreter.
+std::string score_sde_config_toml(const std::string& config);
+// A script of scripts/: beside the sources for a binary of the build tree, under share/scoregen/scripts when installed.
+std::string score_sde_script_path(const std::string& name);
 // Copies every tensor into the module's parameter or buffer of the same name. A tensor the module lacks, one of
 // another shape, or a module parameter or buffer the checkpoint lacks, is an error naming the first one; the
 // `sigmas` table may be absent from a module that does not use it. `source` names the checkpoint in messages.

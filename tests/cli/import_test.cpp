@@ -3,7 +3,10 @@
 // That the imported network computes what score_sde_pytorch's does is tests/unit/score_sde_network_test.cpp.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include <ATen/ATen.h>
 #include <opencv2/imgcodecs.hpp>
@@ -92,4 +95,76 @@ TEST(Import, MismatchesAreOneLineErrors) {
                                   fixture_dir("vp_ddpmpp_continuous") + "/config.toml --out " + dir.path("f.pt")),
                          "x.npy:");
   for (const char* f : {"a.pt", "b.pt", "c.pt", "d.pt", "e.pt", "f.pt", "g.pt"}) EXPECT_FALSE(std::filesystem::exists(dir.path(f))) << f;
+}
+
+TEST(Import, AScoreSdeConfigFileIsReadThroughItsGetConfig) {
+  // A config as score_sde_pytorch users have it: configs/vp/NAME.py importing configs/default_*_configs.py, which
+  // builds ml_collections.ConfigDicts (a stand-in where ml_collections is not installed) and a torch.device.
+  cli::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.path("checkout/configs/vp"));
+  dir.file("checkout/configs/__init__.py", "");
+  dir.file("checkout/configs/vp/__init__.py", "");
+  dir.file("checkout/configs/default_tiny_configs.py", R"(import ml_collections
+import torch
+
+
+def get_default_configs():
+  config = ml_collections.ConfigDict()
+  config.training = training = ml_collections.ConfigDict()
+  training.sde = 'vpsde'
+  training.continuous = True
+  training.sampling_eps = 1e-3
+  config.data = data = ml_collections.ConfigDict()
+  data.image_size = 16
+  data.num_channels = 3
+  data.centered = True
+  config.model = model = ml_collections.ConfigDict()
+  model.sigma_min, model.sigma_max, model.num_scales = 0.01, 50., 1000
+  model.beta_min, model.beta_max = 0.1, 20.
+  model.dropout = 0.1
+  model.embedding_type = 'fourier'
+  config.device = torch.device('cpu')
+  return config
+)");
+  // the fixture's [model], as the user's edits of the defaults
+  std::ifstream in(fixture_dir("vp_ddpmpp_continuous") + "/config.toml");
+  std::string line, edits;
+  bool model = false;
+  while (std::getline(in, line)) {
+    if (line.rfind('[', 0) == 0) model = line == "[model]";
+    else if (model && line.find(" = ") != std::string::npos) {
+      for (const char* word : {"true", "false"})
+        if (const auto at = line.find(word); at != std::string::npos && at == line.find(" = ") + 3)
+          line.replace(at, std::strlen(word), std::string(word) == "true" ? "True" : "False");
+      edits += "  model." + line + "\n";
+    }
+  }
+  const std::string py = dir.file("checkout/configs/vp/tiny_ddpmpp_continuous.py",
+                                  "from configs.default_tiny_configs import get_default_configs\n\n\ndef get_config():\n"
+                                  "  config = get_default_configs()\n  model = config.model\n" + edits + "  return config\n");
+  const std::string ckpt = fixture_dir("vp_ddpmpp_continuous") + "/checkpoint.pth";
+  auto from_py = cli::run("import score-sde " + ckpt + " --config " + py + " --out " + dir.path("py.pt"));
+  ASSERT_EQ(from_py.status, 0) << from_py.out;
+  auto from_toml = cli::run("import score-sde " + ckpt + " --config " + fixture_dir("vp_ddpmpp_continuous") +
+                            "/config.toml --out " + dir.path("toml.pt"));
+  ASSERT_EQ(from_toml.status, 0) << from_toml.out;
+  // the same network and SDE: the same samples from the same seed
+  for (const char* name : {"py", "toml"}) {
+    auto s = cli::run(std::string("sample --checkpoint ") + dir.path(std::string(name) + ".pt") +
+                      " -q -n 2 --sampler dpm-solver++ --steps 2 --out " + dir.path(std::string(name) + ".npy"));
+    ASSERT_EQ(s.status, 0) << s.out;
+  }
+  EXPECT_TRUE(at::equal(scoregen::engine::load_npy(dir.path("py.npy")), scoregen::engine::load_npy(dir.path("toml.npy"))));
+  // a file outside its checkout names the import it cannot find, once
+  const std::string alone = dir.file("alone.py", "from configs.default_tiny_configs import get_default_configs\n");
+  auto lost = cli::run("import score-sde " + ckpt + " --config " + alone + " --out " + dir.path("x.pt"));
+  cli::expect_user_error(lost, "imports configs, which is not found (give the file inside its score_sde_pytorch checkout");
+  EXPECT_FALSE(fs::exists(dir.path("x.pt")));
+  // the converter's own line names the checkpoint once, without the script's name
+  const std::string junk = dir.file("junk.pth", "not a checkpoint");
+  auto refused = cli::run("import score-sde " + junk + " --config " + py + " --out " + dir.path("x.pt"));
+  cli::expect_user_error(refused, junk + ": not readable as plain tensors and containers");
+  EXPECT_EQ(refused.out.find(junk), refused.out.rfind(junk)) << refused.out;
+  EXPECT_EQ(refused.out.find("score_sde_to_scoregen: error"), std::string::npos) << refused.out;
 }
