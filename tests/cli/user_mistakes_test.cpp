@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
+#include <torch/version.h>
 
 #include "cli_support.hpp"
 #include "engine/array_io.hpp"
@@ -334,6 +335,11 @@ TEST(UserMistakes, MessagesNameWhatTheUserTyped) {
 }
 
 TEST(UserMistakes, ADeletedWorkingDirectoryIsNamed) {
+#if TORCH_VERSION_MAJOR >= 2
+  // PyPI's LibTorch carries oneMKL, whose loader stops the process before main() where the working directory is
+  // gone ("Intel oneMKL FATAL ERROR: Cannot load .../libtorch_cpu.so"): scoregen never runs to say anything.
+  GTEST_SKIP() << "oneMKL's loader in PyPI's LibTorch ends the process before scoregen starts";
+#endif
   cli::TempDir dir;
   const std::string gone = dir.path("gone");
   auto r = cli::shell("mkdir " + gone + " && cd " + gone + " && rmdir " + gone + " && env -u SCOREGEN_PLUGIN_PATH " +
