@@ -184,8 +184,9 @@ at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, 
     throw Error(fmt::format("{}: no rows (shape [{}]); the model expects [N, {}] with N >= 1", what,
                             fmt::join(t.sizes(), ", "), fmt::join(shape, ", ")));
   if (!example_fits(t.sizes().slice(1), shape))
-    throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}] {}", what, fmt::join(t.sizes(), ", "),
-                            fmt::join(shape, ", "), shape.size() > 1 ? fmt::format(" (or [N, {}] flat)", numel(shape)) : ""));
+    throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}]{}", what, fmt::join(t.sizes(), ", "),
+                            fmt::join(shape, ", "),
+                            shape.size() > 1 ? fmt::format(" (or [N, {}] flat)", numel(shape)) : std::string()));
   if (!at::isfinite(t).all().item<bool>()) throw Error(fmt::format("{}: NaN or infinite values", what));
   std::vector<std::int64_t> full{t.size(0)};
   full.insert(full.end(), shape.begin(), shape.end());

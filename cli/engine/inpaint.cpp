@@ -41,8 +41,9 @@ at::Tensor read_input(const std::string& path, const std::vector<std::int64_t>& 
   at::IntArrayRef given = x.sizes();
   if (given.size() > 1 && given[0] == 1) given = given.slice(1);  // one row of a batch
   if (!example_fits(given, shape))
-    throw Error(fmt::format("{}: shape [{}] does not match the model's [{}] {}", path, fmt::join(x.sizes(), ", "),
-                            fmt::join(shape, ", "), shape.size() > 1 ? fmt::format(" (or [{}] flat)", numel(shape)) : ""));
+    throw Error(fmt::format("{}: shape [{}] does not match the model's [{}]{}", path, fmt::join(x.sizes(), ", "),
+                            fmt::join(shape, ", "),
+                            shape.size() > 1 ? fmt::format(" (or [{}] flat)", numel(shape)) : std::string()));
   if (!at::isfinite(x).all().item<bool>()) throw Error(fmt::format("{}: contains NaN or infinite values", path));
   if (image) {
     // samples may overshoot the range a little; pixel values of another range do not fit it

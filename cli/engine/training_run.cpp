@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -14,6 +16,7 @@
 #include "engine/assemble.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/files.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/progress_bar.hpp"
 #include "engine/run_lock.hpp"
 #include "engine/trainer.hpp"
