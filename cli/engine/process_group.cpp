@@ -91,8 +91,8 @@ bool ProcessGroup::alone() {
 namespace {
 
 // Runs `form` (which blocks in c10d's connect loop, deaf to signals) beside a watcher: a Ctrl-C or SIGTERM ends the
-// process within 0.1 s with one line (exit 128 + the signal). c10d's glog and c10 log lines go to /dev/null meanwhile; its failures still
-// arrive as exceptions, which the caller words.
+// process within 0.1 s with one line (exit 128 + the signal). c10d's glog and c10 log lines go to /dev/null
+// meanwhile; its failures still arrive as exceptions, which the caller words.
 void form_watched(const std::function<void()>& form, const std::string& address) {
   std::fflush(stderr);
   const int saved = ::dup(STDERR_FILENO);
