@@ -125,8 +125,10 @@ at::Tensor load_pt(const std::string& path) {
   }
 }
 
-at::Tensor load_array(const std::string& path) {
-  return (extension(path) == ".pt" ? load_pt(path) : load_npy(path)).to(at::kFloat);
+at::Tensor load_stored_array(const std::string& path) {
+  return extension(path) == ".pt" ? load_pt(path) : load_npy(path);
 }
+
+at::Tensor load_array(const std::string& path) { return load_stored_array(path).to(at::kFloat); }
 
 }  // namespace scoregen::engine

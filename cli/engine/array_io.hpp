@@ -11,7 +11,9 @@ void save_npy(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_npy(const std::string& path);
 void save_pt(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_pt(const std::string& path);
-// A .pt or .npy file by its extension, as float32.
+// A .pt or .npy file by its extension, in the type it was stored in (uint8 pixels stay uint8).
+at::Tensor load_stored_array(const std::string& path);
+// The same as float32.
 at::Tensor load_array(const std::string& path);
 
 }  // namespace scoregen::engine

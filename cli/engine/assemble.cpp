@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -170,6 +171,11 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
   }
   if (data.dim() > 0) data = data.narrow(0, 0, std::min<std::int64_t>(num, data.size(0)));
   return as_rows(data, shape, file.empty() ? std::string("the examples") : file);
+}
+
+void settle_threads(const Session& s, const std::vector<std::int64_t>& example_shape) {
+  if (!s.sets_threads || s.pipeline->options("").integer("threads") != 0) return;
+  if (numel(example_shape) < 64) at::set_num_threads(1);
 }
 
 bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape) {

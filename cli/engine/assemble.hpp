@@ -79,5 +79,9 @@ bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape)
 at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what);
 // Number of elements of one example.
 std::int64_t numel(const std::vector<std::int64_t>& shape);
+// threads = 0 chosen by the work, once the example's shape is known: examples of fewer than 64 values (2-D toys, the
+// oracles) run on one thread, where a second one only adds OpenMP's hand-offs (bench/threads_by_work.sh: a toy MLP
+// trains 2x slower on two); larger ones keep the cores open_session gave. An explicit threads is left alone.
+void settle_threads(const Session& session, const std::vector<std::int64_t>& example_shape);
 
 }  // namespace scoregen::engine

@@ -35,7 +35,7 @@ at::Tensor read_input(const std::string& path, const std::vector<std::int64_t>& 
   if (!is_array_file(path)) {
     x = load_image(path, image ? static_cast<int>(shape[0]) : 1, lo, hi);
   } else {
-    x = extension(path) == ".pt" ? load_pt(path) : load_npy(path);
+    x = load_stored_array(path);
     x = x.scalar_type() == at::kByte ? lo + (hi - lo) * x.to(at::kFloat) / 255.0 : x.to(at::kFloat);
   }
   at::IntArrayRef given = x.sizes();

@@ -233,13 +233,6 @@ Session open_session(const SessionRequest& request) {
   return s;
 }
 
-void settle_threads(const Session& s, const std::vector<std::int64_t>& example_shape) {
-  if (!s.sets_threads || s.pipeline->options("").integer("threads") != 0) return;
-  std::int64_t values = 1;
-  for (const std::int64_t d : example_shape) values *= d;
-  if (values < 64) at::set_num_threads(1);
-}
-
 Session open_session(std::shared_ptr<Registry> registry, Pipeline pipeline) {
   return finish(std::move(registry), std::move(pipeline));
 }

@@ -62,10 +62,6 @@ struct Session {
 // Loads plugins and the pipeline (PIPELINE, else the checkpoint's stored pipeline) with the overrides; sets
 // threads, device and seed; builds the data set and the SDE.
 Session open_session(const SessionRequest& request);
-// threads = 0 chosen by the work, once the example's shape is known: examples of fewer than 64 values (2-D toys, the
-// oracles) run on one thread, where a second one only adds OpenMP's hand-offs (bench/threads_by_work.sh: a toy MLP
-// trains 2x slower on two); larger ones keep the cores open_session gave. An explicit threads is left alone.
-void settle_threads(const Session& session, const std::vector<std::int64_t>& example_shape);
 // The same from a parsed pipeline and the registry it was parsed with (tests, benchmarks, a second pipeline);
 // leaves LibTorch's thread count alone.
 Session open_session(std::shared_ptr<Registry> registry, Pipeline pipeline);
