@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/image_io.hpp"
+#include "engine/line_plot.hpp"
 #include "engine/metrics.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 #include "support.hpp"
@@ -59,14 +59,14 @@ int main(int argc, char** argv) {
   };
   const std::vector<std::string> schedules = {"edm", "logsnr", "time-uniform", "quadratic"};
   const std::vector<std::int64_t> nfes = {6, 8, 10, 12, 15, 20, 25, 30};
-  std::vector<scoregen::engine::Series> panels;
+  std::vector<scoregen::engine::Panel> panels;
   fmt::print("| sampler | schedule | NFE | max weight error | sliced W1 | at the floor |\n|---|---|---|---|---|---|\n");
   for (const Sampler& s : samplers) {
-    scoregen::engine::Series panel;
+    scoregen::engine::Panel panel;
     panel.name = s.name + ": sliced W1";
     panel.reference = floor.back();
     for (const std::string& schedule : schedules) {
-      scoregen::engine::Series curve;
+      scoregen::engine::Curve curve;
       curve.legend = schedule;
       for (std::int64_t nfe : nfes) {
         const bool heun = s.table.find("heun") != std::string::npos;
@@ -84,11 +84,7 @@ int main(int argc, char** argv) {
         curve.x.push_back(static_cast<double>(a.model->nfe()));
         curve.y.push_back(sw);
       }
-      if (panel.x.empty()) {
-        panel.x = curve.x, panel.y = curve.y, panel.legend = curve.legend;
-      } else {
-        panel.also.push_back(curve);
-      }
+      panel.curves.push_back(curve);
     }
     panels.push_back(panel);
   }

@@ -14,12 +14,13 @@ void declare_export(cxxopts::Options& options) {
       ("torchscript", "write a TorchScript module whose forward(x, t) is the score (the parameterisation applied, the "
        "SDE's schedule inside): torch.jit.load(OUT)(x, t) in Python, no scoregen needed; any batch, on the input's "
        "device (map_location=\"cuda\" for a GPU)");
+  add_json_option(options);
 }
 
 int run_export(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
   refuse_flags(args, "export", {"seed"}, "an export copies weights and draws nothing at random");
   engine::export_checkpoint({session_request(args, argv), flag_or_empty(args, "out"), args.count("torchscript") > 0})
-      .print(false);
+      .print(args.count("json") > 0);
   return 0;
 }
 

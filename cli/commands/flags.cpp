@@ -76,15 +76,18 @@ engine::AssemblyRequest assembly_request(const cxxopts::ParseResult& args, const
 
 void add_picture_options(cxxopts::Options& options) {
   options.add_options("pictures")
-      ("scale", "magnify each image K times (nearest neighbour) in a PNG", cxxopts::value<int>()->default_value("1"))
+      ("scale", "magnify each image K times (nearest neighbour) in a PNG (default: a grid's tiles at least 64 pixels "
+       "wide, e.g. 3 for 28x28; one PNG per sample: 1)", cxxopts::value<int>())
       ("grid", "on: one PNG grid; off: one PNG per sample, OUT_000.png, OUT_001.png, ...",
        cxxopts::value<std::string>()->default_value("on"));
 }
 
 engine::PictureOptions picture_options(const cxxopts::ParseResult& args) {
   engine::PictureOptions o;
-  o.scale = args["scale"].as<int>();
-  if (o.scale < 1 || o.scale > 64) throw Error("--scale must be in 1..64");
+  if (args.count("scale")) {
+    o.scale = args["scale"].as<int>();
+    if (o.scale < 1 || o.scale > 64) throw Error(fmt::format("--scale {}: must be in 1..64", o.scale));
+  }
   const std::string grid = args["grid"].as<std::string>();
   if (grid != "on" && grid != "off") throw Error(fmt::format("--grid must be on or off, not '{}'", grid));
   o.grid = grid == "on";
@@ -118,7 +121,7 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
   }
   // One value per setting: a flag given twice with two values (or PIPELINE and --pipeline) is an error naming both,
   // not a silent choice of the last; only the repeatable flags collect several.
-  static const std::set<std::string> repeatable = {"set", "plugin-path", "unexpected", "words"};
+  static const std::set<std::string> repeatable = {"set", "plugin-path", "unexpected", "words", "runs", "metric"};
   std::map<std::string, std::string> seen;
   for (const auto& kv : result.arguments()) {
     if (kv.value().empty())

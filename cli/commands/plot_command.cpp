@@ -4,28 +4,47 @@
 #include "engine/plot.hpp"
 #include "scoregen/error.hpp"
 
+#include <fmt/format.h>
+
 namespace scoregen::cli {
 
 namespace {
 
 void declare_plot(cxxopts::Options& options) {
-  options.custom_help("RUN_DIR|METRICS.jsonl [--out PNG]");
-  options.add_options()("o,out", "the plot (default RUN_DIR/metrics.png, or METRICS.png beside a metrics file)",
-                        cxxopts::value<std::string>());
-  options.add_options("hidden")("run", "", cxxopts::value<std::string>());
+  options.custom_help("RUN_DIR|METRICS.jsonl... [--out PNG]");
+  options.add_options()
+      ("o,out", "the plot (default RUN_DIR/metrics.png, or METRICS.png beside a metrics file; required for several runs)",
+       cxxopts::value<std::string>())
+      ("metric", "a metric to draw, one panel each in the order given (repeatable; default: every metric but the wall "
+       "clock elapsed_s, the loss first)", cxxopts::value<std::vector<std::string>>())
+      ("y-scale", "auto (a log axis where a metric stays positive and spans 3x or more), log or linear",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("smooth", "W in [0, 1): draw an exponential moving average of weight W over each metric, the values faint "
+       "beneath (0: none)", cxxopts::value<double>()->default_value("0"));
+  add_json_option(options);
+  options.add_options("hidden")("runs", "", cxxopts::value<std::vector<std::string>>());
 }
 
 int run_plot(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
-  if (!args.count("run")) throw Error("scoregen plot: which run? (a folder written by scoregen train)");
-  engine::plot_run(args["run"].as<std::string>(), flag_or_empty(args, "out")).print(false);
+  engine::PlotRequest r;
+  if (args.count("runs")) r.runs = args["runs"].as<std::vector<std::string>>();
+  r.out = flag_or_empty(args, "out");
+  if (args.count("metric")) r.metrics = args["metric"].as<std::vector<std::string>>();
+  const std::string scale = args["y-scale"].as<std::string>();
+  if (scale == "log") r.y_scale = engine::YScale::log;
+  else if (scale == "linear") r.y_scale = engine::YScale::linear;
+  else if (scale != "auto") throw Error(fmt::format("--y-scale {}: one of auto, log or linear", scale));
+  r.smooth = args["smooth"].as<double>();
+  engine::plot_run(r).print(args.count("json") > 0);
   return 0;
 }
 
 }  // namespace
 
-SCOREGEN_COMMAND("plot", "draw a training run's loss and other metrics (metrics.jsonl) as a PNG",
-                 "Draw every metric of a run's metrics.jsonl (loss, learning rate, seconds, ...) against the optimizer\n"
-                 "step, one panel each, as a PNG (a log axis where a metric spans decades); or of a metrics file itself.",
-                 11, false, "run", declare_plot, run_plot);
+SCOREGEN_COMMAND("plot", "draw training runs' loss and other metrics (metrics.jsonl) as a PNG",
+                 "Draw the metrics of a run's metrics.jsonl (loss, learning rate, ...) against the optimizer step, one\n"
+                 "panel each, as a PNG; or of a metrics file itself. Several runs share each panel, one curve each with\n"
+                 "a legend. A dashed line marks where a run was resumed.",
+                 11, false, "runs", declare_plot, run_plot);
 
 }  // namespace scoregen::cli

@@ -1,4 +1,4 @@
-// PNG grids, scatter plots with axes, line plots (OpenCV drawing), image loading, writing samples by extension,
+// PNG grids, scatter plots with axes (OpenCV drawing), image loading, writing samples by extension,
 // and the record as a PNG text chunk.
 #include "engine/image_io.hpp"
 
@@ -46,18 +46,19 @@ at::Tensor load_image(const std::string& path, int channels, double lo, double h
 
 void save_image_grid(const at::Tensor& images, const std::string& path, double lo, double hi, const PictureOptions& o) {
   if (images.dim() != 4) throw Error(fmt::format("{}: an image grid needs [B, C, H, W] samples", path));
-  if (o.scale < 1) throw Error("--scale must be >= 1");
   const auto b = images.size(0), c = images.size(1);
   if (c != 1 && c != 3) throw Error(fmt::format("{}: images need 1 or 3 channels, got {}", path, c));
   at::Tensor u8 = ((images.detach().to(at::kCPU).to(at::kFloat) - lo) / (hi - lo) * 255.0)
                       .round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
-  const int h = static_cast<int>(images.size(2)) * o.scale, w = static_cast<int>(images.size(3)) * o.scale;
+  const int width = static_cast<int>(images.size(3));
+  const int scale = o.scale > 0 ? o.scale : o.grid ? std::max(1, (kGridTile + width - 1) / width) : 1;
+  const int h = static_cast<int>(images.size(2)) * scale, w = width * scale;
   auto tile = [&](std::int64_t i) {
     cv::Mat t(static_cast<int>(images.size(2)), static_cast<int>(images.size(3)), c == 1 ? CV_8UC1 : CV_8UC3, u8[i].data_ptr());
     cv::Mat bgr;
     if (c == 3) cv::cvtColor(t, bgr, cv::COLOR_RGB2BGR);
     else bgr = t.clone();
-    if (o.scale > 1) cv::resize(bgr, bgr, {w, h}, 0, 0, cv::INTER_NEAREST);  // nearest neighbour: pixels stay pixels
+    if (scale > 1) cv::resize(bgr, bgr, {w, h}, 0, 0, cv::INTER_NEAREST);  // nearest neighbour: pixels stay pixels
     return bgr;
   };
   if (!o.grid) {
@@ -114,52 +115,6 @@ void save_scatter(const at::Tensor& points, const std::string& path, const Pictu
                                   outside ? fmt::format(", {} outside", outside) : std::string());
   cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
   write_png(canvas, path, o.record);
-}
-
-void save_line_plots(const std::vector<Series>& panels, const std::string& x_label, const std::string& title,
-                     const std::string& path) {
-  if (panels.empty()) throw Error(fmt::format("{}: nothing to plot", path));
-  const int width = 900, panel_h = 260, top = 36;
-  cv::Mat canvas(top + panel_h * static_cast<int>(panels.size()), width, CV_8UC3, cv::Scalar(255, 255, 255));
-  cv::putText(canvas, title, {10, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
-  const cv::Scalar colours[] = {{180, 80, 20}, {40, 40, 200}, {40, 150, 40}, {160, 40, 160}, {0, 140, 200}, {90, 90, 90}};
-  for (std::size_t k = 0; k < panels.size(); ++k) {
-    std::vector<const Series*> curves{&panels[k]};
-    for (const Series& c : panels[k].also) curves.push_back(&c);
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-    for (const Series* c : curves)
-      for (std::size_t i = 0; i < c->x.size() && i < c->y.size(); ++i)
-        if (std::isfinite(c->y[i])) x0 = std::min(x0, c->x[i]), x1 = std::max(x1, c->x[i]), y0 = std::min(y0, c->y[i]), y1 = std::max(y1, c->y[i]);
-    if (std::isfinite(panels[k].reference)) y0 = std::min(y0, panels[k].reference), y1 = std::max(y1, panels[k].reference);
-    if (!std::isfinite(x0)) continue;
-    if (x1 <= x0) x1 = x0 + 1;
-    const bool log_y = y0 > 0 && y1 / y0 > 100;
-    if (!log_y) {
-      const double m = std::max((y1 - y0) * 0.05, 1e-12);
-      y0 -= m, y1 += m;
-    }
-    Axes axes{cv::Rect(90, top + static_cast<int>(k) * panel_h + 24, width - 120, panel_h - 80), x0, x1, y0, y1, log_y};
-    axes.draw(canvas, k + 1 == panels.size() ? x_label : "", panels[k].name + (log_y ? " (log scale)" : ""));
-    if (std::isfinite(panels[k].reference)) {
-      const cv::Point a = axes.to_pixel(x0, panels[k].reference), b = axes.to_pixel(x1, panels[k].reference);
-      for (int px = a.x; px < b.x; px += 12) cv::line(canvas, {px, a.y}, {std::min(px + 6, b.x), a.y}, cv::Scalar(120, 120, 120), 1);
-    }
-    for (std::size_t c = 0; c < curves.size(); ++c) {
-      const cv::Scalar colour = colours[c % 6];
-      std::vector<cv::Point> line;
-      for (std::size_t i = 0; i < curves[c]->x.size() && i < curves[c]->y.size(); ++i)
-        if (std::isfinite(curves[c]->y[i])) line.push_back(axes.to_pixel(curves[c]->x[i], curves[c]->y[i]));
-      cv::polylines(canvas, line, false, colour, 2, cv::LINE_AA);
-      for (const cv::Point& p : line) cv::circle(canvas, p, curves.size() > 1 ? 3 : 0, colour, cv::FILLED, cv::LINE_AA);
-      if (curves.size() > 1) {  // legend, top right, one line per curve
-        const cv::Point at(axes.area.x + axes.area.width - 230, axes.area.y + 14 + 15 * static_cast<int>(c));
-        cv::line(canvas, at + cv::Point(0, -4), at + cv::Point(18, -4), colour, 2, cv::LINE_AA);
-        cv::putText(canvas, curves[c]->legend, at + cv::Point(24, 0), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(30, 30, 30), 1,
-                    cv::LINE_AA);
-      }
-    }
-  }
-  write_png(canvas, path, "");
 }
 
 void check_output_extension(const std::string& path) {

@@ -1,9 +1,8 @@
-// Pictures on disk through OpenCV: image grids, 2-D scatter plots with axes, line plots of metrics, images read as
+// Pictures on disk through OpenCV: image grids, 2-D scatter plots with axes, images read as
 // tensors, and the output writer every sampling command shares (.png, .npy or .pt by extension). PNGs can carry the
 // record of how they were made in a text chunk.
 #pragma once
 
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,13 +13,16 @@ namespace scoregen::engine {
 struct PictureOptions {
   int nrow = 0;            // grid columns (0: a square grid)
   int pad = 2;             // pixels between grid tiles
-  int scale = 1;           // nearest-neighbour magnification of each image
+  int scale = 0;           // nearest-neighbour magnification of each image (0: by the tile size, kGridTile)
   bool grid = true;        // false: one PNG per sample, PATH_000.png, PATH_001.png, ...
   std::string record;      // the record, embedded in every PNG as a text chunk "scoregen-record"
   at::Tensor overlay;      // 2-D scatter: data points drawn beneath the samples (optional)
   bool path = false;       // 2-D scatter: join the points in their order (an interpolation path)
   bool scale_given = false, grid_given = false;  // --scale / --grid on the command line (else the defaults above)
 };
+// Without --scale, a grid magnifies its tiles to at least this many pixels wide (a 28x28 image 3x, 32x32 2x), so that
+// it is readable where it is looked at; one PNG per sample (--grid off) stays at the data's own size.
+constexpr int kGridTile = 64;
 // --scale and --grid shape image grids: given for an array output (.npy, .pt) or a 2-D scatter plot (samples of
 // `shape` [2]) they cannot take effect, and are an error naming the output.
 void check_picture_options(const PictureOptions& o, const std::string& path, const std::vector<std::int64_t>& shape);
@@ -37,18 +39,5 @@ void save_scatter(const at::Tensor& points, const std::string& path, const Pictu
 void save_samples(const at::Tensor& samples, const std::string& path, double lo, double hi, const PictureOptions& o = {});
 // Extension and folder check before long work starts (exit 2 on an unsupported one).
 void check_output_extension(const std::string& path);
-
-// One panel of a line plot: a named series y(x), further curves drawn in it with a legend (`also`, each named by its
-// `legend`, as is the panel's own curve), and a dashed horizontal reference line where `reference` is finite.
-struct Series {
-  std::string name, legend;
-  std::vector<double> x, y;
-  std::vector<Series> also;
-  double reference = std::numeric_limits<double>::quiet_NaN();
-};
-// Panels stacked vertically, each with axes and ticks, x labelled `x_label`; a log y axis where the values span
-// more than two decades and stay positive.
-void save_line_plots(const std::vector<Series>& panels, const std::string& x_label, const std::string& title,
-                     const std::string& path);
 
 }  // namespace scoregen::engine

@@ -105,6 +105,17 @@ std::vector<std::string> image_files(const std::string& dir) {
   return files;
 }
 
+// A PNG grid shows what was asked beside the answers: a first row with the input, the input with the filled part grey
+// and the mask (white: kept), or only the grey input when colorizing; the completions in the rows below. All [.., C,
+// H, W] in the data's range `lo..hi`.
+at::Tensor with_context(const at::Tensor& completions, const at::Tensor& input, const at::Tensor& mask, bool colorize,
+                        double lo, double hi, int columns) {
+  std::vector<at::Tensor> row{input};
+  if (!colorize) row.push_back(input * mask + 0.5 * (lo + hi) * (1 - mask)), row.push_back(lo + (hi - lo) * mask);
+  while (static_cast<int>(row.size()) < columns) row.push_back(at::full_like(input, lo));
+  return at::cat({at::stack(row), completions});
+}
+
 }  // namespace
 
 Report inpaint(const InpaintRequest& r) {
@@ -158,14 +169,16 @@ Report inpaint(const InpaintRequest& r) {
   std::vector<std::int64_t> all = shape;
   all.insert(all.begin(), {static_cast<std::int64_t>(inputs.size()), num});
   at::Tensor results = at::zeros(all, at::kFloat);
+  std::vector<at::Tensor> given(inputs.size());  // the inputs as the model sees them (grey when colorizing)
   const std::int64_t start_nfe = a.model->nfe();
   // Per image: SMC's figures (kSmcColumns), summed over the ranks below
   at::Tensor smc_rows = at::zeros({static_cast<std::int64_t>(inputs.size()), kSmcColumns}, at::kDouble);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor y = read_input(in, shape, lo, hi);  // every rank reads every input: a bad one is everyone's error
-    if (!group.mine(static_cast<std::int64_t>(i))) continue;
     if (r.colorize) y = y.mean(0, true).expand(shape).contiguous();  // a grey input: every channel the same grey
+    given[i] = y;
+    if (!group.mine(static_cast<std::int64_t>(i))) continue;
     std::vector<std::int64_t> bshape = shape;
     bshape.insert(bshape.begin(), num * particles);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
@@ -205,14 +218,18 @@ Report inpaint(const InpaintRequest& r) {
     diagnostics = smc_diagnostics(smc_rows, smc_settings, static_cast<std::int64_t>(inputs.size()) * num);
     picture.record += smc_record_entry(diagnostics);
   }
-  picture.nrow = static_cast<int>(std::min<std::int64_t>(num, 8));
-  picture.pad = num > 1 ? 2 : 0;
+  const bool context = picture.grid && shape.size() == 3;  // a PNG grid of images: the input row above
+  const int columns = static_cast<int>(std::min<std::int64_t>(num, 8));
+  picture.nrow = context ? std::max(columns, r.colorize ? 1 : 3) : columns;
+  picture.pad = num > 1 || context ? 2 : 0;
   std::vector<std::string> outputs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string& in = inputs[i];
     at::Tensor result = results[static_cast<std::int64_t>(i)];
     std::string target = batch_mode ? (fs::path(r.out) / (fs::path(in).stem().string() + ".png")).string() : r.out;
     if (s.data) result = s.data->to_data(result);
+    if (context && extension(target) == ".png")
+      result = with_context(result, s.data ? s.data->to_data(given[i]) : given[i], mask, r.colorize, lo, hi, picture.nrow);
     save_samples(result, target, lo, hi, picture);
     report.line(fmt::format("{} -> {}", in, target));
     outputs.push_back(target);
@@ -224,8 +241,10 @@ Report inpaint(const InpaintRequest& r) {
                         "last move is SMC's draw, not denoised)", particles, smc_settings.sweeps, a.sampler->describe())
           : a.sampler->describe() + " with replacement";
   report.line(fmt::format("inpaint: {} image(s) by {}; NFE {} (record: {})", inputs.size(), method, total_nfe, record));
-  report.field("command", "inpaint").field("outputs", outputs).field("record", record).field("sampler", a.sampler->describe())
-      .field("method", smc ? "smc" : "replace").field("nfe", total_nfe);
+  report.field("command", "inpaint").field("output", r.out).field("outputs", outputs).field("record", record)
+      .field("images", static_cast<std::int64_t>(inputs.size())).field("num", num).field("sampler", a.sampler->describe())
+      .field("steps", a.sampler->steps(*s.sde)).field("seed", s.seed).field("method", smc ? "smc" : "replace")
+      .field("nfe", total_nfe);
   if (smc) {
     report.line(smc_report_line(diagnostics, "completion"));
     if (const std::string warning = smc_warning(diagnostics, "--particles ([inpaint] particles)"); !warning.empty()) report.line(warning);

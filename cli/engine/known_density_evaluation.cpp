@@ -48,9 +48,9 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
       .line(fmt::format("largest mode-weight error: {:.3f}", worst))
       .line(fmt::format("sliced Wasserstein-1 distance to {} data draws: {:.4f} (between two sets of {} data draws: {:.4f})",
                         num, sw, num, floor));
-  report.field("command", "eval").field("num", num).field("sampler", a.sampler->describe())
-      .field("nfe_per_batch", drawn.nfe_per_batch).field("sample_seconds", drawn.seconds)
-      .field("mode_weights", weights).field("mode_weight_errors", errors).field("exact_weights", exact)
+  report.field("command", "eval").field("num", num);
+  add_sampling_fields(report, a, drawn);
+  report.field("mode_weights", weights).field("mode_weight_errors", errors).field("exact_weights", exact)
       .field("largest_mode_weight_error", worst).field("sliced_wasserstein", sw).field("sliced_wasserstein_floor", floor);
   if (nll_num > 0 && !s.sde->is_discrete()) {
     BatchRandom draws = s.batch_random(43, nll_num);

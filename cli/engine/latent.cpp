@@ -64,11 +64,12 @@ std::string record_for(const Assembly& a, const LatentRequest& r, const std::str
   return record_text(a.session, out, latent_inputs(r));
 }
 
-Report done(const char* command, const std::string& out, const std::string& record, std::int64_t n, std::int64_t nfe,
-            const std::string& what) {
+Report done(const char* command, const LatentRequest& r, const std::string& out, const std::string& record,
+            std::int64_t n, std::int64_t nfe, const std::string& what) {
   Report report;
   report.line(fmt::format("{}: {} -> {} (NFE {}; record: {})", command, what, out, nfe, record));
-  report.field("command", command).field("output", out).field("record", record).field("count", n).field("nfe", nfe);
+  report.field("command", command).field("output", out).field("record", record).field("num", n).field("nfe", nfe)
+      .field("rtol", r.rtol).field("atol", r.atol);
   return report;
 }
 
@@ -83,7 +84,7 @@ Report encode(const LatentRequest& r) {
   PictureOptions picture;
   picture.record = record_for(a, r, out);
   save_samples(res.y, out, -1, 1, picture);
-  return done("encode", out, write_record(out, picture.record), x.size(0), res.nfe, fmt::format("{} examples", x.size(0)));
+  return done("encode", r, out, write_record(out, picture.record), x.size(0), res.nfe, fmt::format("{} examples", x.size(0)));
 }
 
 Report decode(const LatentRequest& r) {
@@ -96,7 +97,7 @@ Report decode(const LatentRequest& r) {
   PictureOptions picture;
   picture.record = record_for(a, r, out);
   a.mapping.save(res.y, out, picture);
-  return done("decode", out, write_record(out, picture.record), z.size(0), res.nfe, fmt::format("{} latents", z.size(0)));
+  return done("decode", r, out, write_record(out, picture.record), z.size(0), res.nfe, fmt::format("{} latents", z.size(0)));
 }
 
 Report interpolate(const LatentRequest& r) {
@@ -116,7 +117,7 @@ Report interpolate(const LatentRequest& r) {
   picture.nrow = static_cast<int>(r.points);  // images: one strip
   picture.path = true;                         // 2-D data: the path drawn through the points
   a.mapping.save(x, out, picture);
-  return done("interpolate", out, write_record(out, picture.record), r.points, res.nfe,
+  return done("interpolate", r, out, write_record(out, picture.record), r.points, res.nfe,
               fmt::format("{} points between latents {} and {}", r.points, r.from, r.to));
 }
 

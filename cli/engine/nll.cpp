@@ -75,9 +75,10 @@ Report nll(const NllRequest& request) {
       .line(fmt::format("bits/dim: {:.6f} +- {:.6f}", bmean, bse))
       .line(fmt::format("NFE: {} in total, wall time {:.2f} s", r.nfe, r.seconds));
   if (!csv.empty()) report.line(fmt::format("per example: {} (record: {})", csv, record));
-  report.field("command", "nll").field("examples", r.logp.size(0)).field("log_likelihood", lmean)
+  report.field("command", "nll").field("num", r.logp.size(0)).field("log_likelihood", lmean)
       .field("log_likelihood_se", lse).field("bits_per_dim", bmean).field("bits_per_dim_se", bse)
-      .field("convention", r.convention).field("nfe", r.nfe).field("seconds", r.seconds);
+      .field("convention", r.convention).field("seed", a.session.seed).field("nfe", r.nfe)
+      .field("divergence", o.ode.divergence).field("rtol", o.ode.rtol).field("atol", o.ode.atol);
   if (!csv.empty()) report.field("output", csv).field("record", record);
   return report;
 }

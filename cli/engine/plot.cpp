@@ -1,17 +1,17 @@
-// Reading metrics.jsonl (one JSON object a line, numbers only; event lines skipped) and plotting each metric.
+// Reading metrics.jsonl (one JSON object a line, numbers only; event lines mark a resume) and plotting its metrics.
 #include "engine/plot.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "engine/files.hpp"
-#include "engine/image_io.hpp"
 #include "engine/record.hpp"
 #include "scoregen/error.hpp"
 
@@ -19,20 +19,25 @@ namespace fs = std::filesystem;
 
 namespace scoregen::engine {
 
-Report plot_run(const std::string& run_dir, const std::string& out_given) {
-  // a run directory, or a metrics file itself (the shipped models' NAME.metrics.jsonl)
-  const bool file = fs::is_regular_file(run_dir);
-  const std::string metrics = file ? run_dir : (fs::path(run_dir) / "metrics.jsonl").string();
-  if (!fs::exists(metrics))
-    throw Error(fmt::format("{}: no metrics.jsonl (is it a run directory written by scoregen train?)", run_dir));
-  std::istringstream in(read_file(metrics));
-  const std::string out = !out_given.empty() ? out_given
-                          : file             ? (fs::path(run_dir).replace_extension(".png")).string()
-                                             : (fs::path(run_dir) / "metrics.png").string();
-  if (fs::path(out).extension() != ".png") throw Error(fmt::format("{}: the plot is a .png", out));
-  check_output_apart("--out", out, {{"metrics", metrics}}, "");
-  std::map<std::string, Series> series;
-  std::vector<std::string> order;
+namespace {
+
+struct RunMetrics {
+  std::string file;
+  std::map<std::string, Curve> series;  // by metric name
+  std::vector<std::string> order;       // the metrics in the order they first appear
+  std::set<double> resumes;             // steps at which the run was resumed
+};
+
+std::string metrics_file(const std::string& run) {
+  return fs::is_regular_file(run) ? run : (fs::path(run) / "metrics.jsonl").string();
+}
+
+RunMetrics read_metrics(const std::string& run) {
+  RunMetrics r;
+  r.file = metrics_file(run);
+  if (!fs::exists(r.file))
+    throw Error(fmt::format("{}: no metrics.jsonl (is it a run directory written by scoregen train?)", run));
+  std::istringstream in(read_file(r.file));
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
@@ -48,32 +53,98 @@ Report plot_run(const std::string& run_dir, const std::string& out_given) {
     try {
       t = toml::parse(as_toml);
     } catch (const toml::parse_error&) {
-      throw Error(fmt::format("{}:{}: not a metrics line", metrics, number));
+      throw Error(fmt::format("{}:{}: not a metrics line", r.file, number));
     }
     const toml::table* m = t["m"].as_table();
-    if (!m || (*m)["event"]) continue;  // notices recorded in the run
+    if (!m) continue;
     auto step = (*m)["step"].value<double>();
     if (!step) continue;
+    if ((*m)["event"]) {  // a line train writes when it resumes a run
+      r.resumes.insert(*step);
+      continue;
+    }
     for (auto&& [key, value] : *m) {
       const std::string k(key.str());
       if (k == "step" || k == "world_size") continue;
       auto v = value.value<double>();
       if (!v) continue;
-      if (!series.count(k)) order.push_back(k), series[k].name = k;
-      series[k].x.push_back(*step);
-      series[k].y.push_back(*v);
+      if (!r.series.count(k)) r.order.push_back(k);
+      r.series[k].x.push_back(*step);
+      r.series[k].y.push_back(*v);
     }
   }
-  if (order.empty()) throw Error(fmt::format("{}: no metrics to plot yet", metrics));
-  // the loss first, the wall clock last, the others by name between
-  auto rank = [](const std::string& k) { return k == "loss" ? 0 : k == "elapsed_s" ? 2 : 1; };
-  std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
-  std::vector<Series> panels;
-  for (const auto& k : order) panels.push_back(series[k]);
-  save_line_plots(panels, "step", fmt::format("{} ({} logged steps)", run_dir, panels.front().x.size()), out);
+  if (r.order.empty()) throw Error(fmt::format("{}: no metrics to plot yet", r.file));
+  return r;
+}
+
+// The values under an exponential moving average of weight w, divided by (1 - w^n) so that the first values are not
+// pulled towards zero (the debiasing of Kingma & Ba 2015, Adam, Algorithm 1).
+std::vector<double> smoothed(const std::vector<double>& y, double w) {
+  std::vector<double> out(y.size());
+  double average = 0, weight = 1;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    average = w * average + (1 - w) * y[i];
+    weight *= w;
+    out[i] = average / (1 - weight);
+  }
+  return out;
+}
+
+}  // namespace
+
+Report plot_run(const PlotRequest& request) {
+  if (request.runs.empty()) throw Error("scoregen plot: which run? (a folder written by scoregen train)");
+  if (!(request.smooth >= 0 && request.smooth < 1))
+    throw Error(fmt::format("--smooth {}: the average's weight is in [0, 1) (0: no smoothing)", request.smooth));
+  std::vector<RunMetrics> runs;
+  for (const auto& run : request.runs) runs.push_back(read_metrics(run));
+  const std::string& first = request.runs.front();
+  if (request.out.empty() && runs.size() > 1)
+    throw Error(fmt::format("scoregen plot: {} runs in one plot: name it with --out PNG", runs.size()));
+  const std::string out = !request.out.empty()         ? request.out
+                          : fs::is_regular_file(first) ? fs::path(first).replace_extension(".png").string()
+                                                       : (fs::path(first) / "metrics.png").string();
+  if (fs::path(out).extension() != ".png") throw Error(fmt::format("{}: the plot is a .png", out));
+  std::vector<RecordInput> inputs;
+  for (const auto& r : runs) inputs.push_back({"metrics", r.file});
+  check_output_apart("--out", out, inputs, "");
+
+  // The panels: as asked, else every metric of any run but the wall clock; the loss first.
+  std::vector<std::string> order = request.metrics;
+  if (order.empty()) {
+    for (const auto& r : runs)
+      for (const auto& k : r.order)
+        if (k != "elapsed_s" && std::find(order.begin(), order.end(), k) == order.end()) order.push_back(k);
+    std::stable_partition(order.begin(), order.end(), [](const std::string& k) { return k == "loss"; });
+    if (order.empty()) order.push_back("elapsed_s");
+  }
+  std::vector<Panel> panels;
+  for (const auto& k : order) {
+    Panel panel{k, {}};
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      auto it = runs[i].series.find(k);
+      if (it == runs[i].series.end() && request.metrics.empty()) continue;  // a metric only some runs log
+      if (it == runs[i].series.end())
+        throw Error(fmt::format("--metric {}: {} has no such metric (it has {})", k, runs[i].file,
+                                fmt::join(runs[i].order, ", ")));
+      Curve curve = it->second;
+      curve.legend = request.runs[i];
+      curve.marks.assign(runs[i].resumes.begin(), runs[i].resumes.end());
+      if (request.smooth > 0) curve.raw = curve.y, curve.y = smoothed(curve.y, request.smooth);
+      panel.curves.push_back(std::move(curve));
+    }
+    panels.push_back(std::move(panel));
+  }
+  const std::size_t logged = panels.front().curves.front().x.size();
+  const std::string title =
+      runs.size() == 1 ? fmt::format("{} ({} logged steps)", first, logged) : fmt::format("{} runs", runs.size());
+  save_line_plots(panels, "step", request.smooth > 0 ? fmt::format("{}; smoothed, weight {}", title, request.smooth) : title,
+                  out, request.y_scale);
+  std::vector<std::string> files;
+  for (const auto& r : runs) files.push_back(r.file);
   Report report;
-  report.line(fmt::format("plot: {} -> {} ({})", metrics, out, fmt::join(order, ", ")));
-  report.field("command", "plot").field("output", out).field("metrics", order);
+  report.line(fmt::format("plot: {} -> {} ({})", fmt::join(files, ", "), out, fmt::join(order, ", ")));
+  report.field("command", "plot").field("output", out).field("inputs", files).field("metrics", order);
   return report;
 }
 

@@ -1,12 +1,21 @@
-// `scoregen plot RUN_DIR`: the run's metrics.jsonl drawn as a PNG, one panel per metric against the step.
+// `scoregen plot RUN...`: runs' metrics.jsonl drawn as a PNG, one panel per metric against the step, one curve per run.
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "engine/line_plot.hpp"
 #include "engine/report.hpp"
 
 namespace scoregen::engine {
 
-Report plot_run(const std::string& run_dir, const std::string& out);
+struct PlotRequest {
+  std::vector<std::string> runs;     // run folders written by train, or metrics files themselves
+  std::string out;                   // empty: RUN/metrics.png (or METRICS.png) for one run; required for several
+  std::vector<std::string> metrics;  // the panels, in this order (empty: every metric but the wall clock elapsed_s)
+  YScale y_scale = YScale::automatic;
+  double smooth = 0;  // weight of the exponential moving average drawn over the values, 0 <= smooth < 1 (0: none)
+};
+Report plot_run(const PlotRequest& request);
 
 }  // namespace scoregen::engine

@@ -48,8 +48,15 @@ void Axes::draw(cv::Mat& canvas, const std::string& x_label, const std::string& 
   }
   std::vector<double> yt;
   if (log_y) {
-    for (double e = std::floor(std::log10(y0)); e <= std::ceil(std::log10(y1)); e += 1)
-      if (std::pow(10.0, e) >= y0 && std::pow(10.0, e) <= y1) yt.push_back(std::pow(10.0, e));
+    // powers of ten; where fewer than two fall in the range, 1, 2 and 5 times them; else round linear values
+    for (const std::vector<double>& mantissas : {std::vector<double>{1}, std::vector<double>{1, 2, 5}}) {
+      yt.clear();
+      for (double e = std::floor(std::log10(y0)); e <= std::ceil(std::log10(y1)); e += 1)
+        for (double m : mantissas)
+          if (m * std::pow(10.0, e) >= y0 && m * std::pow(10.0, e) <= y1) yt.push_back(m * std::pow(10.0, e));
+      if (yt.size() >= 2) break;
+    }
+    if (yt.size() < 2) yt = nice_ticks(y0, y1, 4);
   } else {
     yt = nice_ticks(y0, y1);
   }

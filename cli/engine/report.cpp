@@ -1,6 +1,7 @@
 // Reports as lines or JSON.
 #include "engine/report.hpp"
 
+#include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -21,6 +22,8 @@ std::string json_quote(const std::string& s) {
 
 namespace {
 std::string number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : std::string("null"); }
+// When the process started (static initialisation, before main): a command's wall time is measured from here.
+const std::chrono::steady_clock::time_point process_start = std::chrono::steady_clock::now();
 }  // namespace
 
 Report& Report::line(std::string text) {
@@ -79,7 +82,9 @@ std::string Report::json() const {
 
 void Report::print(bool as_json) const {
   if (as_json) {
-    fmt::print("{}\n", json());
+    Report summary = *this;  // every command's object ends with its whole wall time (docs/records.md)
+    summary.field("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - process_start).count());
+    fmt::print("{}\n", summary.json());
     return;
   }
   for (const auto& l : lines_) fmt::print("{}\n", l.first);

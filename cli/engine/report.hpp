@@ -30,7 +30,7 @@ class Report {
   std::string json() const;
   // The lines without the timings, one per line: what a report file holds.
   std::string text() const;
-  // Prints the lines, or the JSON object on one line, to stdout.
+  // Prints the lines, or the JSON object on one line to stdout, with "seconds" (the command's wall time) added last.
   void print(bool as_json) const;
 
  private:

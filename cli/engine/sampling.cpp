@@ -86,6 +86,12 @@ std::vector<RecordInput> checkpoint_inputs(const AssemblyRequest& request) {
   return {{"checkpoint", request.checkpoint}, {"guidance-checkpoint", request.guidance_checkpoint}};
 }
 
+void add_sampling_fields(Report& report, const Assembly& a, const Drawn& d) {
+  report.field("sampler", a.sampler->describe()).field("steps", a.sampler->steps(*a.session.sde))
+      .field("seed", a.session.seed).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
+      .field("nfe", d.nfe_per_batch * d.batches).field("sample_seconds", d.seconds);
+}
+
 Report sample(const SampleRequest& request) {
   Session session = open_session(request.session);
   const Options& cfg = session.pipeline->options("sample");
@@ -118,9 +124,8 @@ Report sample(const SampleRequest& request) {
   report.line(fmt::format("sampler: {}", a.sampler->describe()))
       .line(fmt::format("samples: {} of shape [{}] -> {} (record: {})", num, fmt::join(a.shape, ", "), written, record))
       .line(fmt::format("NFE: {} per batch ({} batch(es)), wall time {:.2f} s", d.nfe_per_batch, d.batches, d.seconds));
-  report.field("command", "sample").field("output", out).field("record", record).field("num", num)
-      .field("sampler", a.sampler->describe()).field("nfe_per_batch", d.nfe_per_batch).field("batches", d.batches)
-      .field("seconds", d.seconds);
+  report.field("command", "sample").field("output", out).field("record", record).field("num", num);
+  add_sampling_fields(report, a, d);
   if (a.guidance_smc.on) {
     report.line(smc_report_line(d.smc, "sample") +
                 fmt::format("; {} classifier evaluations (the last move is SMC's draw, not denoised)",

@@ -31,6 +31,10 @@ struct Drawn {
 // by SMC each sample is one particle of its own system of K: a batch runs batch x K particles.
 Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream);
 
+// The sampling keys of a --json summary (docs/records.md): sampler, steps, seed, nfe_per_batch, batches, nfe (in
+// total) and sample_seconds.
+void add_sampling_fields(Report& report, const Assembly& a, const Drawn& d);
+
 struct SampleRequest {
   SessionRequest session;  // [sample] num, batch_size, out come from the pipeline and the overrides
   AssemblyRequest assembly;

@@ -48,6 +48,24 @@ void contour(cv::Mat& panel, const at::Tensor& density, double level, const cv::
   cv::drawContours(panel, lines, -1, color, 1, cv::LINE_AA);
 }
 
+// The heat map's scale beside it: viridis from log10 error `e_lo` (bottom) to `e_hi` (top), ticked at each power of ten.
+void colour_bar(cv::Mat& canvas, const cv::Rect& where, double e_lo, double e_hi) {
+  cv::Mat ramp(where.height, 1, CV_8UC1), colour;
+  for (int i = 0; i < where.height; ++i)
+    ramp.at<unsigned char>(i) = cv::saturate_cast<unsigned char>(255.0 * (where.height - 1 - i) / (where.height - 1));
+  cv::applyColorMap(ramp, colour, cv::COLORMAP_VIRIDIS);
+  cv::resize(colour, colour, where.size(), 0, 0, cv::INTER_NEAREST);
+  colour.copyTo(canvas(where));
+  const cv::Scalar ink(60, 60, 60);
+  cv::rectangle(canvas, where, ink);
+  for (double e = e_lo; e <= e_hi + 1e-9; e += 1) {
+    const int y = where.y + static_cast<int>(std::lround((e_hi - e) / (e_hi - e_lo) * (where.height - 1)));
+    cv::line(canvas, {where.x + where.width, y}, {where.x + where.width + 5, y}, ink);
+    cv::putText(canvas, fmt::format("1e{}", static_cast<int>(e)), {where.x + where.width + 8, y + 4},
+                cv::FONT_HERSHEY_SIMPLEX, 0.4, ink, 1, cv::LINE_AA);
+  }
+}
+
 }  // namespace
 
 Report score_map(const ScoreMapRequest& r) {
@@ -91,8 +109,8 @@ Report score_map(const ScoreMapRequest& r) {
   const double scale = exact.masked_select(high.unsqueeze(1)).abs().mean().item<double>();
 
   // The picture: two panels with axes.
-  const int left = 70, top = 76, gap = 110;
-  cv::Mat canvas(top + kPanel + 70, left + 2 * kPanel + gap + 30, CV_8UC3, cv::Scalar(255, 255, 255));
+  const int left = 70, top = 76, gap = 110, bar = 18;
+  cv::Mat canvas(top + kPanel + 70, left + 2 * kPanel + gap + 110, CV_8UC3, cv::Scalar(255, 255, 255));
   Axes a1{cv::Rect(left, top, kPanel, kPanel), lo, hi, lo, hi}, a2{cv::Rect(left + kPanel + gap, top, kPanel, kPanel), lo, hi, lo, hi};
   cv::Mat dens = field_image(density, 0, peak, cv::COLORMAP_BONE);
   cv::bitwise_not(dens, dens);  // dark where the data are dense
@@ -105,6 +123,7 @@ Report score_map(const ScoreMapRequest& r) {
   heat.copyTo(canvas(a2.area));
   a1.draw(canvas, "x[0]", "x[1]");
   a2.draw(canvas, "x[0]", "x[1]");
+  colour_bar(canvas, cv::Rect(a2.area.x + kPanel + 16, top, bar, kPanel), e_lo, std::max(e_hi, e_lo + 1));
   // arrows: the directions of the exact score (black) and of the model's (red), one cell long
   const double cell = (hi - lo) / (kArrows + 1);
   at::Tensor aaxis = at::linspace(lo + cell, hi - cell, kArrows, at::kDouble);
@@ -132,7 +151,7 @@ Report score_map(const ScoreMapRequest& r) {
               cv::LINE_AA);
   cv::putText(canvas, fmt::format("over the density p_t, t = {:.4g} (noise std {:.4g})", t, sigma), {left, 38}, font, 0.45,
               ink, 1, cv::LINE_AA);
-  cv::putText(canvas, fmt::format("log10 |s_theta - grad log p_t| (dark {} .. bright {})", e_lo, std::max(e_hi, e_lo + 1)),
+  cv::putText(canvas, "|s_theta - grad log p_t|, log scale (the bar on the right)",
               {left + kPanel + gap, 20}, font, 0.45, ink, 1, cv::LINE_AA);
   cv::putText(canvas, "contours: p_t at 1e-2 (white) and 1e-4 (grey) of its peak", {left + kPanel + gap, 38}, font, 0.45,
               ink, 1, cv::LINE_AA);

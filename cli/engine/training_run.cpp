@@ -203,6 +203,9 @@ Report train(const TrainRequest& request) {
     if (root) {
       truncate_metrics(metrics, trainer.steps_done());  // a kill after the checkpoint logged steps it will log again
       fmt::print(stderr, "train: resuming {} from step {}\n", run, trainer.steps_done());
+      // an event line per resume (plot marks it), saying what changed where something did
+      if (notices.empty())
+        append_line(metrics, fmt::format("{{\"step\": {}, \"event\": \"resumed\"}}", trainer.steps_done()));
       for (const auto& n : notices) {
         fmt::print(stderr, "train: note: resuming with {}\n", n);
         append_line(metrics, fmt::format("{{\"step\": {}, \"event\": {}}}", trainer.steps_done(),
@@ -323,7 +326,7 @@ Report train(const TrainRequest& request) {
                                       decay, settings.steps, settings.ema, 1.0 / (1.0 - decay))
                         : std::string("EMA: off ([train] ema = 0): sample and eval use the last step's weights"));
   report.field("command", "train").field("run", run).field("checkpoint", ckpt).field("metrics", metrics)
-      .field("steps", settings.steps).field("steps_run", ran).field("seconds", progress.elapsed())
+      .field("steps", settings.steps).field("steps_run", ran).field("seed", s.seed)
       .field("steps_per_second", rate).field("world_size", group.world()).field("final_loss", last_loss)
       .field("ema_decay", decay);
   if (group.distributed()) report.field("all_reduce_share", share);

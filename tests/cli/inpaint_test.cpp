@@ -44,7 +44,17 @@ TEST(Inpaint, KeepsTheKnownPixelsAndFillsTheRest) {
   auto png = cli::run("inpaint " + pipe + " -q --image " + dir.path("in.png") + " --mask " + dir.path("mask.png") +
                       " --out " + dir.path("out.png"));
   EXPECT_EQ(png.status, 0) << png.out;
-  EXPECT_EQ(cv::imread(dir.path("out.png"), cv::IMREAD_UNCHANGED).size(), cv::Size(4, 4));
+  // the PNG: the input, the masked input and the mask above the completion, each 4x4 tile magnified 16 times to 64
+  // pixels with 2 between: three columns, two rows
+  cv::Mat grid = cv::imread(dir.path("out.png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(grid.size(), cv::Size(3 * 66 + 2, 2 * 66 + 2));
+  auto pixel = [&](int row, int col, int y, int x) { return static_cast<int>(grid.at<unsigned char>(2 + 66 * row + y, 2 + 66 * col + x)); };
+  EXPECT_EQ(pixel(0, 0, 50, 10), 255);  // the input, whole
+  EXPECT_EQ(pixel(0, 1, 10, 10), 255);  // the masked input: the kept half
+  EXPECT_EQ(pixel(0, 1, 50, 10), 128);  // and the filled half grey, the middle of [-1, 1]
+  EXPECT_EQ(pixel(0, 2, 10, 10), 255);  // the mask: white kept
+  EXPECT_EQ(pixel(0, 2, 50, 10), 0);    // black filled
+  EXPECT_EQ(pixel(1, 0, 10, 10), 255);  // the completion keeps the known half
 }
 
 TEST(Inpaint, BadMasksAndSizesAreClearErrors) {

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
 #include "cli_support.hpp"
 
 namespace {
@@ -59,6 +62,15 @@ TEST(PaperFigures, ALearnedScoreIsPoorWhereTheDataAreSparse) {
   EXPECT_GT(dense, 0) << map.out;
   EXPECT_LT(dense, 0.5 * number(map.out, "exact_score_size_dense")) << "accurate near the modes\n" << map.out;
   EXPECT_GT(sparse, 4 * dense) << "poor between them\n" << map.out;
+  // the heat map's colour bar, right of it: viridis from its brightest (top) to its darkest (bottom)
+  cv::Mat picture = cv::imread(dir.path("map.png"));
+  ASSERT_EQ(picture.cols, 70 + 2 * 500 + 110 + 110);
+  const cv::Vec3b bright = picture.at<cv::Vec3b>(76 + 3, 70 + 1000 + 110 + 16 + 9);
+  const cv::Vec3b dark = picture.at<cv::Vec3b>(76 + 496, 70 + 1000 + 110 + 16 + 9);
+  EXPECT_GT(bright[2], 200) << "viridis' top is yellow (BGR " << bright << ")";
+  EXPECT_GT(bright[1], 200);
+  EXPECT_LT(dark[1], 40) << "viridis' bottom is dark purple (BGR " << dark << ")";
+  EXPECT_GT(dark[0], 60);
   // the exact score against itself: no error anywhere
   auto exact = cli::stdout_of("score-map " + cli::source("pipelines/ncsn_mode_weights.toml") + " -q --json --out " +
                               dir.path("exact.png"));

@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.hpp"
+#include "engine/files.hpp"
 
 namespace {
 
@@ -90,9 +91,34 @@ TEST(Pictures, ARunsMetricsArePlottedAndSamplesDrawnDuringTraining) {
   EXPECT_TRUE(std::filesystem::exists(dir.path("run/samples/step_0000060.png")));
   auto p = cli::run("plot " + dir.path("run"));
   ASSERT_EQ(p.status, 0) << p.out;
-  EXPECT_NE(p.out.find("(loss, lr, elapsed_s)"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("(loss, lr)"), std::string::npos) << p.out;  // the wall clock only when asked for
   cv::Mat plot = cv::imread(dir.path("run/metrics.png"));
   EXPECT_EQ(plot.cols, 900);
-  EXPECT_EQ(plot.rows, 36 + 3 * 260);
+  EXPECT_EQ(plot.rows, 36 + 2 * 260);
   EXPECT_EQ(cli::run("plot " + dir.path("nowhere")).status, 2);
+
+  // a resume is an event line of the run, which the plot marks
+  ASSERT_EQ(cli::run("train " + pipe + " -q --steps 80 --out " + dir.path("run")).status, 0);
+  EXPECT_NE(scoregen::engine::read_file(dir.path("run/metrics.jsonl")).find("{\"step\": 60, \"event\": \"resumed\"}"),
+            std::string::npos);
+  // two runs in one plot, the metrics chosen and in the order given, smoothed, on a linear axis
+  ASSERT_EQ(cli::run("train " + pipe + " -q --seed 9 --set train.sample_every=0 --out " + dir.path("other")).status, 0);
+  auto two = cli::run("plot " + dir.path("run") + " " + dir.path("other") + " --metric elapsed_s --metric loss --smooth 0.6 "
+                      "--y-scale linear --out " + dir.path("two.png"));
+  ASSERT_EQ(two.status, 0) << two.out;
+  EXPECT_NE(two.out.find("(elapsed_s, loss)"), std::string::npos) << two.out;
+  EXPECT_EQ(cv::imread(dir.path("two.png")).rows, 36 + 2 * 260);
+  // and what cannot be drawn is named
+  const std::string out = " --out " + dir.path("bad.png");
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {dir.path("run") + " " + dir.path("other"), "2 runs in one plot: name it with --out PNG"},
+           {dir.path("run") + " --metric fid" + out,
+            "--metric fid: " + dir.path("run/metrics.jsonl") + " has no such metric (it has elapsed_s, loss, lr)"},
+           {dir.path("run") + " --smooth 1" + out, "--smooth 1: the average's weight is in [0, 1)"},
+           {dir.path("run") + " --y-scale semilog" + out, "--y-scale semilog: one of auto, log or linear"}}) {
+    auto bad = cli::run("plot " + args);
+    EXPECT_EQ(bad.status, 2) << args;
+    EXPECT_NE(bad.out.find(message), std::string::npos) << bad.out;
+    EXPECT_FALSE(std::filesystem::exists(dir.path("bad.png"))) << args;
+  }
 }

@@ -97,20 +97,33 @@ TEST(Shell, JsonSummariesAreOneObjectOnStdout) {
   for (const Case& c : std::vector<Case>{
            {"train " + tiny + " --out " + dir.path("run"), "\"command\": \"train\""},
            {"sample " + kOracle + " --num 8 --steps 50 --out " + dir.path("s.npy"), "\"record\": \"" + dir.path("s.npy.toml")},
+           {"plot " + dir.path("run") + " --out " + dir.path("m.png"), "\"command\": \"plot\""},
+           {"export --checkpoint " + dir.path("run/checkpoint.pt") + " --out " + dir.path("e.pt"), "\"step\": 20"},
+           {"encode " + kOracle + " --num 4 --out " + dir.path("z.npy"), "\"rtol\": 1e-05"},
            {"nll " + kOracle + " --set nll.num=4", "\"bits_per_dim\": "},
            {"eval " + cli::source("pipelines/ncsn_mode_weights.toml") + " --set eval.num=64", "\"mode_weights\": ["},
        }) {
-    auto r = cli::stdout_of(c.args + " -q --json");
+    auto r = cli::stdout_of(c.args + (c.args.rfind("plot", 0) == 0 ? "" : " -q") + " --json");  // plot has no progress
     ASSERT_EQ(r.status, 0) << c.args << "\n" << r.out;
     EXPECT_EQ(r.out.front(), '{') << r.out;
     EXPECT_EQ(r.out.substr(r.out.size() - 2), "}\n") << r.out;
     EXPECT_EQ(count(r.out, "\n"), 1u) << r.out;
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(", \"seconds\": "), std::string::npos) << r.out;  // every command's wall time, last
   }
-  // the python json module reads it
-  auto py = cli::run("sample " + kOracle + " -q --num 4 --steps 50 --json --out " + dir.path("j.npy") +
-                     " 2>/dev/null | /usr/bin/python3 -c \"import json, sys; d = json.load(sys.stdin); print(d['num'], d['nfe_per_batch'])\"");
-  EXPECT_NE(py.out.find("4 100"), std::string::npos) << py.out;  // reverse diffusion + Langevin: 2 per step
+  // the python json module reads it, and the keys of docs/records.md agree with each other: 2 batches of 4,
+  // reverse diffusion + Langevin = 2 evaluations per step, the whole command no shorter than its sampling
+  auto py = cli::run("sample " + kOracle + " -q --num 8 --steps 50 --seed 7 --set sample.batch_size=4 --json --out " +
+                     dir.path("j.npy") + " 2>/dev/null | /usr/bin/python3 -c \"import json, sys; d = json.load(sys.stdin); "
+                     "print(d['num'], d['steps'], d['seed'], d['nfe_per_batch'], d['batches'], d['nfe'], "
+                     "d['seconds'] >= d['sample_seconds'] > 0)\"");
+  EXPECT_NE(py.out.find("8 50 7 100 2 200 True"), std::string::npos) << py.out;
+  // eval carries the same sampling keys
+  auto ev = cli::stdout_of("eval " + cli::source("pipelines/ncsn_mode_weights.toml") +
+                           " -q --set eval.num=64 --set eval.nll_num=0 --steps 2 --seed 3 --json");
+  ASSERT_EQ(ev.status, 0) << ev.out;
+  for (const char* key : {"\"seed\": 3", "\"nfe_per_batch\": ", "\"nfe\": ", "\"sample_seconds\": ", "\"steps\": "})
+    EXPECT_NE(ev.out.find(key), std::string::npos) << key << "\n" << ev.out;
 }
 
 TEST(Shell, VersionCompletionsAndManPage) {
