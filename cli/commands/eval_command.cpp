@@ -17,7 +17,8 @@ void declare_eval(cxxopts::Options& options) {
       ("n,num", "samples and test examples for the Frechet distance (eval.num)", cxxopts::value<std::int64_t>())
       ("b,batch-size", "samples drawn at once (eval.batch_size)", cxxopts::value<std::int64_t>())
       ("nll-num", "test examples for bits/dim, 0: skip (eval.nll_num)", cxxopts::value<std::int64_t>())
-      ("test-split", "the split of the model's and the classifier's [data] used as test set (default t10k)",
+      ("test-split", "the split of the model's and the classifier's [data] used as test set (default: the data set's "
+       "held-out split: t10k of idx, test of images)",
        cxxopts::value<std::string>())
       ("class", "guide the samples towards class Y with the evaluation classifier itself and report the fraction it "
        "assigns to Y", cxxopts::value<std::int64_t>())

@@ -24,11 +24,6 @@ namespace scoregen::engine {
 
 namespace {
 
-// The test split of both [data] tables: --test-split, by default t10k.
-std::string split_override(const EvalRequest& r) {
-  return fmt::format("data.split=\"{}\"", r.test_split.empty() ? "t10k" : r.test_split);
-}
-
 // The evaluation classifier with its own pipeline: its [sde] sets the time t = eps of its features, its [data]
 // (on the test split) is the reference set and its scale, so every model is compared with the same reference
 // whatever its own SDE or data scale.
@@ -47,8 +42,8 @@ Judge load_judge(const EvalRequest& r, const Session& model) {
   };
   Pipeline p = parse({});
   if (!p.has("data")) throw Error(fmt::format("{}: the evaluation classifier's pipeline has no [data] section", p.source()));
-  if (p.options("data").has("split"))
-    p = parse({split_override(r)});
+  if (p.options("data").has("split"))  // its test split, like the model's
+    p = parse({fmt::format("data.split=\"{}\"", held_out_split(p, r.test_split))});
   Judge j{open_session(model.registry, std::move(p)), nullptr};
   j.session.device = model.device;
   const Dataset& data = *j.session.data;
@@ -124,7 +119,7 @@ Report evaluate(const EvalRequest& r) {
   check_output_apart("--out", r.out, inputs, r.session.pipeline_path);
   if (r.classifier_checkpoint.empty()) return evaluate_toy(r);
   SessionRequest sr = r.session;
-  sr.overrides.insert(sr.overrides.begin(), split_override(r));
+  sr.test_split = r.test_split;
   AssemblyRequest ar = r.assembly;
   ar.command = "scoregen eval";
   ar.sampler = true;
@@ -211,9 +206,9 @@ Report evaluate(const EvalRequest& r) {
   report.line(fmt::format("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})", entropy,
                           p.size(0), std::log(static_cast<double>(p.size(0)))))
       .line(fmt::format("class fractions of the samples: [{:.3f}]", fmt::join(fractions, ", ")));
-  report.field("command", "eval").field("num", num).field("sampler", a.sampler->describe())
-      .field("nfe_per_batch", drawn.nfe_per_batch).field("sample_seconds", drawn.seconds)
-      .field("classifier_test_accuracy", accuracy).field("frechet_distance", fd)
+  report.field("command", "eval").field("num", num);
+  add_sampling_fields(report, a, drawn);
+  report.field("classifier_test_accuracy", accuracy).field("frechet_distance", fd)
       .field("class_entropy", entropy).field("class_fractions", fractions);
   if (has_floor) report.field("frechet_distance_floor", fd_floor);
   if (guided) {

@@ -18,7 +18,8 @@ struct EvalRequest {
   AssemblyRequest assembly;          // the score model; class_label: guide with the evaluation classifier itself
   std::string classifier_pipeline;   // --classifier (default: the pipeline stored in its checkpoint)
   std::string classifier_checkpoint;
-  std::string test_split;            // --test-split: the split of both [data] tables used as the test set ("": t10k)
+  std::string test_split;            // --test-split: the split of both [data] tables used as the test set ("": the
+                                     // data set's held-out split, held_out_split)
   std::string out;                   // --out: the report as a text file, with its record
 };
 // [eval] num, batch_size and nll_num come from the pipeline and the overrides.

@@ -193,20 +193,45 @@ StepsMapping map_steps(const Pipeline& p, std::int64_t steps, const Registry& re
 
 }  // namespace
 
+std::string held_out_split(const Pipeline& p, const std::string& given) {
+  const OptionSpec* split = nullptr;
+  if (p.has("data"))
+    for (const auto& o : p.plugin("data").options)
+      if (o.name == "split") split = &o;
+  if (!split)
+    throw Error(fmt::format("{}: the {} data set has no split to test on", p.source(),
+                            p.has("data") ? p.plugin("data").name : std::string("pipeline's (absent)")));
+  if (!given.empty()) return given;  // the option's own check names a value it does not allow
+  for (const char* name : {"test", "t10k"})
+    if (std::find(split->choices.begin(), split->choices.end(), name) != split->choices.end()) return name;
+  throw Error(fmt::format("{}: which split of the {} data set is held out? (--test-split NAME)", p.source(),
+                          p.plugin("data").name));
+}
+
 Session open_session(const SessionRequest& request) {
   auto registry = std::make_shared<Registry>();
   registry->load_default(request.plugin_paths);
   std::optional<Pipeline> pipeline;
   pipeline.emplace(read_pipeline(request, request.overrides, *registry));
+  // Flags that become an override once the pipeline says which key they set: --steps (the sampler's step count) and
+  // eval's test split.
+  SessionRequest mapped = request;
+  auto add = [&](const std::string& text, const std::string& label) {
+    mapped.overrides.push_back(text);
+    mapped.override_labels[text] = label;
+  };
   StepsMapping steps;
   if (request.steps) {
     steps = map_steps(*pipeline, *request.steps, *registry);
-    SessionRequest with_steps = request;
-    const std::string text = fmt::format("{}={}", steps.key, *request.steps);
-    with_steps.overrides.push_back(text);
-    with_steps.override_labels[text] = fmt::format("--steps {}", *request.steps);
-    pipeline.emplace(read_pipeline(with_steps, with_steps.overrides, *registry));
+    add(fmt::format("{}={}", steps.key, *request.steps), fmt::format("--steps {}", *request.steps));
   }
+  if (request.test_split) {
+    const std::string split = held_out_split(*pipeline, *request.test_split);
+    add(fmt::format("data.split=\"{}\"", split), request.test_split->empty()
+                                                      ? fmt::format("the held-out split \"{}\" eval tests on", split)
+                                                      : fmt::format("--test-split {}", split));
+  }
+  if (request.steps || request.test_split) pipeline.emplace(read_pipeline(mapped, mapped.overrides, *registry));
   auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout, request.rendezvous_timeout);
   // threads = 0: the cores, shared among the processes of this machine
   const std::int64_t threads = pipeline->options("").integer("threads");

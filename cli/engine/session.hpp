@@ -31,6 +31,7 @@ struct SessionRequest {
   std::chrono::seconds dist_timeout{1800};  // --dist-timeout: how long a data-parallel collective waits for a peer
   std::chrono::seconds rendezvous_timeout{30};  // how long the group waits for its peers to arrive (--dist-timeout)
   std::optional<std::int64_t> steps;        // --steps: the sampler's step count, mapped to its own option
+  std::optional<std::string> test_split;    // eval: [data] split = this; empty: the data set's held_out_split
   std::vector<std::string> argv;            // the command line (words after "scoregen"), for records
   std::string base_dir;                     // the folder relative file options are read from; empty: PIPELINE's
   // A pipeline made by the command itself (an import's), named `pipeline_source` in messages; used when set.
@@ -58,6 +59,10 @@ struct Session {
   BatchRandom batch_random(std::uint64_t stream, std::int64_t count, std::uint64_t step = 0, std::int64_t first = 0) const;
   bool sets_threads = false;  // opened for a command (open_session(request)): settle_threads may choose the count
 };
+
+// The split a data set holds out for testing: `given` (--test-split) when set, else its `split` option's "test" (a
+// folder of images) or "t10k" (MNIST's IDX files), whichever the option allows. An error when [data] has no split.
+std::string held_out_split(const Pipeline& p, const std::string& given);
 
 // Loads plugins and the pipeline (PIPELINE, else the checkpoint's stored pipeline) with the overrides; sets
 // threads, device and seed; builds the data set and the SDE.

@@ -1,6 +1,8 @@
 // A folder of PNG/JPEG images read with OpenCV, resized, with class labels from subfolders.
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include <ATen/ATen.h>
 
@@ -15,21 +17,41 @@ namespace fs = std::filesystem;
 
 namespace scoregen::plugins {
 
+namespace {
+
+// Where a file falls, in [0, 1): FNV-1a (Fowler, Noll & Vo) of its path below the folder, mixed by MurmurHash3's
+// fmix64 finalizer. Fixed per file, so adding images never moves one from a split to the other.
+double split_position(const std::string& relative_path) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : relative_path) h = (h ^ c) * 1099511628211ULL;
+  h ^= h >> 33, h *= 0xff51afd7ed558ccdULL, h ^= h >> 33, h *= 0xc4ceb9fe1a85ec53ULL, h ^= h >> 33;
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
+
 class ImagesDataset : public ImageDataset {
  public:
   struct Settings : ImageTransformSettings {
-    std::string root;
-    std::int64_t size = 32, channels = 3;
+    std::string root, split = "all";
+    std::int64_t size = 0, channels = 3;
+    double test_fraction = 0.1;
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::root, "root", "the folder").required().reads_file();
-    d(&Settings::size, "size", "resize to size x size").at_least(4);
+    d(&Settings::size, "size", "resize to size x size (0: keep the images' own size, which they must share and "
+      "which must be square)").at_least(0);
     d(&Settings::channels, "channels", "1 (grey) or 3 (RGB)").at_least(1).at_most(3);
+    d(&Settings::split, "split", "all the images, or a held-out split chosen by a hash of each file's path below root "
+      "(fixed per file): train (about 1 - test_fraction of them) or test").one_of({"all", "train", "test"});
+    d(&Settings::test_fraction, "test_fraction", "the share of the images in the test split").above(0).below(1);
     declare_image_transforms(d);
   }
   ImagesDataset(const Settings& s, const Options& o, const BuildContext& ctx) : ImageDataset(s, o) {
     const fs::path root = ctx.file(s.root);
-    const int size = static_cast<int>(s.size);
+    if (s.size > 0 && s.size < 4) o.fail("size", "must be 0 (the images' own size) or at least 4");
+    int size = static_cast<int>(s.size);
+    std::string sized_by;  // with size = 0: the first image, whose size the others must share
     const int channels = static_cast<int>(s.channels);
     if (channels != 1 && channels != 3) o.fail("channels", "must be 1 or 3");
     if (!fs::is_directory(root)) o.fail("root", fmt::format("{} is not a folder", root.string()));
@@ -50,15 +72,29 @@ class ImagesDataset : public ImageDataset {
       }
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
+        const bool in_test = split_position(fs::relative(f, root).generic_string()) < s.test_fraction;
+        if (s.split != "all" && in_test != (s.split == "test")) continue;
         cv::Mat img = cv::imread(f.string(), channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
         if (img.empty()) o.fail("root", fmt::format("{}: not a readable image", f.string()));
         if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+        if (s.size == 0 && sized_by.empty()) {
+          if (img.rows != img.cols || img.rows < 4)
+            o.fail("size", fmt::format("{} is {}x{}; the images' own size is used only when square and at least 4: set "
+                                       "size = N to resize them to N x N", f.string(), img.cols, img.rows));
+          size = img.rows, sized_by = f.string();
+        }
+        if (s.size == 0 && (img.rows != size || img.cols != size))
+          o.fail("size", fmt::format("{} is {}x{} but {} is {}x{}: set size = N to resize them all to N x N", f.string(),
+                                     img.cols, img.rows, sized_by, size, size));
         cv::resize(img, img, {size, size}, 0, 0, cv::INTER_AREA);
         at::Tensor t = at::from_blob(img.data, {size, size, channels}, at::kByte).permute({2, 0, 1}).clone();
         images.push_back(t);
         labels.push_back(static_cast<std::int64_t>(k));
       }
     }
+    if (images.empty() && s.split != "all")
+      o.fail("split", fmt::format("no image of {} falls in the {} split (test_fraction {})", root.string(), s.split,
+                                  s.test_fraction));
     if (images.empty()) o.fail("root", fmt::format("no .png or .jpg images in {}", root.string()));
     bool labelled = classes.size() > 1 || classes[0] != root;
     set_images(at::stack(images), labelled ? at::tensor(labels) : at::Tensor(),
@@ -66,6 +102,7 @@ class ImagesDataset : public ImageDataset {
   }
 };
 
-SCOREGEN_PLUGIN(Dataset, "images", "a folder of PNG/JPEG images (OpenCV), resized; subfolders are classes", ImagesDataset);
+SCOREGEN_PLUGIN(Dataset, "images",
+                "a folder of PNG/JPEG images (OpenCV), at their own size or resized; subfolders are classes", ImagesDataset);
 
 }  // namespace scoregen::plugins

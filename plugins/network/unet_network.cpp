@@ -19,7 +19,7 @@ class UNetNetwork : public Network {
     std::int64_t ch = 32;
     std::vector<std::int64_t> ch_mult{1, 2, 2};
     std::int64_t num_res_blocks = 1;
-    std::vector<std::int64_t> attn_resolutions{7};
+    std::vector<std::int64_t> attn_resolutions{-1};
     double dropout = 0.1;
     std::string embedding = "auto", predicts = "noise";
     bool scale_by_sigma = false, conditional = false;
@@ -28,7 +28,9 @@ class UNetNetwork : public Network {
     d(&Settings::ch, "ch", "base channels (even)").at_least(2);
     d(&Settings::ch_mult, "ch_mult", "channel multiplier per resolution level").at_least(1);
     d(&Settings::num_res_blocks, "num_res_blocks", "residual blocks per level").at_least(1);
-    d(&Settings::attn_resolutions, "attn_resolutions", "resolutions with self-attention");
+    d(&Settings::attn_resolutions, "attn_resolutions",
+      "resolutions (pixels) with self-attention after each block; a negative entry counts levels from the lowest "
+      "(-1: the lowest resolution, 7 for 28x28 with three levels; 8 for 32x32)");
     d(&Settings::dropout, "dropout", "dropout in residual blocks").at_least(0).below(1);
     d(&Settings::embedding, "embedding",
       "time embedding: sinusoidal of 1000 t, Fourier of log sigma, or auto (what the SDE conditions on)")
@@ -49,21 +51,27 @@ class UNetNetwork : public Network {
     cfg.ch = s.ch;
     cfg.ch_mult = s.ch_mult;
     cfg.num_res_blocks = s.num_res_blocks;
-    cfg.attn_resolutions = s.attn_resolutions;
     cfg.dropout = s.dropout;
     if (s.conditional) {
       if (ctx.num_classes < 1) o.fail("conditional", "the [data] set has no class labels");
       cfg.num_classes = ctx.num_classes;
       conditional_ = true;
     }
-    // Every attention resolution must be one the U-Net has: 28 -> 14 -> 7 for three levels on 28 x 28.
+    // Every attention resolution must be one the U-Net has: 28 -> 14 -> 7 for three levels on 28 x 28 (or a level
+    // counted from the lowest, so that the default fits any image size).
     std::vector<std::int64_t> levels;
     for (std::int64_t r = cfg.resolution, l = 0; l < static_cast<std::int64_t>(cfg.ch_mult.size()); ++l, r = (r + 1) / 2)
       levels.push_back(r);
-    for (auto r : cfg.attn_resolutions)
-      if (std::find(levels.begin(), levels.end(), r) == levels.end())
-        o.fail("attn_resolutions", fmt::format("{} matches no level of this U-Net (its resolutions are {})", r,
-                                               fmt::join(levels, ", ")));
+    const auto depth = static_cast<std::int64_t>(levels.size());
+    for (auto r : s.attn_resolutions) {
+      if (r < 0 && -r > depth)
+        o.fail("attn_resolutions", fmt::format("{} counts {} levels from the lowest; this U-Net has {} (resolutions {})",
+                                               r, -r, depth, fmt::join(levels, ", ")));
+      if (r >= 0 && std::find(levels.begin(), levels.end(), r) == levels.end())
+        o.fail("attn_resolutions", fmt::format("{} matches no level of this U-Net (its resolutions are {}; -1 is the "
+                                               "lowest)", r, fmt::join(levels, ", ")));
+      cfg.attn_resolutions.push_back(r < 0 ? levels[static_cast<std::size_t>(depth + r)] : r);
+    }
     if (embedding_ == "auto")
       embedding_ = sde_->noise_conditioning() == NoiseConditioning::LogSigma ? "fourier" : "sinusoidal";
     if (embedding_ == "fourier") fourier_w_ = register_buffer("fourier_w", at::randn({cfg.ch / 2}) * 16.0);

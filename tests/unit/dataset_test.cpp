@@ -1,8 +1,10 @@
 // Dataset plugins: Fashion-MNIST IDX files, image folders, transforms and the toy 2-D sets.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -86,6 +88,63 @@ TEST(Dataset, ImageFolderWithClasses) {
   EXPECT_EQ(b.y[5].item<std::int64_t>(), 1);
   EXPECT_NEAR(b.x[5][0].mean().item<double>(), 1.0, 1e-6);  // RGB order: channel 0 is red
   EXPECT_NEAR(b.x[0][0].mean().item<double>(), 0.0, 1e-6);
+  std::filesystem::remove_all(root);
+}
+
+TEST(Dataset, ImageFolderKeepsItsOwnSizeByDefault) {
+  auto root = std::filesystem::temp_directory_path() / "scoregen-images-own-size";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  for (int i = 0; i < 2; ++i) cv::imwrite((root / (std::to_string(i) + ".png")).string(), cv::Mat(16, 16, CV_8UC1, cv::Scalar(9)));
+  const std::string table = "plugin = \"images\"\nroot = \"" + root.string() + "\"\nchannels = 1";
+  EXPECT_EQ(dataset(table)->shape(), (std::vector<std::int64_t>{1, 16, 16}));  // no size: the images' 16 x 16
+  auto refused = [&](const std::string& message) {
+    try {
+      dataset(table);
+      ADD_FAILURE() << "no error; expected " << message;
+    } catch (const scoregen::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  cv::imwrite((root / "2.png").string(), cv::Mat(8, 8, CV_8UC1, cv::Scalar(9)));  // another size: named, with both
+  refused((root / "2.png").string() + " is 8x8 but " + (root / "0.png").string() + " is 16x16: set size = N");
+  EXPECT_EQ(dataset(table + "\nsize = 8")->shape(), (std::vector<std::int64_t>{1, 8, 8}));  // or resized to one
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  cv::imwrite((root / "wide.png").string(), cv::Mat(8, 12, CV_8UC1, cv::Scalar(9)));
+  refused("wide.png is 12x8; the images' own size is used only when square");
+  std::filesystem::remove_all(root);
+}
+
+TEST(Dataset, ImageFolderHoldsOutATestSplitByFile) {
+  auto root = std::filesystem::temp_directory_path() / "scoregen-images-split";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  // image i is one grey level, 5 i: which images a split holds can be read from its pixels
+  auto add = [&](int i) { cv::imwrite((root / (std::to_string(i) + ".png")).string(), cv::Mat(4, 4, CV_8UC1, cv::Scalar(5 * i))); };
+  for (int i = 0; i < 40; ++i) add(i);
+  const std::string table = "plugin = \"images\"\nroot = \"" + root.string() + "\"\nchannels = 1\nscale = \"unit\"\n";
+  auto levels = [&](const std::string& split) {
+    auto d = dataset(table + "split = \"" + split + "\"\ntest_fraction = 0.25");
+    std::set<int> out;
+    at::Tensor x = d->get(0, d->size()).x;
+    for (std::int64_t k = 0; k < x.size(0); ++k) out.insert(static_cast<int>(std::lround(x[k].mean().item<double>() * 255)));
+    return out;
+  };
+  const std::set<int> train = levels("train"), test = levels("test");
+  // a partition of the 40: disjoint, together all of them, the test split near a quarter (binomial: 10 +- 2.7)
+  std::set<int> both = train;
+  both.insert(test.begin(), test.end());
+  EXPECT_EQ(both.size(), 40u);
+  EXPECT_EQ(train.size() + test.size(), 40u);
+  EXPECT_GE(test.size(), 3u);
+  EXPECT_LE(test.size(), 18u);
+  // fixed per file: a new image joins one split and moves no other
+  add(40);
+  std::set<int> train2 = levels("train"), test2 = levels("test");
+  train2.erase(200), test2.erase(200);
+  EXPECT_EQ(train2, train);
+  EXPECT_EQ(test2, test);
   std::filesystem::remove_all(root);
 }
 

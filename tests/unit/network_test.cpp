@@ -149,5 +149,16 @@ TEST(Network, ACheckpointOfAnotherLayoutIsRefusedByName) {
   expect_refused("ch = 16\nch_mult = [1, 2, 2]\nattn_resolutions = [14]", "in the checkpoint and [");
   auto same = unet("ch = 8\nch_mult = [1, 2, 2]\nattn_resolutions = [14]");
   EXPECT_NO_THROW(scoregen::engine::load_checkpoint(file, same.get(), nullptr));
+  // a negative entry counts levels from the lowest of 28 -> 14 -> 7: -2 is 14, the same network
+  EXPECT_NO_THROW(scoregen::engine::load_checkpoint(file, unet("ch = 8\nch_mult = [1, 2, 2]\nattn_resolutions = [-2]").get(), nullptr));
+  // and the default, -1, is 7: attention where the checkpoint has none
+  expect_refused("ch = 8\nch_mult = [1, 2, 2]", "the checkpoint lacks parameter");
+  try {
+    unet("ch = 8\nch_mult = [1, 2, 2]\nattn_resolutions = [-4]");
+    ADD_FAILURE() << "-4 of 3 levels built";
+  } catch (const scoregen::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("-4 counts 4 levels from the lowest; this U-Net has 3 (resolutions 28, 14, 7)"),
+              std::string::npos) << e.what();
+  }
   std::remove(file.c_str());
 }
