@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,5 +14,8 @@ double available_memory_bytes();
 // Throws Error when `count` items of float32 `shape` (as a [count, shape] tensor) exceed the available memory;
 // `what` says what they are and where the count came from ("--num / [sample] num: samples").
 void require_memory_for(double count, const std::vector<std::int64_t>& shape, const std::string& what);
+// The most bytes LibTorch held allocated on the CPU at once while `work` ran, counted by an allocator put in front of
+// its own for that time (allocations made before `work` are not counted).
+double peak_cpu_allocation(const std::function<void()>& work);
 
 }  // namespace scoregen::engine

@@ -53,6 +53,25 @@ double Trainer::ema_decay() const {
   return std::min(settings_.ema, (1.0 + k) / (10.0 + k));
 }
 
+void Trainer::trial_step(std::int64_t examples) {
+  module_.eval();
+  {
+    BatchRandom rng = random_(static_cast<std::uint64_t>(step_), 0, examples);
+    BatchRandom::Scope current(rng);
+    Batch b = data_.sample(rng);
+    b.x = b.x.to(device_);
+    if (b.y.defined()) b.y = b.y.to(device_);
+    at::Tensor loss;
+    {
+      AutocastScope autocast(device_, settings_.precision);
+      loss = objective_.loss(trainee_, b, rng).to(at::kFloat);
+    }
+    loss.backward();
+  }
+  for (auto& p : params_) p.mutable_grad().reset();
+  module_.train();
+}
+
 double Trainer::step() {
   // Linear warmup of the learning rate (as score_sde_pytorch's optimization_manager)
   lr_ = settings_.warmup > 0

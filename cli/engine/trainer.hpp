@@ -52,6 +52,10 @@ class Trainer {
 
   // One optimizer step; returns the global batch's mean loss. A non-finite loss is an error naming the step.
   double step();
+  // The loss and its gradients for `examples` examples of the next step, without a step: the weights, the optimizer,
+  // the EMA, every random stream and the module's buffers stay as they were (eval mode, gradients cleared after).
+  // What one step's memory per example is measured with.
+  void trial_step(std::int64_t examples);
   std::int64_t steps_done() const { return step_; }
   // The learning rate of the last step (after warmup).
   double lr() const { return lr_; }

@@ -80,6 +80,26 @@ struct Trainable {
   std::string name;
 };
 
+// A step's memory grows with the batch through the activations its backward pass keeps, which no declaration
+// tells. One trial step at a few examples measures the bytes per example, so that a batch that cannot fit is refused
+// here in one line, not ended by the kernel's OOM killer mid-run. Each rank measures its share; all refuse together.
+void require_step_memory(Trainer& trainer, const TrainSettings& settings, const Session& s) {
+  constexpr std::int64_t kProbe = 32;
+  const ProcessGroup& group = *s.group;
+  const std::int64_t share = (settings.batch_size + group.world() - 1) / group.world();
+  if (!s.device.is_cpu() || share <= kProbe) return;  // a CUDA device says so itself when it runs out
+  const double probe_bytes = peak_cpu_allocation([&] { trainer.trial_step(kProbe); });
+  const double need = probe_bytes / kProbe * static_cast<double>(share), have = available_memory_bytes();
+  at::Tensor refused = at::full({1}, need > have ? 1.0 : 0.0, at::kDouble);
+  group.all_reduce_sum(refused);
+  if (refused.item<double>() == 0) return;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  throw Error(fmt::format("[train] batch_size {}: one training step holds about {:.3g} GiB for the {} examples of {} "
+                          "(measured: {:.1f} MiB for {}), and {:.1f} GiB are available; lower batch_size",
+                          settings.batch_size, need / kGiB, share, group.distributed() ? "each process" : "the batch",
+                          probe_bytes / (1024.0 * 1024.0), kProbe, have / kGiB));
+}
+
 Trainable trainable(const Session& s, const Objective& objective) {
   Trainable t;
   const std::string& objective_name = s.pipeline->plugin("objective").name;
@@ -265,6 +285,7 @@ Report train(const TrainRequest& request) {
     t.module->train();
   };
 
+  require_step_memory(trainer, settings, s);
   const std::int64_t start = trainer.steps_done();
   std::int64_t last_saved = start;
   ProgressBar progress("train", settings.steps, !s.quiet);

@@ -3,6 +3,7 @@
 // s(x) = -(Sigma + sigma^2 I)^{-1} (x - mu) at a (nearly) single sigma.
 #include <gtest/gtest.h>
 
+#include "engine/memory_budget.hpp"
 #include "engine/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/objective.hpp"
@@ -47,7 +48,8 @@ std::shared_ptr<scoregen::Objective> objective_of(const scoregen::engine::Pipeli
   return p.create_as<scoregen::Objective>("objective", ctx);
 }
 
-Fit train(const std::string& sde_text, const std::string& objective_text, int steps = 1500) {
+// `trial`: a trial step of that many examples before each step (0: none).
+Fit train(const std::string& sde_text, const std::string& objective_text, int steps = 1500, std::int64_t trial = 0) {
   auto p = test::pipeline(sde_text + "\n[objective]\n" + objective_text + "\n");
   auto objective = objective_of(p);
   auto net = std::make_shared<AffineScore>();
@@ -61,7 +63,10 @@ Fit train(const std::string& sde_text, const std::string& objective_text, int st
                                     [](std::uint64_t step, std::int64_t first, std::int64_t count) {
                                       return scoregen::BatchRandom(7, step, first, count);
                                     });
-  for (int i = 0; i < steps; ++i) trainer.step();
+  for (int i = 0; i < steps; ++i) {
+    if (trial > 0) trainer.trial_step(trial);
+    trainer.step();
+  }
   trainer.apply_ema();
   return {net->a_.detach().clone(), net->b_.detach().clone()};
 }
@@ -135,4 +140,29 @@ TEST(Objective, DdpmLossIsEpsilonMse) {
   scoregen::Trainee trainee;
   trainee.network = &oracle;
   EXPECT_LT(objective->loss(trainee, zeros, rng).item<double>(), 1e-10);
+}
+
+TEST(Trainer, TrialStepsChangeNothingAndMeasureTheMemoryPerExample) {
+  // a trial step before every step: the same weights, bit for bit
+  const Fit plain = train(kNarrowVe, "plugin = \"dsm\"", 20), tried = train(kNarrowVe, "plugin = \"dsm\"", 20, 64);
+  EXPECT_TRUE(at::equal(plain.a, tried.a));
+  EXPECT_TRUE(at::equal(plain.b, tried.b));
+  // the memory a step holds grows with its examples: twice the examples, about twice the bytes
+  auto p = test::pipeline(std::string(kNarrowVe) + "\n[objective]\nplugin = \"dsm\"\n");
+  auto objective = objective_of(p);
+  auto net = std::make_shared<AffineScore>();
+  GaussianData data;
+  scoregen::engine::TrainSettings settings;
+  settings.batch_size = 64;
+  scoregen::Trainee trainee;
+  trainee.network = net.get();
+  scoregen::engine::Trainer trainer(*net, trainee, *objective, data, settings, at::kCPU,
+                                    [](std::uint64_t step, std::int64_t first, std::int64_t count) {
+                                      return scoregen::BatchRandom(7, step, first, count);
+                                    });
+  const double small = scoregen::engine::peak_cpu_allocation([&] { trainer.trial_step(100000); });
+  const double large = scoregen::engine::peak_cpu_allocation([&] { trainer.trial_step(200000); });
+  EXPECT_GT(small, 100000 * 2 * 4.0) << "at least the examples themselves";
+  EXPECT_NEAR(large / small, 2.0, 0.2);
+  EXPECT_FALSE(net->a_.grad().defined()) << "the trial's gradients are cleared";
 }
