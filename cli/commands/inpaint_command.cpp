@@ -15,7 +15,7 @@ void declare_inpaint(cxxopts::Options& options) {
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
       ("image", "input image (.png/.jpg, or .npy in the data's range) or a folder of them", cxxopts::value<std::string>())
       ("mask", "mask: .png (white = keep, black = fill), .npy of 0/1, or the part to fill: top-half, bottom-half, "
-       "left-half, right-half, center", cxxopts::value<std::string>())
+       "left-half, right-half, center (the middle half of the height and of the width)", cxxopts::value<std::string>())
       ("colorize", "colorize grey images (the grey channel is known; no mask)")
       ("n,num", "completions per image, a grid when more than one (inpaint.num)", cxxopts::value<std::int64_t>())
       ("method", "replace (the known part replaces the sampler's after every update; biased) or smc (sequential "

@@ -516,8 +516,11 @@ void Pipeline::add_default(const std::string& section, const std::string& plugin
 const PluginInfo& Pipeline::plugin(const std::string& section, const std::string& needed_by) const {
   auto it = sections_.find(section);
   if (it == sections_.end() || !it->second.plugin)
-    throw Error(fmt::format("{}: no [{}] section choosing a plugin{}", source_, section,
-                            needed_by.empty() ? std::string() : fmt::format(" (needed by {})", needed_by)));
+    throw Error(fmt::format("{}: no [{}] section choosing a plugin{}{}", source_, section,
+                            needed_by.empty() ? std::string() : fmt::format(" (needed by {})", needed_by),
+                            section == "sampler" ? "; there is no default sampler: add [sampler] plugin = \"NAME\" or "
+                                                   "give --sampler NAME (scoregen plugins lists them)"
+                                                 : ""));
   return *it->second.plugin;
 }
 

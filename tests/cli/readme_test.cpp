@@ -1,6 +1,6 @@
 // The README's commands are written as they run: every `scoregen ...` line in it (continuations joined) names a
-// command and flags the binary accepts. The commands are parsed (`--help` appended), not run: running them all is
-// the README check of the closing notes, minutes of training included.
+// command and flags the binary accepts (`--help` appended), on every build. tests/readme/readme_blocks.sh runs them
+// all as written, trainings included, on the default build (ctest label readme).
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -84,6 +84,18 @@ TEST(UserMistakes, SizesBeyondAnyMemoryAreRefusedBeforeWork) {
                              " -q --out " + toy.dir.path("big")),
                     "out of memory");
   EXPECT_FALSE(std::filesystem::exists(toy.dir.path("t.npy")));
+  // a batch whose examples fit (1e8 2-D points: 0.75 GiB) but whose activations do not: a trial step at 32 examples
+  // measures them, and the run is refused before it starts, its folder gone (it once reached 7 GB, then the kernel's
+  // OOM killer)
+  const std::string mlp = toy.dir.file("mlp.toml", cli::MoonsMlp{3, 100, 64, 20, 32, ""}.text());
+  auto huge = cli::run("train " + mlp + " -q --batch-size 100000000 --out " + toy.dir.path("huge"), "", "timeout 120");
+  expect_user_error(huge, "[train] batch_size 100000000: one training step holds about ");
+  EXPECT_NE(huge.out.find("MiB for 32), and "), std::string::npos) << huge.out;
+  EXPECT_EQ(std::count(huge.out.begin(), huge.out.end(), '\n'), 2) << huge.out;  // the summary line, then the error
+  EXPECT_FALSE(std::filesystem::exists(toy.dir.path("huge")));
+  // the same measurement lets a large batch that fits train
+  auto fits = cli::run("train " + mlp + " -q --steps 2 --batch-size 4096 --out " + toy.dir.path("fits"));
+  EXPECT_EQ(fits.status, 0) << fits.out;
 }
 
 TEST(UserMistakes, ThreadsAreBoundedByTheCores) {
@@ -397,4 +409,14 @@ TEST(UserMistakes, TheDefaultThreadsFollowTheWork) {
                            cli::source("share/models/fashion_mnist_vp.pt") + " -n 1 --sampler dpm-solver++ --steps 2",
                        "c.npy"),
             std::max(1, cores));
+}
+
+TEST(UserMistakes, APipelineWithoutASamplerSaysThereIsNoDefault) {
+  cli::TempDir dir;
+  const std::string pipe = dir.file("p.toml", "[sde]\nplugin = \"vp\"\n[network]\nplugin = \"gaussian-mixture\"\n"
+                                              "weights = [1.0]\nmeans = [[0.0, 0.0]]\nstds = [1.0]\n");
+  expect_user_error(cli::run("sample " + pipe + " -q --num 4 --out " + dir.path("a.npy")),
+                    "no [sampler] section choosing a plugin (needed by scoregen sample); there is no default sampler");
+  EXPECT_FALSE(std::filesystem::exists(dir.path("a.npy")));
+  EXPECT_EQ(cli::run("sample " + pipe + " -q --num 4 --sampler dpm-solver++ --out " + dir.path("b.npy")).status, 0);
 }
