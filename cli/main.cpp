@@ -43,7 +43,7 @@ const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SI
 int dispatch(int argc, char** argv) {
   using namespace scoregen::cli;
   if (argc < 2) {
-    fmt::print(stderr, "{}", usage_text());
+    fmt::print(stderr, "{}scoregen: error: no command given (the commands are above)\n", usage_text());
     return 2;
   }
   const std::string cmd = argv[1];
@@ -60,6 +60,20 @@ int dispatch(int argc, char** argv) {
   std::vector<std::string> names;
   for (const auto& c : commands()) names.push_back(c.name);
   throw scoregen::Error(fmt::format("unknown command '{}' (commands: {})", cmd, fmt::join(names, ", ")));
+}
+
+// An error on one line: a line break or other control character inside it (a path holding one) written as \n, \t or
+// \xNN, so that the message stays the one line a script or a person reads.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
 }
 
 // A request too large for memory is the user's to change, not a fault: one line in our words, exit 2. `bytes`: the
@@ -86,7 +100,7 @@ int main(int argc, char** argv) {
                                         "exists", cwd.message()));
     return dispatch(argc, argv);
   } catch (const scoregen::Error& e) {
-    fmt::print(stderr, "scoregen: error: {}\n", e.what());
+    fmt::print(stderr, "scoregen: error: {}\n", one_line(e.what()));
     // a script reading --json gets the error as one JSON object on stdout too
     if (std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--json"; }))
       fmt::print("{{\"error\": {}, \"status\": 2}}\n", scoregen::engine::json_quote(e.what()));

@@ -112,6 +112,23 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
   options.parse_positional(positional);
   try {
     result = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    // cxxopts names the value ("Argument 'abc' failed to parse"): the flag it was given to is named too
+    const std::string what = e.what();
+    const auto open = what.find("\xe2\x80\x98"), close = what.find("\xe2\x80\x99");
+    const std::string value = open != std::string::npos && close != std::string::npos && close > open + 3
+                                  ? what.substr(open + 3, close - open - 3) : std::string();
+    for (int i = 1; !value.empty() && i < argc; ++i) {
+      const std::string word = argv[i];
+      const auto eq = word.find('=');
+      if (word.rfind("-", 0) == 0 && eq != std::string::npos && word.substr(eq + 1) == value)
+        throw Error(fmt::format("{}: {} {}: not a value of that flag's type (see {} --help)", options.program(),
+                                word.substr(0, eq), value, options.program()));
+      if (word == value && i > 1 && argv[i - 1][0] == '-')
+        throw Error(fmt::format("{}: {} {}: not a value of that flag's type (see {} --help)", options.program(),
+                                argv[i - 1], value, options.program()));
+    }
+    throw Error(fmt::format("{}: {} (see {} --help)", options.program(), what, options.program()));
   } catch (const cxxopts::exceptions::exception& e) {
     throw Error(fmt::format("{}: {} (see {} --help)", options.program(), e.what(), options.program()));
   }

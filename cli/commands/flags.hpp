@@ -66,7 +66,7 @@ void override_from(const cxxopts::ParseResult& args, const std::string& flag, co
   const T value = args[flag].as<T>();
   const std::string label = fmt::format("--{} {}", flag, value);
   if constexpr (std::is_same_v<T, std::string>)
-    extra.push_back({fmt::format("{}=\"{}\"", key, value), label});
+    extra.push_back({fmt::format("{}={}", key, engine::toml_quote(value)), label});
   else
     extra.push_back({fmt::format("{}={}", key, value), label});
 }

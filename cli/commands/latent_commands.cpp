@@ -41,7 +41,8 @@ int run_encode(const cxxopts::ParseResult& args, const std::vector<std::string>&
   engine::LatentRequest r = latent_request(args, argv);
   r.data_file = flag_or_empty(args, "data");
   r.num = args["num"].as<std::int64_t>();
-  if (r.num < 1) throw Error("--num must be >= 1");
+  r.num_given = args.count("num") > 0;
+  if (r.num < 1) throw Error(fmt::format("--num {}: must be >= 1", r.num));
   engine::encode(r).print(args.count("json") > 0);
   return 0;
 }

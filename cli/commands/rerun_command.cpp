@@ -48,6 +48,9 @@ struct TemporaryPipeline {
 int run_rerun(const cxxopts::ParseResult& args, const std::vector<std::string>&) {
   if (!args.count("record")) throw Error("scoregen rerun: which record? (an output's OUT.toml, or the PNG itself)");
   const std::string given = args["record"].as<std::string>();
+  const std::string ext = engine::extension(given);
+  if (ext == ".npy" || ext == ".pt" || ext == ".csv" || ext == ".txt")
+    throw Error(fmt::format("{}: an output; its record is {}.toml (a PNG carries its own)", given, given));
   const engine::Record record = engine::read_record(given);
   const Command* command = find_command(record.command);
   if (!command || !command->pipeline)
@@ -79,7 +82,8 @@ int run_rerun(const cxxopts::ParseResult& args, const std::vector<std::string>&)
     std::string message = e.what();
     for (std::size_t at = message.find(pipeline.path); at != std::string::npos; at = message.find(pipeline.path, at))
       message.replace(at, pipeline.path.size(), given), at += given.size();
-    throw Error(message);
+    // an error of a recorded flag or of the recorded command line names the record it came from
+    throw Error(message.find(given) == std::string::npos ? fmt::format("rerun {}: {}", given, message) : message);
   }
 }
 

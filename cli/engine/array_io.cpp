@@ -2,6 +2,7 @@
 #include "engine/array_io.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include "engine/checkpoint_members.hpp"
 #include "engine/files.hpp"
 #include "scoregen/error.hpp"
 
@@ -72,6 +74,8 @@ at::Tensor load_npy(const std::string& path) {
   std::string data = read_file(path);
   if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0) throw Error(fmt::format("{}: not a .npy file", path));
   std::size_t hlen, off;
+  if (data[6] < 1 || data[6] > 3)
+    throw Error(fmt::format("{}: .npy format version {} (NumPy writes 1 to 3)", path, static_cast<int>(data[6])));
   if (data[6] == 1) {
     hlen = static_cast<unsigned char>(data[8]) | (static_cast<unsigned char>(data[9]) << 8), off = 10;
   } else {
@@ -90,7 +94,13 @@ at::Tensor load_npy(const std::string& path) {
   std::string descr = field("descr");
   descr = descr.substr(descr.find('\'') + 1);
   descr = descr.substr(0, descr.find('\''));
-  if (field("fortran_order").find("True") < field("fortran_order").find(',')) throw Error(fmt::format("{}: Fortran-order .npy is not supported", path));
+  std::string order_value = field("fortran_order");
+  order_value = order_value.substr(0, order_value.find_first_of(",}"));
+  order_value.erase(0, std::min(order_value.size(), order_value.find_first_not_of(' ')));
+  order_value.erase(order_value.find_last_not_of(' ') + 1);
+  if (order_value == "True") throw Error(fmt::format("{}: Fortran-order .npy is not supported", path));
+  if (order_value != "False")
+    throw Error(fmt::format("{}: .npy header's fortran_order is '{}' (True or False)", path, order_value));
   at::ScalarType type;
   if (descr == "<f4") type = at::kFloat;
   else if (descr == "<f8") type = at::kDouble;
@@ -114,15 +124,32 @@ void save_pt(const at::Tensor& tensor, const std::string& path) {
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
+bool within_storage(const at::Tensor& t) {
+  if (t.numel() == 0) return true;
+  if (t.storage_offset() < 0) return false;
+  std::int64_t last = t.storage_offset();
+  for (std::int64_t d = 0; d < t.dim(); ++d) {
+    if (t.stride(d) < 0) return false;
+    last += (t.size(d) - 1) * t.stride(d);
+  }
+  return static_cast<std::size_t>(last + 1) * t.element_size() <= t.storage().nbytes();
+}
+
 at::Tensor load_pt(const std::string& path) {
   std::string data = read_file(path);
+  require_complete_storages(data, path);
+  c10::IValue v;
   try {
-    c10::IValue v = torch::jit::pickle_load(std::vector<char>(data.begin(), data.end()));
-    if (!v.isTensor()) throw Error(fmt::format("{}: holds no tensor", path));
-    return v.toTensor();
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: not a tensor file readable by torch ({})", path, e.what_without_backtrace()));
+    v = torch::jit::pickle_load(std::vector<char>(data.begin(), data.end()));
+  } catch (const c10::Error&) {
+    throw Error(fmt::format("{}: not a tensor file (a .pt of one tensor, as torch.save(tensor) writes)", path));
   }
+  if (!v.isTensor())
+    throw Error(fmt::format("{}: holds a {}, not a tensor (save one tensor: torch.save(tensor, ...))", path, v.tagKind()));
+  at::Tensor t = v.toTensor();
+  if (!within_storage(t)) throw Error(fmt::format("{}: damaged: the tensor reaches past its data", path));
+  if (t.is_complex()) throw Error(fmt::format("{}: holds complex numbers; scoregen reads real arrays", path));
+  return t;
 }
 
 at::Tensor load_stored_array(const std::string& path) {

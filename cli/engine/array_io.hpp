@@ -11,6 +11,9 @@ void save_npy(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_npy(const std::string& path);
 void save_pt(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_pt(const std::string& path);
+// Whether every element `t` addresses lies within its storage: a damaged file can hold a storage shorter than the
+// shape its tensor promises, which LibTorch would read past.
+bool within_storage(const at::Tensor& t);
 // A .pt or .npy file by its extension, in the type it was stored in (uint8 pixels stay uint8).
 at::Tensor load_stored_array(const std::string& path);
 // The same as float32.

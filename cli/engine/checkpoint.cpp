@@ -13,6 +13,7 @@
 #include <torch/serialize.h>
 
 #include "scoregen/error.hpp"
+#include "engine/array_io.hpp"
 #include "engine/checkpoint_members.hpp"
 #include "engine/files.hpp"
 
@@ -30,6 +31,22 @@ c10::IValue read_entry(torch::serialize::InputArchive& archive, const std::strin
   return v;
 }
 
+// Every tensor of `archive` (and of its sub-archives) lies within its storage. A damaged file whose zip checksums still
+// hold can carry a storage shorter than its tensor's shape, which LibTorch loads as it is and then reads past the end.
+void require_intact_tensors(torch::serialize::InputArchive& archive, const std::string& path) {
+  for (const auto& key : archive.keys()) {
+    at::Tensor t;
+    if (archive.try_read(key, t) || archive.try_read(key, t, true)) {
+      if (!within_storage(t))
+        throw Error(fmt::format("{}: damaged: tensor '{}' of shape [{}] reaches past its data ({} bytes)", path, key,
+                                fmt::join(t.sizes(), ", "), t.storage().nbytes()));
+      continue;
+    }
+    torch::serialize::InputArchive child;
+    if (archive.try_read(key, child)) require_intact_tensors(child, path);
+  }
+}
+
 torch::serialize::InputArchive open_archive(const std::string& path) {
   std::string data = read_file(path);
   if (!members_intact(data)) throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
@@ -41,6 +58,7 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
       throw Error(fmt::format("{}: not a scoregen checkpoint", path));
+    require_intact_tensors(archive, path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception&) {  // a c10::Error, or torch::jit::ErrorReport when the archive's code is corrupt

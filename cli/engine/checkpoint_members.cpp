@@ -16,6 +16,7 @@
 #include <caffe2/serialize/read_adapter_interface.h>
 #include <fmt/format.h>
 
+#include "engine/pickle_storages.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -302,6 +303,35 @@ void require_scoregen_members(const std::string& d, const std::string& path) {
     if (!scoregen_code(code, *self))
       throw Error(fmt::format("{}: not a scoregen checkpoint (its TorchScript code '{}' is not what scoregen writes)",
                               path, name));
+  }
+  require_complete_storages(d, path);
+}
+
+void require_complete_storages(const std::string& d, const std::string& path) {
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
+  try {
+    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(std::make_shared<BytesReader>(d));
+  } catch (const std::exception&) {
+    return;  // not a zip archive: the loader that follows says so in its own words
+  }
+  for (const char* pickle : {"data.pkl", "constants.pkl"}) {
+    try {
+      if (!reader->hasRecord(pickle)) continue;
+      auto [data, size] = reader->getRecord(pickle);
+      const std::string bytes(static_cast<const char*>(data.get()), size);
+      for (const auto& storage : declared_storages(bytes)) {
+        const std::string record = (std::string(pickle) == "data.pkl" ? "data/" : "constants/") + storage.key;
+        if (!reader->hasRecord(record)) continue;
+        const std::size_t have = std::get<1>(reader->getRecord(record));
+        if (have < storage.bytes)
+          throw Error(fmt::format("{}: damaged: its tensor data '{}' holds {} bytes of the {} its tensor needs", path,
+                                  printable(record), have, storage.bytes));
+      }
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{}: unreadable or corrupt (its member {} cannot be read)", path, pickle));
+    }
   }
 }
 

@@ -43,7 +43,7 @@ Judge load_judge(const EvalRequest& r, const Session& model) {
   Pipeline p = parse({});
   if (!p.has("data")) throw Error(fmt::format("{}: the evaluation classifier's pipeline has no [data] section", p.source()));
   if (p.options("data").has("split"))  // its test split, like the model's
-    p = parse({fmt::format("data.split=\"{}\"", held_out_split(p, r.test_split))});
+    p = parse({"data.split=" + toml_quote(held_out_split(p, r.test_split))});
   Judge j{open_session(model.registry, std::move(p)), nullptr};
   j.session.device = model.device;
   const Dataset& data = *j.session.data;
@@ -110,6 +110,10 @@ Report evaluate_toy(const EvalRequest& r) {
 
 
 Report evaluate(const EvalRequest& r) {
+  // the report is text: a picture's or an array's name would hold lines no reader of that type opens
+  for (const char* binary : {".png", ".jpg", ".jpeg", ".npy", ".npz", ".pt", ".pth"})
+    if (!r.out.empty() && extension(r.out) == binary)
+      throw Error(fmt::format("--out {}: the report is text; name it .txt (or without an extension)", r.out));
   if (!r.out.empty() && std::filesystem::path(r.out).has_parent_path() &&
       !std::filesystem::is_directory(std::filesystem::path(r.out).parent_path()))
     throw Error(fmt::format("{}: the folder does not exist", r.out));

@@ -124,7 +124,11 @@ def forward(self, x: Tensor, t: Tensor) -> Tensor:
 }  // namespace
 
 Report export_checkpoint(const ExportRequest& r) {
-  if (r.session.checkpoint.empty() || r.out.empty()) throw Error("scoregen export: --checkpoint and --out are required");
+  if (r.session.checkpoint.empty() || r.out.empty())
+    throw Error(fmt::format("scoregen export: {} required (export writes the weights of a checkpoint)",
+                            r.session.checkpoint.empty() && r.out.empty() ? "--checkpoint and --out are"
+                            : r.session.checkpoint.empty()                ? "--checkpoint is"
+                                                                          : "--out is"));
   const std::string& ckpt = r.session.checkpoint;
   if (extension(r.out) != ".pt")
     throw Error(fmt::format("--out {}: export writes {}; name it .pt", r.out,

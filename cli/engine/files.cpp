@@ -125,4 +125,20 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
+SilencedStderr::SilencedStderr() {
+  std::fflush(stderr);
+  saved_ = ::dup(STDERR_FILENO);
+  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (saved_ >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
+  if (null >= 0) ::close(null);
+}
+
+void SilencedStderr::restore() {
+  if (saved_ < 0) return;
+  std::fflush(stderr);
+  ::dup2(saved_, STDERR_FILENO);
+  ::close(saved_);
+  saved_ = -1;
+}
+
 }  // namespace scoregen::engine

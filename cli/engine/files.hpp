@@ -17,4 +17,18 @@ void make_output_folder(const std::string& path, const std::string& what);
 // The lower-case extension of a path, with its dot (".png").
 std::string extension(const std::string& path);
 
+// Standard error sent to /dev/null while this lives, then restored (also early, by restore()): for a library's own
+// lines (libpng's "libpng error: Read Error", c10d's glog) around a call whose failure scoregen words itself.
+class SilencedStderr {
+ public:
+  SilencedStderr();
+  ~SilencedStderr() { restore(); }
+  SilencedStderr(const SilencedStderr&) = delete;
+  SilencedStderr& operator=(const SilencedStderr&) = delete;
+  void restore();
+
+ private:
+  int saved_ = -1;
+};
+
 }  // namespace scoregen::engine

@@ -30,9 +30,13 @@ std::string numbered(const std::string& path, std::int64_t i) {
 }
 
 at::Tensor load_image(const std::string& path, int channels, double lo, double hi) {
-  if (!fs::is_regular_file(path)) throw Error(fmt::format("{}: no such file", path));
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  if (!fs::is_regular_file(path, ec))
+    throw Error(fmt::format("{}: not a regular file (a folder, pipe, device or socket); give an image file", path));
   cv::Mat img;
   try {
+    SilencedStderr quiet;  // libpng's own line for a damaged file: the error below says it once
     img = cv::imread(path, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {  // OpenCV's own checks of the header, e.g. a size beyond CV_IO_MAX_IMAGE_PIXELS
     throw Error(fmt::format("{}: not a readable image ({})", path, e.err));

@@ -76,6 +76,10 @@ at::Tensor read_mask(const std::string& path, const std::vector<std::int64_t>& s
       if (shape.size() != 3) throw Error(fmt::format("--mask {}: a named mask needs image data [C, H, W]", path));
       return named_mask(path, shape);
     }
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw Error(fmt::format("--mask {}: no such file, nor a named mask (top-half, bottom-half, left-half, right-half, "
+                            "center)", path));
   const bool picture = !is_array_file(path);
   at::Tensor m = picture ? load_image(path, 1, 0.0, 255.0) : load_array(path);
   // a PNG is black 0 / white 255; one whose pixels are all 0 and 1 (a 0/1 array saved as an image) reads the same

@@ -8,6 +8,7 @@
 
 #include "engine/array_io.hpp"
 #include "engine/files.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/image_io.hpp"
 #include "engine/likelihood.hpp"
 #include "engine/record.hpp"
@@ -79,6 +80,12 @@ Report encode(const LatentRequest& r) {
   const std::string out = checked_out(r, "encode");
   Assembly a = load(r, "encode");
   at::Tensor x = load_examples(a.session, r.data_file, r.num, a.shape);
+  if (r.num_given && x.size(0) < r.num)
+    throw Error(fmt::format("--num {}: {} holds {} examples", r.num,
+                            r.data_file.empty() ? a.session.pipeline->source() + "'s [data]" : r.data_file, x.size(0)));
+  // every example's state is held through the solve, several times over by RK45's stages
+  require_memory_for(static_cast<double>(r.batch > 0 ? std::min(r.batch, x.size(0)) : x.size(0)) * 8, a.shape,
+                     "encode: the examples of one solve (--batch-size), with RK45's stages");
   OdeResult res = solve(a, x, r.batch, true, r.rtol, r.atol);
   if (!a.session.group->root()) return {};
   PictureOptions picture;
@@ -108,6 +115,7 @@ Report interpolate(const LatentRequest& r) {
   if (r.from < 0 || r.to < 0 || r.from >= z.size(0) || r.to >= z.size(0))
     throw Error(fmt::format("--from/--to must be rows of the {} latents", z.size(0)));
   if (r.points < 2) throw Error("--points must be >= 2");
+  require_memory_for(static_cast<double>(r.points) * 8, a.shape, "--points: the path's points, with RK45's stages");
   at::Tensor path = slerp(z[r.from], z[r.to], at::linspace(0.0, 1.0, r.points, at::kDouble));
   OdeResult res = solve(a, path, r.batch, false, r.rtol, r.atol);
   if (!a.session.group->root()) return {};

@@ -18,6 +18,7 @@ struct LatentRequest {
   std::string out;
   std::string data_file;  // encode: examples from this file instead of [data]
   std::int64_t num = 16;  // encode: number of examples
+  bool num_given = false;  // encode: --num given (then the examples must hold that many)
   std::string latent;     // decode, interpolate: latent codes from encode
   std::int64_t from = 0, to = 1, points = 8;  // interpolate: rows and points along the path (--points)
   std::int64_t batch = 0;  // examples per ODE solve (0: all in one; the adaptive steps depend on the whole batch)

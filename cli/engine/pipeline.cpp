@@ -17,6 +17,17 @@
 
 namespace scoregen::engine {
 
+std::string toml_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\u{:04x}", u);
+    else out += c;
+  }
+  return out + "\"";
+}
+
 namespace {
 
 std::string position(const std::string& source, const toml::source_region& region) {
@@ -304,6 +315,10 @@ Pipeline Pipeline::parse(const std::string& text, const std::string& source_name
   };
   std::vector<std::string> ordered;
   for (const auto& ov : overrides) {
+    // one key and one value: a line break would let the text add tables of its own, which would be dropped
+    if (std::any_of(ov.begin(), ov.end(), [](char c) { return c == '\n' || c == '\r'; }))
+      throw Error(fmt::format("{}: one section.key=value on one line (a line break in the value; TOML's \\n "
+                              "writes one inside a string)", label(ov).substr(0, label(ov).find_first_of("\r\n"))));
     auto eq = ov.find('=');
     const SectionSpec* spec = eq == std::string::npos ? nullptr : find_section(ov.substr(0, eq));
     if (spec && spec->kind) {

@@ -35,6 +35,10 @@ bool holds_default(const std::string& section, const Options& settings, const st
 // reports where).
 std::string pipeline_with_sections(const std::string& path, const std::string& other, const std::vector<std::string>& sections);
 
+// `s` as a TOML basic string, quotes, backslashes and control characters escaped: how a flag's text becomes an
+// override's value, so that a path holding `"` or `\` is that path.
+std::string toml_quote(const std::string& s);
+
 // Where pipeline text comes from: a user's file (a renamed key is an error saying how to rewrite it) or the
 // pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).
 enum class PipelineOrigin { File, Stored };

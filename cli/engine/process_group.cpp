@@ -22,6 +22,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include "engine/files.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen/torch_compat.hpp"
@@ -94,16 +95,7 @@ namespace {
 // process within 0.1 s with one line (exit 128 + the signal). c10d's glog and c10 log lines go to /dev/null
 // meanwhile; its failures still arrive as exceptions, which the caller words.
 void form_watched(const std::function<void()>& form, const std::string& address) {
-  std::fflush(stderr);
-  const int saved = ::dup(STDERR_FILENO);
-  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
-  if (null >= 0) ::close(null);
-  auto restore = [saved] {
-    if (saved < 0) return;
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-  };
+  SilencedStderr quiet;
   std::atomic<bool> done{false};
   std::exception_ptr failure;
   std::thread joining([&] {
@@ -116,7 +108,7 @@ void form_watched(const std::function<void()>& form, const std::string& address)
   });
   while (!done) {
     if (interrupt_requested()) {
-      restore();
+      quiet.restore();
       fmt::print(stderr, "\nscoregen: stopped while waiting for the group at {} to form\n", address);
       std::fflush(stderr);
       // The joining thread cannot be cancelled, so the process ends here: through the host's SIGALRM watchdog, which
@@ -127,7 +119,7 @@ void form_watched(const std::function<void()>& form, const std::string& address)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   joining.join();
-  restore();
+  quiet.restore();
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -25,8 +25,6 @@ namespace scoregen::engine {
 
 namespace {
 
-std::string toml_string(const std::string& s) { return json_quote(s); }  // a JSON string literal is a TOML basic string
-
 std::vector<std::string> files_of(const std::string& path) {
   std::vector<std::string> files;
   if (fs::is_directory(path)) {
@@ -78,6 +76,11 @@ bool inside(const fs::path& file, const fs::path& folder) {
 void check_output_apart(const std::string& flag, const std::string& output, const std::vector<RecordInput>& inputs,
                         const std::string& pipeline) {
   if (output.empty()) return;
+  // the record goes beside the output: a folder in its place would fail only after the output was written
+  std::error_code ec;
+  if (fs::is_directory(record_path(output), ec))
+    throw Error(fmt::format("{} {}: its record {} is a folder; move it, or write the output elsewhere", flag, output,
+                            record_path(output)));
   std::vector<RecordInput> read = inputs;
   read.push_back({"pipeline", pipeline});
   for (const std::string& written : {output, record_path(output)}) {
@@ -103,15 +106,15 @@ std::string record_text(const Session& s, const std::string& output, const std::
                                 fs::path(output).filename().string(), SCOREGEN_VERSION, record_path(output));
   out += s.pipeline->to_toml();
   out += "\n[record]\n";
-  out += fmt::format("scoregen = {}\n", toml_string(SCOREGEN_VERSION));
+  out += fmt::format("scoregen = {}\n", toml_quote(SCOREGEN_VERSION));
   const std::vector<std::string>& argv = s.argv;
-  out += fmt::format("command = {}\n", toml_string(argv.empty() ? std::string() : argv[0]));
+  out += fmt::format("command = {}\n", toml_quote(argv.empty() ? std::string() : argv[0]));
   std::vector<std::string> words;
-  for (std::size_t i = 1; i < argv.size(); ++i) words.push_back(toml_string(argv[i]));
+  for (std::size_t i = 1; i < argv.size(); ++i) words.push_back(toml_quote(argv[i]));
   out += fmt::format("command_line = [{}]\n", fmt::join(words, ", "));
-  out += fmt::format("output = {}\n", toml_string(output));
-  out += fmt::format("directory = {}\n", toml_string(fs::current_path().string()));
-  out += fmt::format("pipeline_dir = {}\n", toml_string(fs::absolute(s.base_dir.empty() ? "." : s.base_dir).lexically_normal().string()));
+  out += fmt::format("output = {}\n", toml_quote(output));
+  out += fmt::format("directory = {}\n", toml_quote(fs::current_path().string()));
+  out += fmt::format("pipeline_dir = {}\n", toml_quote(fs::absolute(s.base_dir.empty() ? "." : s.base_dir).lexically_normal().string()));
   out += fmt::format("seed = {}\nthreads = {}\nworld_size = {}\n", s.seed, at::get_num_threads(), s.group->world());
   std::vector<RecordInput> all = inputs;
   // the files the pipeline's plugins read: relative ones from the pipeline's folder where they are there
@@ -124,15 +127,15 @@ std::string record_text(const Session& s, const std::string& output, const std::
   std::vector<std::string> plugins;
   for (const auto* p : s.registry->all())
     if (fs::path(p->library).parent_path() != fs::path(builtin) &&
-        std::find(plugins.begin(), plugins.end(), toml_string(p->library)) == plugins.end()) {
-      plugins.push_back(toml_string(p->library));
+        std::find(plugins.begin(), plugins.end(), toml_quote(p->library)) == plugins.end()) {
+      plugins.push_back(toml_quote(p->library));
       all.push_back({"plugin-library", p->library});
     }
   std::vector<std::string> rows;
   for (const auto& in : all) {
     if (in.path.empty() || !fs::exists(in.path)) continue;  // not read (an unused default folder)
-    std::string row = fmt::format("{{ role = {}, path = {}, sha256 = {}", toml_string(in.role), toml_string(in.path),
-                                  toml_string(digest_of(in.path)));
+    std::string row = fmt::format("{{ role = {}, path = {}, sha256 = {}", toml_quote(in.role), toml_quote(in.path),
+                                  toml_quote(digest_of(in.path)));
     if (in.role.find("checkpoint") != std::string::npos) row += fmt::format(", step = {}", checkpoint_step(in.path));
     rows.push_back(row + " }");
   }

@@ -109,6 +109,9 @@ Report sample(const SampleRequest& request) {
   if (request.overlay) {
     if (!a.session.data || a.shape != std::vector<std::int64_t>{2})
       throw Error("--overlay draws the [data] beneath a scatter plot of 2-D samples; this pipeline has none");
+    if (extension(out) != ".png")
+      throw Error(fmt::format("--overlay draws the data beneath a scatter plot; {} is written as an array: drop it, or "
+                              "write a .png", out));
     BatchRandom rng = a.session.batch_random(5, std::min<std::int64_t>(num, 4000));
     picture.overlay = a.mapping.to_data(a.session.data->sample(rng).x);
   }

@@ -199,7 +199,9 @@ std::string held_out_split(const Pipeline& p, const std::string& given) {
     for (const auto& o : p.plugin("data").options)
       if (o.name == "split") split = &o;
   if (!split)
-    throw Error(fmt::format("{}: the {} data set has no split to test on", p.source(),
+    throw Error(fmt::format("{}: the {} data set has no split to hold out for testing (eval with "
+                            "--classifier-checkpoint tests image data on one; without it, a data set that knows its "
+                            "density is judged by it)", p.source(),
                             p.has("data") ? p.plugin("data").name : std::string("pipeline's (absent)")));
   if (!given.empty()) return given;  // the option's own check names a value it does not allow
   for (const char* name : {"test", "t10k"})
@@ -217,6 +219,15 @@ Session open_session(const SessionRequest& request) {
   // eval's test split.
   SessionRequest mapped = request;
   auto add = [&](const std::string& text, const std::string& label) {
+    // one value per setting: a --set of the key the flag maps to is the other value
+    const std::string key = text.substr(0, text.find('=') + 1);
+    for (const auto& given : request.overrides)
+      if (given.rfind(key, 0) == 0) {
+        auto it = request.override_labels.find(given);
+        throw Error(fmt::format("{} and {} both set [{}] {}; give one", label,
+                                it != request.override_labels.end() ? it->second : "--set " + given,
+                                key.substr(0, key.find('.')), key.substr(key.find('.') + 1, key.size() - key.find('.') - 2)));
+      }
     mapped.overrides.push_back(text);
     mapped.override_labels[text] = label;
   };
@@ -227,7 +238,7 @@ Session open_session(const SessionRequest& request) {
   }
   if (request.test_split) {
     const std::string split = held_out_split(*pipeline, *request.test_split);
-    add(fmt::format("data.split=\"{}\"", split), request.test_split->empty()
+    add("data.split=" + toml_quote(split), request.test_split->empty()
                                                       ? fmt::format("the held-out split \"{}\" eval tests on", split)
                                                       : fmt::format("--test-split {}", split));
   }

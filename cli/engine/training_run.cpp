@@ -261,6 +261,8 @@ Report train(const TrainRequest& request) {
   std::shared_ptr<Sampler> sampler;
   if (sample_every > 0) {
     if (!t.trainee.network) cfg.fail("sample_every", "only a score network's training draws samples");
+    require_memory_for(static_cast<double>(cfg.integer("sample_num")), s.data->shape(),
+                       "[train] sample_num: the samples drawn every sample_every steps");
     sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "[train] sample_every");
     if (root) make_output_folder((fs::path(run) / "samples").string(), "[train] sample_every");
   }

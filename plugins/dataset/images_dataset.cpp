@@ -63,6 +63,7 @@ class ImagesDataset : public ImageDataset {
     if (classes.empty()) classes.push_back(root);
     std::vector<at::Tensor> images;
     std::vector<std::int64_t> labels;
+    std::size_t found = 0;  // image files, in any split
     for (std::size_t k = 0; k < classes.size(); ++k) {
       std::vector<fs::path> files;
       for (const auto& e : fs::directory_iterator(classes[k])) {
@@ -71,6 +72,7 @@ class ImagesDataset : public ImageDataset {
         if (e.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg")) files.push_back(e.path());
       }
       std::sort(files.begin(), files.end());
+      found += files.size();
       for (const auto& f : files) {
         const bool in_test = split_position(fs::relative(f, root).generic_string()) < s.test_fraction;
         if (s.split != "all" && in_test != (s.split == "test")) continue;
@@ -92,10 +94,10 @@ class ImagesDataset : public ImageDataset {
         labels.push_back(static_cast<std::int64_t>(k));
       }
     }
-    if (images.empty() && s.split != "all")
+    if (found == 0) o.fail("root", fmt::format("no .png or .jpg images in {}", root.string()));
+    if (images.empty())
       o.fail("split", fmt::format("no image of {} falls in the {} split (test_fraction {})", root.string(), s.split,
                                   s.test_fraction));
-    if (images.empty()) o.fail("root", fmt::format("no .png or .jpg images in {}", root.string()));
     bool labelled = classes.size() > 1 || classes[0] != root;
     set_images(at::stack(images), labelled ? at::tensor(labels) : at::Tensor(),
                labelled ? static_cast<std::int64_t>(classes.size()) : 0);

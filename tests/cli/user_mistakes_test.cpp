@@ -420,3 +420,73 @@ TEST(UserMistakes, APipelineWithoutASamplerSaysThereIsNoDefault) {
   EXPECT_FALSE(std::filesystem::exists(dir.path("a.npy")));
   EXPECT_EQ(cli::run("sample " + pipe + " -q --num 4 --sampler dpm-solver++ --out " + dir.path("b.npy")).status, 0);
 }
+
+TEST(UserMistakes, ASecondSweepOfMistakes) {
+  ToyRun toy;
+  const std::string& ck = toy.ckpt;
+  const std::string py = "/usr/bin/python3 -c ";
+  // a checkpoint whose tensor data was cut short, its zip checksums made anew: refused, not read past its end
+  ASSERT_EQ(cli::shell(py + "\"import zipfile; zi = zipfile.ZipFile('" + ck + "'); zo = zipfile.ZipFile('" +
+                       toy.dir.path("cut.pt") + "', 'w'); [zo.writestr(i, (lambda d: d[:len(d) // 2] if "
+                       "i.filename.endswith('data/0') else d)(zi.read(i.filename))) for i in zi.infolist()]; zo.close()\"")
+                .status, 0);
+  expect_user_error(cli::run("sample --checkpoint " + toy.dir.path("cut.pt") + " -q --num 4 --out " + toy.dir.path("a.npy")),
+                    "cut.pt: damaged: its tensor data 'data/0' holds ");
+  // a flag's text is the value, quotes and backslashes included
+  const std::string odd = toy.dir.path("a\\\"b.npy");  // the file name a\"b.npy
+  ASSERT_EQ(cli::run("sample --checkpoint " + ck + " -q --num 4 --out '" + odd + "'").status, 0);
+  EXPECT_TRUE(std::filesystem::exists(toy.dir.path("a\\\"b.npy")));
+  // one value per setting: --steps and a --set of the key it maps to
+  expect_user_error(cli::run("sample " + cli::source("pipelines/oracle_mixture.toml") +
+                             " -q --num 4 --steps 25 --set sde.N=30 --out " + toy.dir.path("b.npy")),
+                    "--steps 25 and --set sde.N=30 both set [sde] N; give one");
+  // an override is one key on one line
+  expect_user_error(cli::run("sample --checkpoint " + ck + " -q --num 4 --set \"$(printf 'seed=5\\n[foo]\\nx=1')\" --out " +
+                             toy.dir.path("c.npy")),
+                    "one section.key=value on one line");
+  // the record's place taken by a folder: refused before the output is written
+  std::filesystem::create_directories(toy.dir.path("d.npy.toml"));
+  expect_user_error(cli::run("sample --checkpoint " + ck + " -q --num 4 --out " + toy.dir.path("d.npy")), "is a folder");
+  EXPECT_FALSE(std::filesystem::exists(toy.dir.path("d.npy")));
+  // flags and names that cannot take effect
+  expect_user_error(cli::run("sample --checkpoint " + ck + " -q --num 4 --overlay --out " + toy.dir.path("e.npy")),
+                    "--overlay draws the data beneath a scatter plot");
+  expect_user_error(cli::run("eval " + cli::source("pipelines/ncsn_mode_weights.toml") + " -q --out " + toy.dir.path("r.png")),
+                    "the report is text");
+  // arrays scoregen cannot read as such: complex numbers, a header that is not NumPy's
+  ASSERT_EQ(cli::shell(py + "\"import torch; torch.save(torch.zeros(2, 2, dtype=torch.complex64), '" + toy.dir.path("z.pt") +
+                       "')\"").status, 0);
+  expect_user_error(cli::run("decode --checkpoint " + ck + " -q --latent " + toy.dir.path("z.pt") + " --out " +
+                             toy.dir.path("f.npy")),
+                    "holds complex numbers");
+  {
+    std::string header = "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }";
+    header += std::string(117 - header.size(), ' ') + "\n";
+    std::ofstream(toy.dir.path("m.npy"), std::ios::binary)
+        << std::string("\x93NUMPY\x01\x00", 8) << static_cast<char>(header.size()) << '\0' << header << std::string(16, '\0');
+  }
+  expect_user_error(cli::run("decode --checkpoint " + ck + " -q --latent " + toy.dir.path("m.npy") + " --out " +
+                             toy.dir.path("g.npy")),
+                    "fortran_order is 'Maybe'");
+  // a value the flag's type cannot hold names the flag; a path with a line break stays one line
+  expect_user_error(cli::run("sample --checkpoint " + ck + " -q --num abc"), "--num abc: not a value of that flag's type");
+  auto nl = cli::run("decode --checkpoint " + ck + " -q --latent \"$(printf '%s\\ny.npy' " + toy.dir.path("x") + ")\" --out " +
+                     toy.dir.path("h.npy"));
+  expect_user_error(nl, "x\\ny.npy");
+  EXPECT_EQ(std::count(nl.out.begin(), nl.out.end(), '\n'), 1) << nl.out;
+  // a rerun given the output instead of its record, and a run of points beyond any memory
+  expect_user_error(cli::run("rerun '" + toy.dir.path("a\\\"b.npy") + "'"), "an output; its record is ");
+  ASSERT_EQ(cli::run("encode --checkpoint " + ck + " -q --num 2 --out " + toy.dir.path("lat.npy")).status, 0);
+  expect_user_error(cli::run("interpolate --checkpoint " + ck + " -q --latent " + toy.dir.path("lat.npy") +
+                             " --points 100000000000 --out " + toy.dir.path("p.npy"), "", "timeout 60"),
+                    "--points: the path's points");
+  expect_user_error(cli::run("encode --checkpoint " + ck + " -q --data " + toy.dir.path("lat.npy") + " --num 5 --out " +
+                             toy.dir.path("q.npy")),
+                    "--num 5: " + toy.dir.path("lat.npy") + " holds 2 examples");
+  // no command at all: the usage, then the error as the last line
+  auto none = cli::run("");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_NE(none.out.find("scoregen: error: no command given"), std::string::npos) << none.out;
+  for (const char* left : {"a.npy", "b.npy", "c.npy", "e.npy", "f.npy", "g.npy", "h.npy", "p.npy", "q.npy"})
+    EXPECT_FALSE(std::filesystem::exists(toy.dir.path(left))) << left;
+}

@@ -3,18 +3,23 @@
 // fuzz targets' findings (tests/fuzz, docs/hardening.md), minimized.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/istream_adapter.h>
 #include <torch/serialize.h>
 
 #include "engine/array_io.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/checkpoint_members.hpp"
+#include "engine/pickle_storages.hpp"
 #include "engine/image_io.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/error.hpp"
@@ -187,4 +192,40 @@ TEST(MalformedFiles, ShippedCheckpointsStillLoad) {  // the member and code chec
   for (const char* seed : {"train.pt", "export.pt"})
     EXPECT_NO_THROW(scoregen::engine::checkpoint_step(std::string(SCOREGEN_SOURCE_DIR) +
                                                       "/tests/fuzz/corpus/checkpoint_loader_fuzz/" + seed));
+}
+
+TEST(MalformedFiles, PickleScanFindsEveryStorageLibTorchWrites) {
+  // an archive as OutputArchive writes checkpoints: tensors of several types, one nested, one storage shared
+  torch::serialize::OutputArchive archive, child;
+  at::Tensor shared = at::arange(12, at::kFloat);
+  archive.write("a", shared.view({3, 4}));
+  archive.write("b", shared.narrow(0, 2, 5));
+  archive.write("c", at::ones({7}, at::kDouble));
+  archive.write("d", at::zeros({2, 2}, at::kLong), true);
+  child.write("e", at::ones({9}, at::kBool));
+  child.write("f", at::ones({4}, at::kHalf));
+  archive.write("child", child);
+  std::ostringstream out;
+  archive.save_to(out);
+  const std::string bytes = out.str();
+  std::istringstream in(bytes);
+  caffe2::serialize::PyTorchStreamReader reader(std::make_shared<caffe2::serialize::IStreamAdapter>(&in));
+  auto [pickle, size] = reader.getRecord("data.pkl");
+  const auto storages =
+      scoregen::engine::declared_storages(std::string(static_cast<const char*>(pickle.get()), size));
+  // every record under data/ is declared once, with the bytes it holds (12 floats, 7 doubles, 4 longs, 9 bools, 4 halves)
+  std::size_t records = 0;
+  for (const auto& name : reader.getAllRecords()) records += name.rfind("data/", 0) == 0;
+  EXPECT_EQ(storages.size(), records);
+  std::vector<std::uint64_t> sizes;
+  for (const auto& s : storages) {
+    EXPECT_EQ(std::get<1>(reader.getRecord("data/" + s.key)), s.bytes) << s.key;
+    sizes.push_back(s.bytes);
+  }
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<std::uint64_t>{8, 9, 32, 48, 56}));
+  // and a pickle that is cut short or not a pickle at all declares what could be read, never more
+  EXPECT_LE(scoregen::engine::declared_storages(std::string(static_cast<const char*>(pickle.get()), size / 2)).size(),
+            storages.size());
+  EXPECT_TRUE(scoregen::engine::declared_storages("not a pickle").empty());
 }
