@@ -276,7 +276,8 @@ TEST(Distributed, WaitingForPeersIsShortQuietAndAnswersSigterm) {
   EXPECT_NE(said.find("scoregen: stopped while waiting for the group at 127.0.0.1:"), std::string::npos) << said;
   EXPECT_FALSE(std::filesystem::exists(dir.path("x.npy")));
   // a rank whose store never answers: scoregen's line only, none of c10d's log lines; without --dist-timeout the
-  // wait for peers is 30 s, not the collectives' 1800
+  // wait for peers is 30 s, not the collectives' 1800 (LibTorch 2.x's connect loop backs off with jitter past its
+  // timeout: 49-73 s measured for the 30 s, against 31-33 s with 1.13)
   const auto start = std::chrono::steady_clock::now();
   auto client = cli::run("sample " + oracle + " -q --num 4 --out " + dir.path("y.npy"), rank_env(1, free_port()));
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -286,5 +287,5 @@ TEST(Distributed, WaitingForPeersIsShortQuietAndAnswersSigterm) {
   EXPECT_EQ(client.out.find("Logging before"), std::string::npos) << client.out;
   EXPECT_EQ(client.out.find("WARNING"), std::string::npos) << client.out;
   EXPECT_EQ(std::count(client.out.begin(), client.out.end(), '\n'), 1) << client.out;
-  EXPECT_LT(waited, 60.0);
+  EXPECT_LT(waited, 120.0);
 }
