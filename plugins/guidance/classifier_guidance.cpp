@@ -5,7 +5,7 @@
 #include <torch/autograd.h>
 #include <torch/nn.h>
 
-#include "../network/unet_blocks.hpp"
+#include "common/unet_blocks.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/sde.hpp"

@@ -2,9 +2,9 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "scoregen/error.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 #include "scoregen/guidance.hpp"
-#include "scoregen/error.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::plugins {

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 
+#include "common/unet_blocks.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/network.hpp"
 #include "scoregen/sde.hpp"
 #include "scoregen/time_embedding.hpp"
-#include "unet_blocks.hpp"
 
 namespace scoregen::plugins {
 

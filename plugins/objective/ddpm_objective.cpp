@@ -13,7 +13,8 @@ class DdpmObjective : public Objective {
       throw Error("[objective] ddpm trains the discrete VP chain: use [sde] plugin = \"ddpm\"");
   }
   at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, false, false);
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, objective::DsmWeighting::SigmaSquared,
+                               objective::DsmReduction::Mean);
   }
   std::string describe() const override { return "ddpm (L_simple on the chain, mean over dimensions)"; }
 

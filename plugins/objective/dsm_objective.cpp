@@ -18,19 +18,22 @@ class DsmObjective : public Objective {
     d(&Settings::reduction, "reduction", "per-example loss: mean over dimensions or half the sum").one_of({"mean", "half-sum"});
   }
   DsmObjective(const Settings& s, const BuildContext& ctx)
-      : sde_(ctx.sde), likelihood_(s.weighting == "likelihood"), half_sum_(s.reduction == "half-sum") {}
+      : sde_(ctx.sde),
+        weighting_(s.weighting == "likelihood" ? objective::DsmWeighting::Likelihood : objective::DsmWeighting::SigmaSquared),
+        reduction_(s.reduction == "half-sum" ? objective::DsmReduction::HalfSum : objective::DsmReduction::Mean) {}
 
   at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, likelihood_, half_sum_);
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, weighting_, reduction_);
   }
   std::string describe() const override {
-    return fmt::format("dsm ({} weighting, {})", likelihood_ ? "likelihood g^2" : "sigma^2",
-                       half_sum_ ? "1/2 sum over dimensions" : "mean over dimensions");
+    return fmt::format("dsm ({} weighting, {})", weighting_ == objective::DsmWeighting::Likelihood ? "likelihood g^2" : "sigma^2",
+                       reduction_ == objective::DsmReduction::HalfSum ? "1/2 sum over dimensions" : "mean over dimensions");
   }
 
  private:
   std::shared_ptr<Sde> sde_;
-  bool likelihood_, half_sum_;
+  objective::DsmWeighting weighting_;
+  objective::DsmReduction reduction_;
 };
 
 SCOREGEN_PLUGIN(Objective, "dsm", "denoising score matching on the SDE's kernel, lambda = sigma^2 or g^2", DsmObjective);

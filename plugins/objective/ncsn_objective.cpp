@@ -13,7 +13,8 @@ class NcsnObjective : public Objective {
       throw Error("[objective] ncsn trains over a discrete noise ladder: use [sde] plugin = \"smld\"");
   }
   at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
-    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, false, true);
+    return objective::dsm_loss(*trainee.network, *sde_, batch, rng, objective::DsmWeighting::SigmaSquared,
+                               objective::DsmReduction::HalfSum);
   }
   std::string describe() const override { return "ncsn (annealed DSM over the sigma ladder, 1/2 sum over dimensions)"; }
 

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "scoregen/edm.hpp"
-#include "scoregen/random.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
 #include "scoregen/sampler.hpp"
 
 namespace scoregen::plugins {

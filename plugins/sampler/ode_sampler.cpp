@@ -3,8 +3,8 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "scoregen/ode.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/ode.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
 

@@ -8,20 +8,15 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/util/accumulate.h>
+
+#include "scoregen/random.hpp"
 
 namespace scoregen {
 
 namespace {
 
 thread_local BatchRandom* g_current = nullptr;
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  // Steele, Lea, Flood 2014: a 64-bit mixer, here turning the seed into a Philox key
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 using Counter = std::array<std::uint32_t, 4>;
 
@@ -45,12 +40,6 @@ namespace {
 double to_unit(std::uint32_t hi, std::uint32_t lo) {
   // 53 random bits -> [0, 1)
   return static_cast<double>(((static_cast<std::uint64_t>(hi) << 32) | lo) >> 11) * 0x1.0p-53;
-}
-
-std::int64_t numel(at::IntArrayRef shape) {
-  std::int64_t n = 1;
-  for (auto v : shape) n *= v;
-  return n;
 }
 
 std::vector<std::int64_t> batch_shape(std::int64_t count, at::IntArrayRef shape) {
@@ -121,7 +110,7 @@ at::Tensor BatchRandom::uniform_doubles(std::int64_t per_example) {
 }
 
 at::Tensor BatchRandom::keep_mask(at::IntArrayRef shape, double keep, const at::TensorOptions& options) {
-  const std::int64_t m = numel(shape), quads = (m + 3) / 4;
+  const std::int64_t m = c10::multiply_integers(shape), quads = (m + 3) / 4;
   at::Tensor out = at::empty({count_, 4 * quads}, at::kFloat);
   float* data = out.data_ptr<float>();
   // keep when u < keep 2^32, u a uniform 32-bit integer
@@ -134,12 +123,12 @@ at::Tensor BatchRandom::keep_mask(at::IntArrayRef shape, double keep, const at::
 }
 
 at::Tensor BatchRandom::uniform(at::IntArrayRef shape, const at::TensorOptions& options) {
-  const std::int64_t m = numel(shape);
+  const std::int64_t m = c10::multiply_integers(shape);
   return uniform_doubles(m).narrow(1, 0, m).reshape(batch_shape(count_, shape)).to(options);
 }
 
 at::Tensor BatchRandom::normal(at::IntArrayRef shape, const at::TensorOptions& options) {
-  const std::int64_t m = numel(shape);
+  const std::int64_t m = c10::multiply_integers(shape);
   at::Tensor u = uniform_doubles(m);
   at::Tensor u1 = u.slice(1, 0, u.size(1), 2), u2 = u.slice(1, 1, u.size(1), 2);
   // Box-Muller: r = sqrt(-2 ln(1 - u1)), (r cos 2 pi u2, r sin 2 pi u2)

@@ -1,4 +1,4 @@
-// Names of plugin kinds and predictions, and the Component base.
+// Names of predictions, the Component base and BuildContext::file.
 #include <filesystem>
 #include <string>
 
@@ -19,19 +19,6 @@ std::string BuildContext::file(const std::string& value) const {
   return value;
 }
 
-const char* kind_name(PluginKind kind) {
-  switch (kind) {
-    case PluginKind::Sde: return "sde";
-    case PluginKind::Network: return "network";
-    case PluginKind::Sampler: return "sampler";
-    case PluginKind::Predictor: return "predictor";
-    case PluginKind::Corrector: return "corrector";
-    case PluginKind::Objective: return "objective";
-    case PluginKind::Guidance: return "guidance";
-    case PluginKind::Dataset: return "dataset";
-  }
-  return "?";
-}
 
 const char* prediction_name(Prediction p) {
   switch (p) {

@@ -40,13 +40,14 @@ at::Tensor score_of(Network& network, const Sde& sde, const at::Tensor& x, const
   return to_score(network.predicts(), network.forward(x, t, y), x, sde.mean_coeff(t), sde.marginal_std(t));
 }
 
-at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng, bool likelihood_weighting,
-                    bool half_sum) {
+at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng, DsmWeighting weighting,
+                    DsmReduction reduction) {
+  const bool half_sum = reduction == DsmReduction::HalfSum;
   const at::Tensor& x0 = batch.x;
   Perturbed p = perturb(sde, x0, rng);
   at::Tensor std = batch_view(p.std, x0);
   at::Tensor score = score_of(network, sde, p.xt, p.t, batch.y);
-  if (likelihood_weighting) {
+  if (weighting == DsmWeighting::Likelihood) {
     // lambda = g(t)^2: g^2 |s + z / std|^2 (Song et al. 2021, app. D; "likelihood weighting")
     at::Tensor g2 = sde.diffusion(p.t).pow(2);
     return (reduce((score + p.z / std).pow(2), half_sum) * g2).mean();

@@ -184,5 +184,9 @@ void Options::fail(const std::string& name, const std::string& message) const {
   throw Error(w.empty() ? fmt::format("{}{}: {}", sec, name, message) : fmt::format("{}: {}{}: {}", w, sec, name, message));
 }
 void Options::set(const std::string& name, Value value) { values_[name] = std::move(value); }
+void Options::set(const std::string& name, Value value, std::string where) {
+  values_[name] = std::move(value);
+  where_[name] = std::move(where);
+}
 
 }  // namespace scoregen

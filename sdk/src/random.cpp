@@ -5,6 +5,14 @@
 
 namespace scoregen {
 
+std::uint64_t splitmix64(std::uint64_t x) {
+  // Steele, Lea, Flood 2014, splitmix64's finalizer
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
 namespace {
 at::TensorOptions on_cpu(const at::TensorOptions& o) { return o.device(at::kCPU); }
 }  // namespace

@@ -44,11 +44,16 @@ SCOREGEN_API at::Tensor reduce(const at::Tensor& per_dim, bool half_sum);
 // The network's output at (x, t) as a score.
 SCOREGEN_API at::Tensor score_of(Network& network, const Sde& sde, const at::Tensor& x, const at::Tensor& t,
                                  const at::Tensor& y);
+// The weighting lambda(t) of denoising score matching: sigma(t)^2, or g(t)^2 (likelihood weighting, Song et al. 2021,
+// "Maximum likelihood training of score-based diffusion models", thm. 1).
+enum class DsmWeighting { SigmaSquared, Likelihood };
+// How one example's squared error is reduced over its dimensions: their mean, or half their sum (NCSN's 1/2 |.|^2).
+enum class DsmReduction { Mean, HalfSum };
 // Denoising score matching (Vincent 2011; Song et al. 2021, eq. 7) at one draw of t and z per example:
 // lambda = sigma^2 gives |s s(x_t) + z|^2, likelihood weighting gives g(t)^2 |s(x_t) + z / s|^2; reduced per
-// example (mean over dimensions or half the sum) and averaged over the batch.
+// example and averaged over the batch.
 SCOREGEN_API at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng,
-                                 bool likelihood_weighting, bool half_sum);
+                                 DsmWeighting weighting, DsmReduction reduction);
 }  // namespace objective
 
 }  // namespace scoregen

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -15,10 +16,35 @@
 
 namespace scoregen {
 
-// The extension points. A pipeline table chooses a plugin of its kind with `plugin = "name"`; a plugin-valued
-// option (the pc sampler's predictor and corrector) chooses one inside a table.
-enum class PluginKind { Sde, Network, Sampler, Predictor, Corrector, Objective, Guidance, Dataset };
-SCOREGEN_API const char* kind_name(PluginKind kind);
+// An extension point. A pipeline table chooses a plugin of its kind with `plugin = "name"`; a plugin-valued option
+// (the pc sampler's predictor and corrector) chooses one inside a table. A kind is data, its name and its place in
+// listings: a new kind is one more constant below, and nothing else enumerates them.
+class PluginKind {
+ public:
+  constexpr PluginKind(const char* name, int order) : name_(name), order_(order) {}
+  constexpr const char* name() const { return name_; }
+  bool operator==(const PluginKind& other) const { return std::strcmp(name_, other.name_) == 0; }
+  bool operator!=(const PluginKind& other) const { return !(*this == other); }
+  // listing order: by `order`, then by name
+  bool operator<(const PluginKind& other) const {
+    return order_ != other.order_ ? order_ < other.order_ : std::strcmp(name_, other.name_) < 0;
+  }
+
+  static const PluginKind Sde, Network, Sampler, Predictor, Corrector, Objective, Guidance, Dataset;
+
+ private:
+  const char* name_;
+  int order_;
+};
+inline constexpr PluginKind PluginKind::Sde{"sde", 0};
+inline constexpr PluginKind PluginKind::Network{"network", 1};
+inline constexpr PluginKind PluginKind::Sampler{"sampler", 2};
+inline constexpr PluginKind PluginKind::Predictor{"predictor", 3};
+inline constexpr PluginKind PluginKind::Corrector{"corrector", 4};
+inline constexpr PluginKind PluginKind::Objective{"objective", 5};
+inline constexpr PluginKind PluginKind::Guidance{"guidance", 6};
+inline constexpr PluginKind PluginKind::Dataset{"dataset", 7};
+inline const char* kind_name(PluginKind kind) { return kind.name(); }
 
 enum class OptionType { Integer, Real, Boolean, String, RealList, IntegerList, RealMatrix, RealOrAuto };
 SCOREGEN_API const char* type_name(OptionType type);
@@ -106,6 +132,8 @@ class SCOREGEN_API Options {
   const std::map<std::string, Value>& values() const { return values_; }
   // Replace one value (e.g. sigma_max = "auto" resolved from data); keeps its position.
   void set(const std::string& name, Value value);
+  // Replace one value as a flag resolved after the file was read gave it (--steps): errors name `where`.
+  void set(const std::string& name, Value value, std::string where);
 
  private:
   const Value& at(const std::string& name) const;

@@ -34,9 +34,7 @@ class SCOREGEN_API ScoreModel {
   const at::Tensor& labels() const { return labels_; }
 
   Sde& sde() { return *sde_; }
-  const std::shared_ptr<Sde>& sde_ptr() const { return sde_; }
   Network& network() { return *network_; }
-  const std::shared_ptr<Network>& network_ptr() const { return network_; }
   std::int64_t nfe() const { return nfe_; }
   // Float32 on the model's device: how samplers create their tensors.
   at::TensorOptions options() const;

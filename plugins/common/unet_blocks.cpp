@@ -1,5 +1,5 @@
 // DDPM U-Net blocks (score_sde models/layerspp.py, ddpm.py).
-#include "unet_blocks.hpp"
+#include "common/unet_blocks.hpp"
 
 #include <cmath>
 
