@@ -7,8 +7,8 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include "engine/assemble.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
 #include "timing.hpp"
 
 int main(int argc, char** argv) {
@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
     scoregen::engine::SessionRequest req;
     req.checkpoint = argv[1];
     req.quiet = true;
-    req.overrides = overrides;
-    req.overrides.push_back("device=\"" + device + "\"");
+    req.overrides.set = overrides;
+    req.overrides.flags.push_back({"device", device, "device " + device});
     return req;
   };
   try {

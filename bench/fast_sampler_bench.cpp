@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/line_plot.hpp"
-#include "engine/metrics.hpp"
+#include "engine/io/line_plot.hpp"
+#include "engine/math/metrics.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 #include "support.hpp"
 

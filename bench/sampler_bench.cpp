@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/math/metrics.hpp"
 #include "scoregen/gaussian_mixture.hpp"
-#include "engine/metrics.hpp"
 #include "support.hpp"
 
 int main() {

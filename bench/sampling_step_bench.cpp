@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/assemble.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
 #include "scoregen/network.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen/sampler.hpp"
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   scoregen::engine::SessionRequest request;
   request.checkpoint = checkpoint;
   request.quiet = true;
-  request.overrides = {"sampler.predictor=\"euler-maruyama\"", "sampler.corrector=\"none\"",
+  request.overrides.set = {"sampler.predictor=\"euler-maruyama\"", "sampler.corrector=\"none\"",
                        fmt::format("sampler.steps={}", steps)};
   scoregen::engine::AssemblyRequest ar;
   ar.command = "sampling_step_bench";
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   scoregen::SilentProgress progress;
   std::uint64_t draw = 0;
   auto sample = [&] {
-    at::Generator gen = a.session.generator(30, draw++);
+    at::Generator gen = a.session.generator(scoregen::engine::Stream::Samples, draw++);
     a.sampler->sample(*a.model, shape, gen, progress, scoregen::SampleHooks{});
   };
   const std::int64_t before = a.model->nfe();

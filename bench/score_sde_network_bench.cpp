@@ -7,7 +7,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include "engine/score_sde_configs.hpp"
+#include "engine/io/score_sde_configs.hpp"
 #include "support.hpp"
 #include "timing.hpp"
 

@@ -15,10 +15,10 @@
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/image_io.hpp"
-#include "engine/inpainting.hpp"
-#include "engine/metrics.hpp"
-#include "engine/smc_inpainting.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/math/inpainting.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/math/smc_inpainting.hpp"
 #include "scoregen/progress.hpp"
 #include "support.hpp"
 
@@ -29,7 +29,7 @@ const std::string kModels = std::string(SCOREGEN_SOURCE_DIR) + "/share/models/";
 scoregen::engine::Session stored_session(const std::string& checkpoint, std::vector<std::string> overrides) {
   scoregen::engine::SessionRequest r;
   r.checkpoint = checkpoint;
-  r.overrides = std::move(overrides);
+  r.overrides.set = std::move(overrides);
   r.quiet = true;
   return scoregen::engine::open_session(r);
 }
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   std::vector<std::int64_t> batch = shape;
   batch.insert(batch.begin(), m);
   {
-    at::Generator gen = a.session.generator(30, 0);
+    at::Generator gen = a.session.generator(scoregen::engine::Stream::Inpainting, 0);
     auto start = std::chrono::steady_clock::now();
     a.model->reset_nfe();
     at::Tensor r = a.sampler->sample(*a.model, batch, gen, progress,
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     report("replace", 1, a.model->nfe(), r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   for (std::int64_t k : ks) {
-    at::Generator gen = a.session.generator(30, 0);
+    at::Generator gen = a.session.generator(scoregen::engine::Stream::Inpainting, 0);
     auto start = std::chrono::steady_clock::now();
     a.model->reset_nfe();
     scoregen::engine::SmcSettings settings;

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include "engine/trainer.hpp"
+#include "engine/math/trainer.hpp"
+#include "scoregen/network.hpp"
 #include "support.hpp"
 #include "timing.hpp"
-#include "scoregen/network.hpp"
 
 int main(int argc, char** argv) {
   // threads: argv[1] (default 1); pairs: argv[2] (default 15)
@@ -24,18 +24,18 @@ int main(int argc, char** argv) {
   scoregen::engine::Session s = test::session(text.str());
   auto objective = s.pipeline->create_as<scoregen::Objective>("objective", s.context());
   auto net = s.pipeline->create_as<scoregen::Network>("network", s.context());
-  scoregen::engine::TrainSettings settings = scoregen::engine::TrainSettings::from(s.pipeline->options("train"));
+  scoregen::engine::TrainSettings settings = scoregen::engine::settings_of<scoregen::engine::TrainSettings>(s.pipeline->options("train"));
   scoregen::Trainee trainee;
   trainee.network = net.get();
   scoregen::engine::Trainer trainer(*net, trainee, *objective, *s.data, settings, at::kCPU,
                                     [&s](std::uint64_t step, std::int64_t first, std::int64_t count) {
-                                      return s.batch_random(10, count, step, first);
+                                      return s.batch_random(scoregen::engine::Stream::TrainingBatches, count, step, first);
                                     });
   const std::int64_t b = settings.batch_size;
   at::Tensor x = at::randn({b, 1, 28, 28}), t = at::rand({b});
   std::uint64_t k = 0;
   auto network_only = [&] {
-    scoregen::BatchRandom rng = s.batch_random(11, b, k++);
+    scoregen::BatchRandom rng = s.batch_random(scoregen::engine::Stream::BenchNetworkOnly, b, k++);
     scoregen::BatchRandom::Scope scope(rng);
     net->zero_grad();
     net->forward(x, t, at::Tensor()).pow(2).mean().backward();

@@ -16,7 +16,7 @@
 #include <torch/version.h>
 
 #include "commands/command.hpp"
-#include "engine/report.hpp"
+#include "engine/io/report.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen/version.hpp"

@@ -5,7 +5,7 @@
 
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/plugin_catalog.hpp"
+#include "engine/host/plugin_catalog.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::cli {

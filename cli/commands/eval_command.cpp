@@ -1,11 +1,15 @@
 // `scoregen eval`: flags -> engine::evaluate.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/evaluation.hpp"
+#include "engine/tasks/evaluation.hpp"
 
 namespace scoregen::cli {
 
 namespace {
+
+// The flags that set [eval] keys.
+const std::vector<KeyFlag> kEvalFlags = {{"n,num", "eval.num"}, {"b,batch-size", "eval.batch_size"},
+                                         {"nll-num", "eval.nll_num"}};
 
 void declare_eval(cxxopts::Options& options) {
   add_sampler_options(options);
@@ -14,9 +18,6 @@ void declare_eval(cxxopts::Options& options) {
       ("c,checkpoint", "the score model's checkpoint", cxxopts::value<std::string>())
       ("classifier", "pipeline of the evaluation classifier (default: the one stored in its checkpoint)", cxxopts::value<std::string>())
       ("classifier-checkpoint", "the evaluation classifier's checkpoint", cxxopts::value<std::string>())
-      ("n,num", "samples and test examples for the Frechet distance (eval.num)", cxxopts::value<std::int64_t>())
-      ("b,batch-size", "samples drawn at once (eval.batch_size)", cxxopts::value<std::int64_t>())
-      ("nll-num", "test examples for bits/dim, 0: skip (eval.nll_num)", cxxopts::value<std::int64_t>())
       ("test-split", "the split of the model's and the classifier's [data] used as test set (default: the data set's "
        "held-out split: t10k of idx, test of images)",
        cxxopts::value<std::string>())
@@ -24,15 +25,12 @@ void declare_eval(cxxopts::Options& options) {
        "assigns to Y", cxxopts::value<std::int64_t>())
       ("guidance-scale", "W, the weight of the guidance term (default 1; needs --class)", cxxopts::value<double>())
       ("o,out", "also write the report to this text file, with its record (OUT.toml)", cxxopts::value<std::string>());
+  add_key_flags(options, "evaluation", kEvalFlags);
 }
 
 int run_eval(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<FlagOverride> extra;
-  override_from<std::int64_t>(args, "num", "eval.num", extra);
-  override_from<std::int64_t>(args, "batch-size", "eval.batch_size", extra);
-  override_from<std::int64_t>(args, "nll-num", "eval.nll_num", extra);
   engine::EvalRequest r;
-  r.session = session_request(args, argv, extra);
+  r.session = session_request(args, argv, kEvalFlags);
   apply_sampler_options(args, r.session);
   r.assembly = assembly_request(args, "scoregen eval");
   r.classifier_pipeline = flag_or_empty(args, "classifier");

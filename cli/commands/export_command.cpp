@@ -1,7 +1,7 @@
 // `scoregen export`: flags -> engine::export_checkpoint.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/export_checkpoint.hpp"
+#include "engine/tasks/export_checkpoint.hpp"
 
 namespace scoregen::cli {
 

@@ -4,25 +4,109 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include "engine/process_group.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/pipeline.hpp"
+#include "engine/host/process_group.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::cli {
+
+namespace {
+
+// The flags every pipeline command has for its top-level keys.
+const std::vector<KeyFlag>& root_flags() {
+  static const std::vector<KeyFlag> flags = {{"seed", "seed"}, {"device", "device"}, {"threads", "threads"},
+                                             {"precision", "precision"}};
+  return flags;
+}
+
+// The declaration of `path` ("section.key", or a top-level key alone).
+const OptionSpec& declared(const std::string& path) {
+  const auto dot = path.find('.');
+  const std::string section = dot == std::string::npos ? std::string() : path.substr(0, dot);
+  const std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
+  if (const engine::SectionSpec* spec = engine::find_section(section))
+    for (const OptionSpec& o : spec->options)
+      if (o.name == key) return o;
+  throw std::logic_error("a flag names an undeclared pipeline key: " + path);
+}
+
+// An error when --set also gives `key` a value (the dedicated --`flag` was given): one value per setting.
+void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key) {
+  if (!args.count("set")) return;
+  for (const std::string& entry : args["set"].as<std::vector<std::string>>()) {
+    const std::string::size_type eq = entry.find('=');
+    std::string name = entry.substr(0, eq);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name != key) continue;
+    std::string given;
+    for (const auto& kv : args.arguments())
+      if (kv.key() == flag) given = kv.value();
+    throw Error(fmt::format("--{} {} and --set {} give {} two values; give one of them", flag, given, entry, key));
+  }
+}
+
+// "n,num" -> "num"
+std::string long_name(const std::string& flag) { return flag.substr(flag.find(',') + 1); }
+
+}  // namespace
+
+void add_key_flags(cxxopts::Options& options, const std::string& group, const std::vector<KeyFlag>& flags) {
+  auto adder = options.add_options(group);
+  for (const KeyFlag& f : flags) {
+    const OptionSpec& o = declared(f.key);
+    std::string help = o.help + (f.note.empty() ? "" : "; " + f.note);
+    if (!o.choices.empty()) help += fmt::format(" (one of {})", fmt::join(o.choices, ", "));
+    help += f.key.find('.') == std::string::npos ? fmt::format(" (overrides the pipeline's {})", f.key)
+                                                 : fmt::format(" ({})", f.key);
+    switch (o.type) {
+      case OptionType::Integer: adder(f.flag, help, cxxopts::value<std::int64_t>()); break;
+      case OptionType::Real: adder(f.flag, help, cxxopts::value<double>()); break;
+      case OptionType::String: adder(f.flag, help, cxxopts::value<std::string>()); break;
+      default: throw std::logic_error("no flag type for the pipeline key " + f.key);
+    }
+  }
+}
+
+std::vector<engine::KeyOverride> key_overrides(const cxxopts::ParseResult& args, const std::vector<KeyFlag>& flags) {
+  std::vector<engine::KeyOverride> out;
+  for (const KeyFlag& f : flags) {
+    const std::string name = long_name(f.flag);
+    if (!args.count(name)) continue;
+    refuse_set_twin(args, name, f.key);
+    switch (declared(f.key).type) {
+      case OptionType::Integer: {
+        const std::int64_t v = args[name].as<std::int64_t>();
+        out.push_back({f.key, v, fmt::format("--{} {}", name, v)});
+        break;
+      }
+      case OptionType::Real: {
+        const double v = args[name].as<double>();
+        out.push_back({f.key, v, fmt::format("--{} {}", name, v)});
+        break;
+      }
+      default: {
+        const std::string v = args[name].as<std::string>();
+        out.push_back({f.key, v, fmt::format("--{} {}", name, v)});
+      }
+    }
+  }
+  return out;
+}
 
 void add_common_options(cxxopts::Options& options) {
   options.add_options()
       ("pipeline", "pipeline file (TOML)", cxxopts::value<std::string>())
       ("s,set", "override a pipeline value: section.key=value (TOML syntax; repeatable), e.g. --set sde.N=500",
-       cxxopts::value<std::vector<std::string>>())
-      ("seed", "seed of every random draw (overrides the pipeline's seed)", cxxopts::value<std::int64_t>())
-      ("device", "torch device: cpu, cuda, cuda:1 (overrides the pipeline's device)", cxxopts::value<std::string>())
-      ("threads", "CPU threads for LibTorch (overrides the pipeline's threads; 0: by the work, docs/pipelines.md; at most 4 per core)",
-       cxxopts::value<std::int64_t>())
-      ("precision", "the network's arithmetic: float32 or bf16 (autocast; overrides the pipeline's precision)",
-       cxxopts::value<std::string>())
+       cxxopts::value<std::vector<std::string>>());
+  add_key_flags(options, "", root_flags());
+  options.add_options()
       ("plugin-path", "extra plugin library or folder (repeatable; searched after SCOREGEN_PLUGIN_PATH)",
        cxxopts::value<std::vector<std::string>>())
       ("dist-timeout", "seconds a data-parallel run (torchrun) waits for its peers, both to form the group (default "
@@ -51,11 +135,10 @@ void add_checkpoint_and_class_options(cxxopts::Options& options) {
 
 void apply_sampler_options(const cxxopts::ParseResult& args, engine::SessionRequest& request) {
   // --sampler replaces the table before the --set refinements, like --set sampler=NAME
-  std::vector<FlagOverride> sampler;
-  override_from<std::string>(args, "sampler", "sampler", sampler);
-  for (const FlagOverride& o : sampler) {
-    request.overrides.insert(request.overrides.begin(), o.text);
-    request.override_labels[o.text] = o.label;
+  if (args.count("sampler")) {
+    refuse_set_twin(args, "sampler", "sampler");
+    const std::string name = args["sampler"].as<std::string>();
+    request.overrides.flags.insert(request.overrides.flags.begin(), {"sampler", name, "--sampler " + name});
   }
   request.steps = flag<std::int64_t>(args, "steps");
 }
@@ -99,8 +182,8 @@ void add_sampler_options(cxxopts::Options& options) {
   options.add_options("sampling")
       ("sampler", "use this sampler plugin with its defaults instead of the pipeline's [sampler] (refine with --set "
        "sampler.KEY=VALUE); same as --set sampler=NAME", cxxopts::value<std::string>())
-      ("steps", "the sampler's step count, mapped to its own option: pc -> [sde] N, annealed-langevin -> Langevin steps "
-       "per noise level, ode (fixed-step methods), heun-edm, dpm-solver++, langevin -> steps",
+      ("steps", "the sampler's step count: sets the option its plugin marks as one (`scoregen plugins info NAME` "
+       "says which, e.g. pc -> [sde] N, annealed-langevin -> Langevin steps per noise level)",
        cxxopts::value<std::int64_t>());
 }
 
@@ -158,41 +241,20 @@ void refuse_flags(const cxxopts::ParseResult& args, const std::string& command, 
     if (args.count(f)) throw Error(fmt::format("scoregen {}: --{} cannot take effect: {}", command, f, why));
 }
 
-void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key) {
-  if (!args.count("set")) return;
-  for (const std::string& entry : args["set"].as<std::vector<std::string>>()) {
-    const std::string::size_type eq = entry.find('=');
-    std::string name = entry.substr(0, eq);
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (name != key) continue;
-    std::string given;
-    for (const auto& kv : args.arguments())
-      if (kv.key() == flag) given = kv.value();
-    throw Error(fmt::format("--{} {} and --set {} give {} two values; give one of them", flag, given, entry, key));
-  }
-}
 
 std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& name) {
   return args.count(name) ? args[name].as<std::string>() : std::string();
 }
 
 engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
-                                       const std::vector<FlagOverride>& extra) {
+                                       const std::vector<KeyFlag>& own) {
   engine::SessionRequest r;
   r.argv = argv;
   r.pipeline_path = flag_or_empty(args, "pipeline");
   if (args.count("checkpoint")) r.checkpoint = args["checkpoint"].as<std::string>();
-  if (args.count("set")) r.overrides = args["set"].as<std::vector<std::string>>();
-  std::vector<FlagOverride> own = extra;
-  override_from<std::int64_t>(args, "seed", "seed", own);
-  override_from<std::int64_t>(args, "threads", "threads", own);
-  override_from<std::string>(args, "device", "device", own);
-  override_from<std::string>(args, "precision", "precision", own);
-  for (const FlagOverride& o : own) {
-    r.overrides.push_back(o.text);
-    r.override_labels[o.text] = o.label;
-  }
+  if (args.count("set")) r.overrides.set = args["set"].as<std::vector<std::string>>();
+  r.overrides.flags = key_overrides(args, own);
+  for (engine::KeyOverride& o : key_overrides(args, root_flags())) r.overrides.flags.push_back(std::move(o));
   if (args.count("plugin-path")) r.plugin_paths = args["plugin-path"].as<std::vector<std::string>>();
   r.quiet = args.count("quiet") > 0;
   r.base_dir = flag_or_empty(args, "pipeline-dir");

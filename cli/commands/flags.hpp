@@ -6,14 +6,11 @@
 
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "engine/assemble.hpp"
-#include "engine/image_io.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/image_io.hpp"
 
 namespace scoregen::cli {
 
@@ -34,14 +31,21 @@ engine::AssemblyRequest assembly_request(const cxxopts::ParseResult& args, const
 // --scale K and --grid on|off for image outputs.
 void add_picture_options(cxxopts::Options& options);
 engine::PictureOptions picture_options(const cxxopts::ParseResult& args);
-// A command's own flag as a pipeline override: `text` is section.key=value, `label` the flag as given ("--num 8").
-struct FlagOverride {
-  std::string text, label;
+// A flag that sets one pipeline key ("n,num" -> "nll.num"; a top-level key alone: "seed"). Its type and help come
+// from the key's declaration (command_settings.hpp); `note` adds what it means for this command.
+struct KeyFlag {
+  std::string flag;  // cxxopts spec: "n,num" or "divergence"
+  std::string key;
+  std::string note = "";
 };
-// PIPELINE, --checkpoint, --set, --seed, --threads, --device, --plugin-path and --quiet; `extra` overrides
-// (the command's own flags) follow --set.
+// Declares `flags` in `group` of --help, typed and described by their keys' declarations.
+void add_key_flags(cxxopts::Options& options, const std::string& group, const std::vector<KeyFlag>& flags);
+// The typed overrides of those of `flags` that were given (a --set of the same key is the other value: an error).
+std::vector<engine::KeyOverride> key_overrides(const cxxopts::ParseResult& args, const std::vector<KeyFlag>& flags);
+// PIPELINE, --checkpoint, --set, --seed, --threads, --device, --precision, --plugin-path and --quiet; `own` are the
+// command's own key flags (KeyFlag), which follow --set.
 engine::SessionRequest session_request(const cxxopts::ParseResult& args, const std::vector<std::string>& argv,
-                                       const std::vector<FlagOverride>& extra = {});
+                                       const std::vector<KeyFlag>& own = {});
 
 // Flags of the common set that `command` cannot use: an error naming the first one given, with `why`.
 void refuse_flags(const cxxopts::ParseResult& args, const std::string& command, const std::vector<std::string>& flags,
@@ -54,21 +58,5 @@ std::optional<T> flag(const cxxopts::ParseResult& args, const std::string& name)
   return args[name].as<T>();
 }
 std::string flag_or_empty(const cxxopts::ParseResult& args, const std::string& name);
-// An error when --set also gives `key` a value (the dedicated --`flag` was given): one value per setting.
-void refuse_set_twin(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key);
-// Appends `key=value` (TOML) for a flag that overrides a pipeline key, when the flag was given (and --set does not
-// give the same key another).
-template <class T>
-void override_from(const cxxopts::ParseResult& args, const std::string& flag, const std::string& key,
-                   std::vector<FlagOverride>& extra) {
-  if (!args.count(flag)) return;
-  refuse_set_twin(args, flag, key);
-  const T value = args[flag].as<T>();
-  const std::string label = fmt::format("--{} {}", flag, value);
-  if constexpr (std::is_same_v<T, std::string>)
-    extra.push_back({fmt::format("{}={}", key, engine::toml_quote(value)), label});
-  else
-    extra.push_back({fmt::format("{}={}", key, value), label});
-}
 
 }  // namespace scoregen::cli

@@ -1,7 +1,7 @@
 // `scoregen import FORMAT CHECKPOINT`: flags -> engine::import_checkpoint.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/import_checkpoint.hpp"
+#include "engine/tasks/import_checkpoint.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::cli {

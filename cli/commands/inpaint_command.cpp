@@ -1,11 +1,15 @@
 // `scoregen inpaint`: flags -> engine::inpaint.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/inpaint.hpp"
+#include "engine/tasks/inpaint.hpp"
 
 namespace scoregen::cli {
 
 namespace {
+
+// The flags that set [inpaint] keys.
+const std::vector<KeyFlag> kInpaintFlags = {{"n,num", "inpaint.num"}, {"method", "inpaint.method"},
+                                            {"particles", "inpaint.particles"}, {"sweeps", "inpaint.sweeps"}};
 
 void declare_inpaint(cxxopts::Options& options) {
   add_sampler_options(options);
@@ -17,26 +21,14 @@ void declare_inpaint(cxxopts::Options& options) {
       ("mask", "mask: .png (white = keep, black = fill), .npy of 0/1, or the part to fill: top-half, bottom-half, "
        "left-half, right-half, center (the middle half of the height and of the width)", cxxopts::value<std::string>())
       ("colorize", "colorize grey images (the grey channel is known; no mask)")
-      ("n,num", "completions per image, a grid when more than one (inpaint.num)", cxxopts::value<std::int64_t>())
-      ("method", "replace (the known part replaces the sampler's after every update; biased) or smc (sequential "
-       "Monte Carlo, exact as --particles grows) (inpaint.method)", cxxopts::value<std::string>())
-      ("particles", "smc: particles per completion; each completion is one particle, drawn by the final weights, of "
-       "its own particle system, so completions are independent (inpaint.particles)", cxxopts::value<std::int64_t>())
-      ("sweeps", "smc: independent particle systems per completion, combined by particle independent "
-       "Metropolis-Hastings; exact at any --particles as they grow, 1: plain SMC (inpaint.sweeps)",
-       cxxopts::value<std::int64_t>())
       ("o,out", "output (.png, .npy, .pt), or a folder when --image is a folder; the record is OUT.toml "
        "(FOLDER/scoregen-record.toml)", cxxopts::value<std::string>());
+  add_key_flags(options, "inpainting", kInpaintFlags);
 }
 
 int run_inpaint(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<FlagOverride> extra;
-  override_from<std::int64_t>(args, "num", "inpaint.num", extra);
-  override_from<std::string>(args, "method", "inpaint.method", extra);
-  override_from<std::int64_t>(args, "particles", "inpaint.particles", extra);
-  override_from<std::int64_t>(args, "sweeps", "inpaint.sweeps", extra);
   engine::InpaintRequest r;
-  r.session = session_request(args, argv, extra);
+  r.session = session_request(args, argv, kInpaintFlags);
   apply_sampler_options(args, r.session);
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
   r.image = flag_or_empty(args, "image");

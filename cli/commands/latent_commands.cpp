@@ -1,7 +1,9 @@
 // `scoregen encode`, `decode`, `interpolate`: flags -> engine::encode / decode / interpolate.
+#include <fmt/format.h>
+
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/latent.hpp"
+#include "engine/tasks/latent.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::cli {

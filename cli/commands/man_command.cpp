@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "commands/command.hpp"
-#include "engine/plugin_catalog.hpp"
+#include "engine/host/plugin_catalog.hpp"
 #include "scoregen/version.hpp"
 
 namespace scoregen::cli {

@@ -1,30 +1,27 @@
 // `scoregen nll`: flags -> engine::nll.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/nll.hpp"
+#include "engine/tasks/nll.hpp"
 
 namespace scoregen::cli {
 
 namespace {
+
+// The flags that set [nll] keys.
+const std::vector<KeyFlag> kNllFlags = {{"n,num", "nll.num"}, {"b,batch-size", "nll.batch_size"}, {"divergence", "nll.divergence"}};
 
 void declare_nll(cxxopts::Options& options) {
   add_json_option(options);
   options.add_options("likelihood")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
       ("data", "evaluate the examples of this .npy/.pt file instead of [data]", cxxopts::value<std::string>())
-      ("n,num", "number of examples (nll.num)", cxxopts::value<std::int64_t>())
-      ("b,batch-size", "examples per ODE solve (nll.batch_size)", cxxopts::value<std::int64_t>())
-      ("divergence", "rademacher, gaussian (Hutchinson) or exact (nll.divergence)", cxxopts::value<std::string>())
       ("o,out", "per-example CSV: index, log-likelihood (nats), bits/dim; its record is OUT.toml",
        cxxopts::value<std::string>());
+  add_key_flags(options, "likelihood", kNllFlags);
 }
 
 int run_nll(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<FlagOverride> extra;
-  override_from<std::int64_t>(args, "num", "nll.num", extra);
-  override_from<std::int64_t>(args, "batch-size", "nll.batch_size", extra);
-  override_from<std::string>(args, "divergence", "nll.divergence", extra);
-  engine::NllRequest r{session_request(args, argv, extra), {}, flag_or_empty(args, "data"), flag_or_empty(args, "out")};
+  engine::NllRequest r{session_request(args, argv, kNllFlags), {}, flag_or_empty(args, "data"), flag_or_empty(args, "out")};
   r.assembly.command = "scoregen nll";
   r.assembly.checkpoint = flag_or_empty(args, "checkpoint");
   engine::nll(r).print(args.count("json") > 0);

@@ -1,7 +1,7 @@
 // `scoregen plot`: flags -> engine::plot_run.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/plot.hpp"
+#include "engine/tasks/plot.hpp"
 #include "scoregen/error.hpp"
 
 #include <fmt/format.h>

@@ -8,8 +8,8 @@
 
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/files.hpp"
-#include "engine/record.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/version.hpp"
 

@@ -1,41 +1,31 @@
 // `scoregen sample`: flags -> engine::sample.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/sampling.hpp"
+#include "engine/tasks/sampling.hpp"
 
 namespace scoregen::cli {
 
 namespace {
+
+// The flags that set [sample] keys.
+const std::vector<KeyFlag> kSampleFlags = {
+    {"n,num", "sample.num"}, {"b,batch-size", "sample.batch_size"},
+    {"o,out", "sample.out", "its record is OUT.toml (and a PNG's text chunk)"},
+    {"guidance", "sample.guidance"}, {"particles", "sample.particles"},
+    {"sweeps", "sample.sweeps"}};
 
 void declare_sample(cxxopts::Options& options) {
   add_sampler_options(options);
   add_checkpoint_and_class_options(options);
   add_picture_options(options);
   add_json_option(options);
+  add_key_flags(options, "sampling", kSampleFlags);
   options.add_options("sampling")
-      ("n,num", "number of samples (sample.num)", cxxopts::value<std::int64_t>())
-      ("b,batch-size", "samples drawn at once; bounds memory (sample.batch_size)", cxxopts::value<std::int64_t>())
-      ("o,out", "output: .png (image grid, or scatter plot for 2-D data), .npy or .pt (sample.out); its record is OUT.toml",
-       cxxopts::value<std::string>())
-      ("overlay", "2-D data: draw the pipeline's [data] beneath the samples in the scatter plot")
-      ("guidance", "with --class and a [guidance] classifier: gradient (its gradient joins the score) or smc (sequential "
-       "Monte Carlo, asymptotically exact for p(x) p(y | x)^scale as --particles grows) (sample.guidance)",
-       cxxopts::value<std::string>())
-      ("particles", "smc: particles per sample; each sample is one particle, drawn by the final weights, of its own "
-       "particle system, so samples are independent (sample.particles)", cxxopts::value<std::int64_t>())
-      ("sweeps", "smc: independent particle systems per sample, combined by particle independent Metropolis-Hastings; "
-       "exact at any --particles as they grow, 1: plain SMC (sample.sweeps)", cxxopts::value<std::int64_t>());
+      ("overlay", "2-D data: draw the pipeline's [data] beneath the samples in the scatter plot");
 }
 
 int run_sample(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<FlagOverride> extra;
-  override_from<std::int64_t>(args, "num", "sample.num", extra);
-  override_from<std::int64_t>(args, "batch-size", "sample.batch_size", extra);
-  override_from<std::string>(args, "out", "sample.out", extra);
-  override_from<std::string>(args, "guidance", "sample.guidance", extra);
-  override_from<std::int64_t>(args, "particles", "sample.particles", extra);
-  override_from<std::int64_t>(args, "sweeps", "sample.sweeps", extra);
-  engine::SampleRequest r{session_request(args, argv, extra), assembly_request(args, "scoregen sample"),
+  engine::SampleRequest r{session_request(args, argv, kSampleFlags), assembly_request(args, "scoregen sample"),
                           picture_options(args), args.count("overlay") > 0};
   apply_sampler_options(args, r.session);
   r.assembly.sampler = true;

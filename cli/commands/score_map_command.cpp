@@ -1,7 +1,7 @@
 // `scoregen score-map`: flags -> engine::score_map.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/score_map.hpp"
+#include "engine/tasks/score_map.hpp"
 
 namespace scoregen::cli {
 

@@ -1,30 +1,29 @@
 // `scoregen train`: flags -> engine::train.
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
-#include "engine/training_run.hpp"
+#include "engine/tasks/training_run.hpp"
 
 namespace scoregen::cli {
 
 namespace {
 
+// The flags that set [train] keys.
+const std::vector<KeyFlag> kTrainFlags = {{"steps", "train.steps", "raise it to continue a finished run"},
+                                          {"batch-size", "train.batch_size", "the global batch of a data-parallel run"}};
+
 void declare_train(cxxopts::Options& options) {
   add_json_option(options);
   options.add_options("training")
       ("o,out", "run directory (default runs/<pipeline name>)", cxxopts::value<std::string>())
-      ("steps", "total optimizer steps (train.steps); raise it to continue a finished run", cxxopts::value<std::int64_t>())
-      ("batch-size", "examples per step, the global batch of a data-parallel run (train.batch_size)",
-       cxxopts::value<std::int64_t>())
       ("init", "a new run starts from this checkpoint without optimizer state (`scoregen import` or `export`): its "
                "weights, EMA and step; the PIPELINE's [sde] and [network] must equal its own, and those the PIPELINE "
                "leaves out (with [sampler]) are taken from it; refused on a run folder with a checkpoint (that run "
                "resumes)", cxxopts::value<std::string>());
+  add_key_flags(options, "training", kTrainFlags);
 }
 
 int run_train(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
-  std::vector<FlagOverride> extra;
-  override_from<std::int64_t>(args, "steps", "train.steps", extra);
-  override_from<std::int64_t>(args, "batch-size", "train.batch_size", extra);
-  engine::train({session_request(args, argv, extra), flag_or_empty(args, "out"), flag_or_empty(args, "init")})
+  engine::train({session_request(args, argv, kTrainFlags), flag_or_empty(args, "out"), flag_or_empty(args, "init")})
       .print(args.count("json") > 0);
   return 0;
 }

@@ -6,8 +6,8 @@
 
 #include <ATen/ATen.h>
 
-#include "engine/checkpoint.hpp"
-#include "engine/session.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/checkpoint.hpp"
 #include "scoregen/network.hpp"
 
 namespace cli {

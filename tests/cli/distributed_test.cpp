@@ -20,8 +20,8 @@
 
 #include "checkpoint_weights.hpp"
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 

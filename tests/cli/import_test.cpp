@@ -12,8 +12,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 std::string fixture_dir(const std::string& name) { return cli::source("tests/fixtures/score_sde/" + name); }

@@ -4,8 +4,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 
@@ -204,7 +204,7 @@ TEST(Inpaint, SequentialMonteCarloOnTwoDimensionalData) {
   cli::expect_user_error(cli::run(base + " --method smc --sampler ode --out " + dir.path("ode.npy")),
                          "the ode sampler does not hand over");
   cli::expect_user_error(cli::run(base + " --method smc --set sampler.jump_length=10 --set sampler.resample=2 --out " +
-                          dir.path("r.npy")), "without RePaint resampling");
+                          dir.path("r.npy")), "the pc sampler with its defaults does (here: jump_length = 10, resample = 2");
   cli::expect_user_error(cli::run(base + " --method smc --set sampler.n_steps=2 --out " + dir.path("l.npy")),
                          "corrector langevin: its update is not one Gaussian move");
   cli::expect_user_error(cli::run(base + " --particles 8 --out " + dir.path("u.npy")),

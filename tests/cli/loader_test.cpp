@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 using cli::run;
 

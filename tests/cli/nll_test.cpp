@@ -4,8 +4,8 @@
 #include <regex>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 const char* kOracle = R"([sde]

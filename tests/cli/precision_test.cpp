@@ -8,8 +8,8 @@
 #include <ATen/ATen.h>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 

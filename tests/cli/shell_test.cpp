@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cli_support.hpp"
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 

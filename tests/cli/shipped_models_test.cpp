@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
+#include "engine/io/array_io.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_support.hpp"
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 
 TEST(ShippedPipelines, EveryPipelineRuns) {
   std::vector<std::string> files;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cli_support.hpp"
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 
 using cli::expect_user_error;
 

@@ -11,10 +11,10 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
-#include "engine/assemble.hpp"
-#include "engine/files.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 
 namespace {
 

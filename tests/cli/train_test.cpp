@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "cli_support.hpp"
 #include "checkpoint_weights.hpp"
-#include "engine/array_io.hpp"
+#include "cli_support.hpp"
+#include "engine/io/array_io.hpp"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <torch/version.h>
 
 #include "cli_support.hpp"
-#include "engine/array_io.hpp"
+#include "engine/io/array_io.hpp"
 
 using cli::expect_user_error;
 

@@ -2,7 +2,7 @@
 // --checkpoint` reads first), then the whole state with its EMA weights into a small network.
 #include <torch/nn/modules/linear.h>
 
-#include "engine/checkpoint.hpp"
+#include "engine/io/checkpoint.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,5 +1,5 @@
 // libFuzzer target: the image and mask loader (engine load_image, OpenCV decoding) on arbitrary bytes, grey and RGB.
-#include "engine/image_io.hpp"
+#include "engine/io/image_io.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,5 +1,5 @@
 // libFuzzer target: the .npy reader (engine load_npy) on arbitrary bytes.
-#include "engine/array_io.hpp"
+#include "engine/io/array_io.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -2,8 +2,8 @@
 // TOML text, then optionally a line "%%" and one override (section.key=value) per line.
 #include <sstream>
 
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
+#include "engine/host/pipeline.hpp"
+#include "engine/host/session.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,10 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string input(reinterpret_cast<const char*>(data), size);
   const std::string separator = "\n%%\n";
   const std::size_t split = input.find(separator);
-  std::vector<std::string> overrides;
+  Overrides overrides;
   if (split != std::string::npos) {
     std::istringstream lines(input.substr(split + separator.size()));
-    for (std::string line; std::getline(lines, line);) overrides.push_back(line);
+    for (std::string line; std::getline(lines, line);) overrides.set.push_back(line);
   }
   const std::string text = input.substr(0, split);
   for (PipelineOrigin origin : {PipelineOrigin::File, PipelineOrigin::Stored})

@@ -12,7 +12,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
-#include "engine/metrics.hpp"
+#include "engine/math/metrics.hpp"
 #include "support.hpp"
 
 namespace {

@@ -2,9 +2,9 @@
 // inpainting one coordinate lands on the right conditional modes; the colorization matrix is orthonormal.
 #include <gtest/gtest.h>
 
+#include "engine/math/inpainting.hpp"
 #include "scoregen/gaussian_mixture.hpp"
 #include "scoregen/guidance.hpp"
-#include "engine/inpainting.hpp"
 #include "support.hpp"
 
 namespace {

@@ -2,8 +2,8 @@
 // Hutchinson against exact divergence; encode/decode round trips; slerp.
 #include <gtest/gtest.h>
 
+#include "engine/math/likelihood.hpp"
 #include "scoregen/gaussian_mixture.hpp"
-#include "engine/likelihood.hpp"
 #include "support.hpp"
 
 namespace {

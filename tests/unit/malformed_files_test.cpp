@@ -16,11 +16,11 @@
 #include <caffe2/serialize/istream_adapter.h>
 #include <torch/serialize.h>
 
-#include "engine/array_io.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/checkpoint_members.hpp"
-#include "engine/pickle_storages.hpp"
-#include "engine/image_io.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/checkpoint_members.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/pickle_storages.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/error.hpp"
 #include "support.hpp"

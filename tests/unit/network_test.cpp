@@ -5,7 +5,7 @@
 #include <torch/nn/module.h>
 #include <torch/optim/adam.h>
 
-#include "engine/checkpoint.hpp"
+#include "engine/io/checkpoint.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen_build_config.hpp"

@@ -3,8 +3,8 @@
 // s(x) = -(Sigma + sigma^2 I)^{-1} (x - mu) at a (nearly) single sigma.
 #include <gtest/gtest.h>
 
-#include "engine/memory_budget.hpp"
-#include "engine/trainer.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/math/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/objective.hpp"
 #include "support.hpp"

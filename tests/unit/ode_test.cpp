@@ -50,7 +50,7 @@ TEST(Edm, SigmaOfTimeAndItsInverse) {
   EXPECT_EQ(k[18], 0.0);
 }
 
-#include "engine/metrics.hpp"
+#include "engine/math/metrics.hpp"
 
 TEST(Metrics, FrechetDistanceOfGaussiansInClosedForm) {
   // N(0, I) vs N(m, 4 I) in 3-D: |m|^2 + tr(I + 4I - 2 * 2I) = |m|^2 + 3

@@ -10,7 +10,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "engine/particle_system.hpp"
+#include "engine/math/particle_system.hpp"
 
 namespace {
 

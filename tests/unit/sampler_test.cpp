@@ -5,8 +5,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "engine/math/metrics.hpp"
 #include "scoregen/gaussian_mixture.hpp"
-#include "engine/metrics.hpp"
 #include "support.hpp"
 
 namespace {

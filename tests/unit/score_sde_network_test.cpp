@@ -12,8 +12,8 @@
 #include <fmt/ranges.h>
 #include <torch/nn/module.h>
 
-#include "engine/array_io.hpp"
-#include "engine/score_sde_import.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/score_sde_import.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen_build_config.hpp"
 #include "support.hpp"

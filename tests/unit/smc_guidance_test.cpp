@@ -9,8 +9,8 @@
 
 #include <ATen/ATen.h>
 
-#include "engine/metrics.hpp"
-#include "engine/smc_guidance.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/math/smc_guidance.hpp"
 #include "mixture_oracle.hpp"
 #include "scoregen/guidance.hpp"
 #include "support.hpp"

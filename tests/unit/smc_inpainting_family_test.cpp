@@ -14,8 +14,8 @@
 
 #include <ATen/ATen.h>
 
-#include "engine/metrics.hpp"
-#include "engine/smc_inpainting.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/math/smc_inpainting.hpp"
 #include "mixture_oracle.hpp"
 #include "support.hpp"
 

@@ -9,9 +9,9 @@
 
 #include <ATen/ATen.h>
 
-#include "engine/inpainting.hpp"
-#include "engine/metrics.hpp"
-#include "engine/smc_inpainting.hpp"
+#include "engine/math/inpainting.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/math/smc_inpainting.hpp"
 #include "mixture_oracle.hpp"
 #include "support.hpp"
 

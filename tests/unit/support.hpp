@@ -8,15 +8,15 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "scoregen_build_config.hpp"
-#include "engine/assemble.hpp"
-#include "engine/files.hpp"
-#include "engine/pipeline.hpp"
-#include "engine/registry.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/pipeline.hpp"
+#include "engine/host/registry.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/network.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
+#include "scoregen_build_config.hpp"
 
 namespace test {
 
@@ -56,7 +56,7 @@ inline std::string tables_before_sampler(const std::string& relative) {
 
 // `n` exact draws of a session's data set from the draw stream `stream`, as float64.
 inline at::Tensor exact_draws(const scoregen::engine::Session& s, std::uint64_t stream, std::int64_t n) {
-  scoregen::BatchRandom rng = s.batch_random(stream, n);
+  scoregen::BatchRandom rng = s.batch_random(static_cast<scoregen::engine::Stream>(stream), n);
   return s.data->sample(rng).x.to(at::kDouble);
 }
 

@@ -6,7 +6,7 @@
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 
-#include "engine/process_group.hpp"
+#include "engine/host/process_group.hpp"
 #include "scoregen/autocast.hpp"
 #include "scoregen/torch_compat.hpp"
 #include "scoregen_build_config.hpp"

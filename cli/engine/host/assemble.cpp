@@ -1,17 +1,19 @@
 // The one place where a command's components are built from a session and a checkpoint.
-#include "engine/assemble.hpp"
+#include "engine/host/assemble.hpp"
 
 #include <algorithm>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/util/accumulate.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/array_io.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/image_io.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/image_io.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -34,12 +36,6 @@ void DataMapping::save(const at::Tensor& x, const std::string& path, const Pictu
   save_samples(to_data(x), path, lo, hi, options);
 }
 
-std::int64_t numel(const std::vector<std::int64_t>& shape) {
-  std::int64_t n = 1;
-  for (auto v : shape) n *= v;
-  return n;
-}
-
 namespace {
 
 // The key of `section` that the pipeline's sampler takes its --steps into ("N" for pc's "sde.N"), or "".
@@ -52,19 +48,21 @@ std::string sampler_steps_key(const Pipeline& p, const std::string& section) {
 
 }  // namespace
 
-void require_checkpoint_table(const Session& s, const std::string& section, const std::string& checkpoint,
-                              const std::string& free_key) {
-  Pipeline stored = Pipeline::parse(checkpoint_pipeline(checkpoint), checkpoint + " (stored pipeline)", {}, *s.registry,
-                                    PipelineOrigin::Stored);
-  auto differences = compare_tables(*s.pipeline, stored, section);
-  differences.erase(std::remove_if(differences.begin(), differences.end(),
-                                   [&](const TableDifference& d) { return !free_key.empty() && d.key == free_key; }),
-                    differences.end());
-  if (differences.empty()) return;
-  const TableDifference& d = differences.front();
-  throw Error(fmt::format("{}: [{}] {} = {}, but {} was trained with {} = {}: a checkpoint's [{}] table is the truth "
-                          "about its weights (drop the key, or give --checkpoint without a PIPELINE)",
-                          d.where, section, d.key, d.now, checkpoint, d.key, d.then, section));
+void require_checkpoint_tables(const Session& s, const std::string& checkpoint, const std::vector<TableCheck>& tables) {
+  const Pipeline stored = Pipeline::parse(s.checkpoint(checkpoint).pipeline(), checkpoint + " (stored pipeline)", {},
+                                          *s.registry, PipelineOrigin::Stored);
+  for (const TableCheck& table : tables) {
+    const std::string& section = table.section;
+    auto differences = compare_tables(*s.pipeline, stored, section);
+    differences.erase(std::remove_if(differences.begin(), differences.end(),
+                                     [&table](const TableDifference& d) { return !table.free_key.empty() && d.key == table.free_key; }),
+                      differences.end());
+    if (differences.empty()) continue;
+    const TableDifference& d = differences.front();
+    throw Error(fmt::format("{}: [{}] {} = {}, but {} was trained with {} = {}: a checkpoint's [{}] table is the truth "
+                            "about its weights (drop the key, or give --checkpoint without a PIPELINE)",
+                            d.where, section, d.key, d.now, checkpoint, d.key, d.then, section));
+  }
 }
 
 std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& checkpoint, const std::string& needed_by) {
@@ -72,8 +70,8 @@ std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& che
   if (torch::nn::Module* m = guidance->module()) {
     if (checkpoint.empty())
       throw Error("the [guidance] classifier needs trained weights: pass --guidance-checkpoint FILE");
-    require_checkpoint_table(s, "guidance", checkpoint);
-    load_ema_weights(checkpoint, *m);
+    require_checkpoint_tables(s, checkpoint, {{"guidance", ""}});
+    s.checkpoint(checkpoint).load_ema_weights(*m);
     m->to(s.device);
     m->eval();
   }
@@ -84,10 +82,9 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
   Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};
   const Session& s = a.session;
   if (!request.checkpoint.empty()) {
-    require_checkpoint_table(s, "network", request.checkpoint);
     // The noise schedule the weights learned is as fixed as the network; only the discretisation a sampler's --steps
     // sets (pc: [sde] N) is the sampler's to choose.
-    require_checkpoint_table(s, "sde", request.checkpoint, sampler_steps_key(*s.pipeline, "sde"));
+    require_checkpoint_tables(s, request.checkpoint, {{"network", ""}, {"sde", sampler_steps_key(*s.pipeline, "sde")}});
   }
   a.network = s.pipeline->create_as<Network>("network", s.context(), request.command);
   if (request.checkpoint.empty()) {
@@ -95,7 +92,7 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
       throw Error(fmt::format("[network] plugin '{}' needs trained weights: pass --checkpoint RUN/checkpoint.pt",
                               s.pipeline->plugin("network").name));
   } else {
-    load_ema_weights(request.checkpoint, *a.network);
+    s.checkpoint(request.checkpoint).load_ema_weights(*a.network);
   }
   a.network->to(s.device);
   a.network->eval();
@@ -163,7 +160,7 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
       data = s.data->get(0, std::min(num, s.data->size())).x;
     } else {
       require_memory_for(static_cast<double>(num), shape, "--num (the number of examples drawn from [data])");
-      BatchRandom rng = s.batch_random(20, num);
+      BatchRandom rng = s.batch_random(Stream::DataExamples, num);
       data = s.data->sample(rng).x;
     }
   } else {
@@ -174,15 +171,15 @@ at::Tensor load_examples(const Session& s, const std::string& file, std::int64_t
 }
 
 void settle_threads(const Session& s, const std::vector<std::int64_t>& example_shape) {
-  if (!s.sets_threads || s.pipeline->options("").integer("threads") != 0) return;
-  if (numel(example_shape) < 64) at::set_num_threads(1);
+  if (!s.sets_threads || settings_of<RootSettings>(s.pipeline->options("")).threads != 0) return;
+  if (c10::multiply_integers(example_shape) < 64) at::set_num_threads(1);
 }
 
 bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape) {
   const std::vector<std::int64_t> g(given.begin(), given.end());
   if (g == shape) return true;
   if (shape.size() > 1 && shape[0] == 1 && g == std::vector<std::int64_t>(shape.begin() + 1, shape.end())) return true;
-  return g.size() == 1 && g[0] == numel(shape);
+  return g.size() == 1 && g[0] == c10::multiply_integers(shape);
 }
 
 at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what) {
@@ -192,7 +189,7 @@ at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, 
   if (!example_fits(t.sizes().slice(1), shape))
     throw Error(fmt::format("{}: shape [{}] does not fit the model's [N, {}]{}", what, fmt::join(t.sizes(), ", "),
                             fmt::join(shape, ", "),
-                            shape.size() > 1 ? fmt::format(" (or [N, {}] flat)", numel(shape)) : std::string()));
+                            shape.size() > 1 ? fmt::format(" (or [N, {}] flat)", c10::multiply_integers(shape)) : std::string()));
   if (!at::isfinite(t).all().item<bool>()) throw Error(fmt::format("{}: NaN or infinite values", what));
   std::vector<std::int64_t> full{t.size(0)};
   full.insert(full.end(), shape.begin(), shape.end());

@@ -12,9 +12,9 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "engine/image_io.hpp"
-#include "engine/particle_system.hpp"
-#include "engine/session.hpp"
+#include "engine/host/session.hpp"
+#include "engine/host/smc_settings.hpp"
+#include "engine/io/image_io.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
 #include "scoregen/sampler.hpp"
@@ -63,10 +63,13 @@ Assembly assemble(Session session, const AssemblyRequest& request);
 
 // The [guidance] plugin of a session with its weights (a trained classifier needs a checkpoint), on the device.
 std::shared_ptr<Guidance> load_guidance(const Session& session, const std::string& checkpoint, const std::string& needed_by);
-// A checkpoint's stored table is the truth about what its weights are: the session's `section` (plugin and every
-// option) must equal it, else an error naming the first differing key. `free_key` (a key of `section`) may differ.
-void require_checkpoint_table(const Session& session, const std::string& section, const std::string& checkpoint,
-                              const std::string& free_key = "");
+// A checkpoint's stored tables are the truth about what its weights are: each of the session's `tables` (plugin and
+// every option) must equal the checkpoint's, in the order given, else an error naming the first differing key. A
+// table's `free_key` may differ.
+struct TableCheck {
+  std::string section, free_key;
+};
+void require_checkpoint_tables(const Session& session, const std::string& checkpoint, const std::vector<TableCheck>& tables);
 // The examples a command evaluates: a .npy/.pt file when `file` is set, else the first `num` of a finite [data]
 // set, else `num` fresh draws of a generator set; reshaped to `shape` and checked for NaN.
 at::Tensor load_examples(const Session& session, const std::string& file, std::int64_t num,
@@ -77,8 +80,6 @@ bool example_fits(at::IntArrayRef given, const std::vector<std::int64_t>& shape)
 // Rows of examples (or latent codes) from a file or a data set, checked (at least one row, each of a shape
 // example_fits accepts, finite) and reshaped to [N, shape]; `what` names them in the error.
 at::Tensor as_rows(const at::Tensor& t, const std::vector<std::int64_t>& shape, const std::string& what);
-// Number of elements of one example.
-std::int64_t numel(const std::vector<std::int64_t>& shape);
 // threads = 0 chosen by the work, once the example's shape is known: examples of fewer than 64 values (2-D toys, the
 // oracles) run on one thread, where a second one only adds OpenMP's hand-offs (bench/threads_by_work.sh: a toy MLP
 // trains 2x slower on two); larger ones keep the cores open_session gave. An explicit threads is left alone.

@@ -1,5 +1,5 @@
 // The memory a result needs against the memory there is.
-#include "engine/memory_budget.hpp"
+#include "engine/host/memory_budget.hpp"
 
 #include <unistd.h>
 

@@ -1,18 +1,22 @@
-// TOML pipelines (toml++): parse, apply --set overrides, migrate renamed keys, validate each table against its
-// declaration (types, allowed values, ranges, plugin-valued options whose plugins add their own keys).
-#include "engine/pipeline.hpp"
+// TOML pipelines (toml++): read the tables, then validate each against its declaration (types, allowed values,
+// ranges, plugin-valued options whose plugins add their own keys); the overrides and the values' conversions are
+// pipeline_overrides.cpp and pipeline_values.cpp, renamed keys pipeline_migration.cpp.
+#include "engine/host/pipeline.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/files.hpp"
-#include "engine/pipeline_raw.hpp"
+#include "engine/host/pipeline_raw.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -30,11 +34,6 @@ std::string toml_quote(const std::string& s) {
 
 namespace {
 
-std::string position(const std::string& source, const toml::source_region& region) {
-  if (region.begin.line == 0) return source;
-  return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
-}
-
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -48,130 +47,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     }
   }
   return row[b.size()];
-}
-
-const char* node_type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    default: return "date/time";
-  }
-}
-
-struct ConvertError {
-  std::string message;
-  const toml::node* at = nullptr;  // the offending array element, when it is one
-};
-
-double to_real(const toml::node& n, const char* what) {
-  if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
-  if (!n.is_floating_point()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n)), &n};
-  double v = n.as_floating_point()->get();
-  if (!std::isfinite(v)) throw ConvertError{fmt::format("expected a finite number, got {}", v), &n};
-  return v;
-}
-
-std::vector<double> to_reals(const toml::node& n, const char* what) {
-  if (!n.is_array()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-  std::vector<double> out;
-  for (const auto& e : *n.as_array()) out.push_back(to_real(e, what));
-  return out;
-}
-
-// Range of a number, or of each element of a list.
-void check_range(const toml::node& n, const OptionSpec& spec, double v, std::size_t index, bool element) {
-  std::string why = spec.range.violation(v);
-  if (why.empty()) return;
-  const toml::node* at = &n;
-  if (element && n.is_array()) {
-    const toml::array& arr = *n.as_array();
-    if (index < arr.size()) at = arr.get(index);
-  }
-  throw ConvertError{element ? fmt::format("every element {} (element {} is {})", why, index, v)
-                             : fmt::format("{} (got {})", why, v),
-                     at};
-}
-
-Value convert(const toml::node& n, const OptionSpec& spec, const std::vector<std::string>& choices) {
-  const char* what = type_name(spec.type);
-  switch (spec.type) {
-    case OptionType::Integer: {
-      if (!n.is_integer()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-      const std::int64_t v = n.as_integer()->get();
-      check_range(n, spec, static_cast<double>(v), 0, false);
-      return v;
-    }
-    case OptionType::Real: {
-      const double v = to_real(n, what);
-      check_range(n, spec, v, 0, false);
-      return v;
-    }
-    case OptionType::Boolean:
-      if (!n.is_boolean()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-      return n.as_boolean()->get();
-    case OptionType::String: {
-      if (!n.is_string()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-      std::string s = n.as_string()->get();
-      if (!choices.empty() && std::find(choices.begin(), choices.end(), s) == choices.end())
-        throw ConvertError{fmt::format("'{}' is not one of: {}{}", s, fmt::join(choices, ", "), did_you_mean(s, choices))};
-      return s;
-    }
-    case OptionType::RealList: {
-      std::vector<double> out = to_reals(n, what);
-      for (std::size_t i = 0; i < out.size(); ++i) check_range(n, spec, out[i], i, true);
-      return out;
-    }
-    case OptionType::IntegerList: {
-      if (!n.is_array()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-      std::vector<std::int64_t> out;
-      for (const auto& e : *n.as_array()) {
-        if (!e.is_integer()) throw ConvertError{fmt::format("expected {}, got an element of type {}", what, node_type_name(e))};
-        out.push_back(e.as_integer()->get());
-        check_range(n, spec, static_cast<double>(out.back()), out.size() - 1, true);
-      }
-      return out;
-    }
-    case OptionType::RealMatrix: {
-      if (!n.is_array()) throw ConvertError{fmt::format("expected {}, got {}", what, node_type_name(n))};
-      std::vector<std::vector<double>> out;
-      for (const auto& row : *n.as_array()) out.push_back(to_reals(row, what));
-      return out;
-    }
-    case OptionType::RealOrAuto: {
-      if (n.is_string()) {
-        if (n.as_string()->get() != "auto")
-          throw ConvertError{fmt::format("expected {}, got the string \"{}\"", what, n.as_string()->get())};
-        return std::string("auto");
-      }
-      const double v = to_real(n, what);
-      check_range(n, spec, v, 0, false);
-      return v;
-    }
-  }
-  throw ConvertError{"unsupported option type"};
-}
-
-std::vector<std::string> section_names() {
-  std::vector<std::string> out;
-  for (const auto& s : pipeline_sections())
-    if (!s.name.empty()) out.push_back(s.name);
-  return out;
-}
-
-[[noreturn]] void unknown_section(const std::string& where, const std::string& name) {
-  throw Error(fmt::format("{}: unknown section [{}]{}; sections are: {}", where, name,
-                          did_you_mean(name, section_names(), "[", "]"), fmt::join(section_names(), ", ")));
-}
-
-// The allowed values of a plugin-valued option: the loaded plugins of its kind (and "none").
-std::vector<std::string> plugin_choices(const OptionSpec& spec, const Registry& registry) {
-  std::vector<std::string> names = registry.names(*spec.plugin_kind);
-  if (spec.none_allowed) names.push_back("none");
-  return names;
 }
 
 // The declared options of a table: its own, then those of each plugin its plugin-valued options choose.
@@ -240,6 +115,25 @@ std::string suggest_key(const std::string& key, const std::vector<OptionSpec>& o
   return did_you_mean(key, same);
 }
 
+std::vector<std::string> section_names() {
+  std::vector<std::string> out;
+  for (const auto& s : pipeline_sections())
+    if (!s.name.empty()) out.push_back(s.name);
+  return out;
+}
+
+[[noreturn]] void unknown_section(const std::string& where, const std::string& name) {
+  throw Error(fmt::format("{}: unknown section [{}]{}; sections are: {}", where, name,
+                          did_you_mean(name, section_names(), "[", "]"), fmt::join(section_names(), ", ")));
+}
+
+// The allowed values of a plugin-valued option: the loaded plugins of its kind (and "none").
+std::vector<std::string> plugin_choices(const OptionSpec& spec, const Registry& registry) {
+  std::vector<std::string> names = registry.names(*spec.plugin_kind);
+  if (spec.none_allowed) names.push_back("none");
+  return names;
+}
+
 std::string section_label(const std::string& name) { return name.empty() ? std::string("top level") : "[" + name + "]"; }
 
 const toml::node* RawPipeline::string_node(const std::string& value) {
@@ -262,210 +156,190 @@ bool holds_default(const std::string& section, const Options& settings, const st
   return true;
 }
 
-Pipeline Pipeline::load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry,
-                        const OverrideLabels& labels) {
+Pipeline Pipeline::load(const std::string& path, const Overrides& overrides, const Registry& registry) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(fmt::format("{}: cannot open pipeline file: no such file", path));
-  return parse(read_file(path), path, overrides, registry, PipelineOrigin::File, labels);
+  return parse(read_file(path), path, overrides, registry, PipelineOrigin::File);
 }
 
-Pipeline Pipeline::parse(const std::string& text, const std::string& source_name,
-                         const std::vector<std::string>& overrides, const Registry& registry, PipelineOrigin origin,
-                         const OverrideLabels& labels) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source_name);
-  } catch (const toml::parse_error& e) {
-    throw Error(fmt::format("{}: {}", position(source_name, e.source()), e.description()));
-  }
-
-  // Gather the file's keys per section; root scalars go to section "". Unknown sections are reported after the
-  // migration of renamed ones.
+RawPipeline read_tables(const std::string& text, const std::string& source_name) {
   RawPipeline raw;
+  auto doc = std::make_unique<toml::table>();
+  try {
+    *doc = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{}: {}", toml_position(source_name, e.source()), e.description()));
+  }
+  // root scalars go to section ""; unknown sections are reported after the migration of renamed ones
   raw.sections[""].where = source_name;
-  for (auto&& [key, node] : doc) {
+  for (auto&& [key, node] : *doc) {
     std::string k(key.str());
-    std::string where = position(source_name, key.source());
+    std::string where = toml_position(source_name, key.source());
     if (node.is_table()) {
       RawSection& sec = raw.sections[k];
       sec.where = where;
       for (auto&& [sub, value] : *node.as_table()) {
         if (value.is_table())
-          throw Error(fmt::format("{}: [{}] {}: nested tables are not allowed here", position(source_name, sub.source()),
+          throw Error(fmt::format("{}: [{}] {}: nested tables are not allowed here", toml_position(source_name, sub.source()),
                                   k, sub.str()));
         sec.entries[std::string(sub.str())] =
-            Entry{&value, position(source_name, value.source()), position(source_name, sub.source())};
+            Entry{&value, toml_position(source_name, value.source()), toml_position(source_name, sub.source())};
       }
     } else if (node.is_array() && find_section(k)) {
       throw Error(fmt::format("{}: [{}] must be a table, not an array of tables", where, k));
     } else {
-      raw.sections[""].entries[k] = Entry{&node, position(source_name, node.source()), where};
+      raw.sections[""].entries[k] = Entry{&node, toml_position(source_name, node.source()), where};
     }
   }
-  migrate(raw, origin, registry);
+  raw.owned.push_back(std::move(doc));
+  return raw;
+}
+
+void require_known_sections(const RawPipeline& raw) {
   for (const auto& [name, sec] : raw.sections)
     if (!find_section(name)) unknown_section(sec.where, name);
+}
 
-  // --set section.key=value: the value is TOML text; a bare word is taken as a string.
-  // `--set sampler=NAME` (a plugin section without a key) replaces the whole table: the new plugin with its
-  // defaults. These are applied first, so `--set sampler.steps=20` refines the new choice.
-  auto label = [&](const std::string& ov) {
-    auto it = labels.find(ov);
-    return it != labels.end() ? it->second : fmt::format("--set {}", ov);
-  };
-  std::vector<std::string> ordered;
-  for (const auto& ov : overrides) {
-    // one key and one value: a line break would let the text add tables of its own, which would be dropped
-    if (std::any_of(ov.begin(), ov.end(), [](char c) { return c == '\n' || c == '\r'; }))
-      throw Error(fmt::format("{}: one section.key=value on one line (a line break in the value; TOML's \\n "
-                              "writes one inside a string)", label(ov).substr(0, label(ov).find_first_of("\r\n"))));
-    auto eq = ov.find('=');
-    const SectionSpec* spec = eq == std::string::npos ? nullptr : find_section(ov.substr(0, eq));
-    if (spec && spec->kind) {
-      std::string name = ov.substr(eq + 1);
-      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
-      RawSection& sec = raw.sections[ov.substr(0, eq)];
-      sec.entries.clear();
-      sec.replaced.clear();
-      sec.where = label(ov);
-      sec.entries["plugin"] = Entry{raw.string_node(name), sec.where, sec.where, true};
-    } else {
-      ordered.push_back(ov);
-    }
+namespace {
+
+// The plugin a plugin section's `plugin` key chooses (the key is taken out of the table).
+const PluginInfo* chosen_plugin(const std::string& name, const SectionSpec& spec, RawSection& sec,
+                                const Registry& registry) {
+  const char* kind = kind_name(*spec.kind);
+  std::vector<std::string> available = registry.names(*spec.kind);
+  auto it = sec.entries.find("plugin");
+  if (it == sec.entries.end())
+    throw Error(fmt::format("{}: [{}] missing key 'plugin' (available {} plugins: {})", sec.where, name, kind,
+                            fmt::join(available, ", ")));
+  if (!it->second.node->is_string())
+    throw Error(fmt::format("{}: [{}] plugin: expected string, got {}", it->second.where, name,
+                            toml_type_name(*it->second.node)));
+  std::string chosen = it->second.node->as_string()->get();
+  const PluginInfo* plugin = registry.find(*spec.kind, chosen);
+  if (!plugin)
+    throw Error(fmt::format("{}: [{}] unknown {} plugin '{}'{}; available: {}", it->second.where, name, kind, chosen,
+                            did_you_mean(chosen, available), fmt::join(available, ", ")));
+  sec.entries.erase(it);
+  return plugin;
+}
+
+// Keys that may be dropped without a word: the options of sub-plugins the table no longer chooses. A stored
+// pipeline may keep those of one it never chose (pc's snr with corrector = "none"), and a --set that replaced a
+// choice drops the keys of the replaced one.
+std::set<std::string> stale_keys(const std::vector<OptionSpec>& base, const RawSection& sec, const Registry& registry,
+                                 PipelineOrigin origin) {
+  std::set<std::string> stale;
+  if (origin == PipelineOrigin::Stored)
+    for (const auto& o : base)
+      if (o.plugin_kind)
+        for (const auto* info : registry.all())
+          if (info->kind == *o.plugin_kind)
+            for (const auto& spec : info->options) stale.insert(spec.name);
+  for (const auto& replaced : sec.replaced) {  // not structured bindings: the lambda uses the key (clang's C++17)
+    const std::string& key = replaced.first;
+    const Entry& old = replaced.second;
+    auto o = std::find_if(base.begin(), base.end(), [&key](const OptionSpec& s) { return s.name == key; });
+    if (o == base.end() || !o->plugin_kind || !old.node->is_string()) continue;
+    if (const PluginInfo* before = registry.find(*o->plugin_kind, std::string(old.node->as_string()->get())))
+      for (const auto& s : before->options) stale.insert(s.name);
   }
-  for (const auto& ov : ordered) {
-    std::string where = label(ov);
-    auto eq = ov.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(fmt::format("{}: expected section.key=value", where));
-    std::string path = ov.substr(0, eq), value = ov.substr(eq + 1);
-    auto dot = path.find('.');
-    std::string section = dot == std::string::npos ? std::string() : path.substr(0, dot);
-    std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
-    if (!section.empty() && !find_section(section)) unknown_section(where, section);
-    auto tbl = std::make_unique<toml::table>();
+  return stale;
+}
+
+// Every key of the table is declared (stale ones are dropped); the first that is not is an error with a suggestion.
+void reject_unknown_keys(const std::string& name, RawSection& sec, const std::vector<OptionSpec>& options,
+                         const std::set<std::string>& stale, const PluginInfo* plugin) {
+  std::vector<std::string> declared;
+  for (const auto& o : options) declared.push_back(o.name);
+  if (name.empty())
+    for (const auto& s : section_names()) declared.push_back(s);
+  for (auto it = sec.entries.begin(); it != sec.entries.end();) {
+    const std::string& key = it->first;
+    const Entry& entry = it->second;
+    if (std::find(declared.begin(), declared.end(), key) != declared.end()) {
+      ++it;
+      continue;
+    }
+    if (!entry.from_override && stale.count(key)) {
+      it = sec.entries.erase(it);
+      continue;
+    }
+    std::string owner = plugin ? fmt::format("{} plugin '{}'", kind_name(plugin->kind), plugin->name) : section_label(name);
+    throw Error(fmt::format("{}: {} unknown key '{}'{}; {} takes: {}", entry.key_where, section_label(name), key,
+                            suggest_key(key, options, declared), owner,
+                            options.empty() ? std::string("no keys") : fmt::format("{}", fmt::join(declared, ", "))));
+  }
+}
+
+// Each declared option's value, typed and range-checked (its default when absent), and where it came from.
+Options typed_values(const std::string& name, const RawSection& sec, const std::vector<OptionSpec>& options,
+                     const Registry& registry, const std::string& source_name) {
+  std::map<std::string, Value> values;
+  std::map<std::string, std::string> where;
+  for (const auto& o : options) {
+    auto it = sec.entries.find(o.name);
+    std::vector<std::string> choices = o.plugin_kind ? plugin_choices(o, registry) : o.choices;
+    if (it == sec.entries.end()) {
+      if (o.is_required())
+        throw Error(fmt::format("{}: {} missing required key '{}' ({}: {})", sec.where, section_label(name), o.name,
+                                type_name(o.type), o.help));
+      values[o.name] = o.default_value;
+      continue;
+    }
     try {
-      *tbl = toml::parse("v = " + value, where);
-    } catch (const toml::parse_error&) {
-      *tbl = toml::table{};
-      tbl->insert_or_assign("v", value);
+      values[o.name] = typed_value(*it->second.node, o, choices);
+    } catch (const ConvertError& e) {
+      bool in_file = e.at && e.at->source().begin.line != 0 && !it->second.from_override;
+      std::string at = in_file ? toml_position(source_name, e.at->source()) : it->second.where;
+      throw Error(fmt::format("{}: {} {}: {}", at, section_label(name), o.name, e.message));
     }
-    RawSection& sec = raw.sections[section];
-    if (auto old = sec.entries.find(key); old != sec.entries.end() && !old->second.from_override)
-      sec.replaced[key] = old->second;
-    sec.entries[key] = Entry{tbl->get("v"), where, where, true};
-    if (sec.where.empty()) sec.where = where;
-    raw.owned.push_back(std::move(tbl));
+    // A value in the file that an override replaced is still the user's mistake: named, not hidden by the flag.
+    if (auto hidden = sec.replaced.find(o.name); hidden != sec.replaced.end()) {
+      try {
+        typed_value(*hidden->second.node, o, choices);
+      } catch (const ConvertError& e) {
+        const bool at_value = e.at && e.at->source().begin.line != 0;
+        throw Error(fmt::format("{}: {} {}: {} (the file's value, which {} overrides; fix or remove it)",
+                                at_value ? toml_position(source_name, e.at->source()) : hidden->second.where,
+                                section_label(name), o.name, e.message, it->second.where));
+      }
+    }
+    where[o.name] = it->second.where;
   }
+  return Options(name, std::move(values), std::move(where));
+}
 
+}  // namespace
+
+ValidSection validate(const std::string& name, RawSection& sec, const Registry& registry, PipelineOrigin origin,
+                      const std::string& source_name) {
+  const SectionSpec* spec = find_section(name);
+  const PluginInfo* plugin = spec->kind ? chosen_plugin(name, *spec, sec, registry) : nullptr;
+  const std::vector<OptionSpec>& base = plugin ? plugin->options : spec->options;
+  // the table's plugin-valued options (pc's predictor) add the options of what they choose now
+  auto chosen_now = [&sec](const OptionSpec& o) {
+    auto e = sec.entries.find(o.name);
+    return e != sec.entries.end() && e->second.node->is_string() ? std::string(e->second.node->as_string()->get())
+                                                                 : default_string(o);
+  };
+  const std::vector<OptionSpec> options = expand(base, registry, chosen_now);
+  reject_unknown_keys(name, sec, options, stale_keys(base, sec, registry, origin), plugin);
+  ValidSection valid{typed_values(name, sec, options, registry, source_name), plugin, {}, options};
+  for (const auto& o : options)
+    if (o.is_input_file) valid.file_keys.push_back(o.name);
+  return valid;
+}
+
+Pipeline Pipeline::parse(const std::string& text, const std::string& source_name, const Overrides& overrides,
+                         const Registry& registry, PipelineOrigin origin) {
+  RawPipeline raw = read_tables(text, source_name);
+  migrate(raw, origin, registry);
+  require_known_sections(raw);
+  apply_overrides(raw, overrides);
   Pipeline p;
   p.source_ = source_name;
   p.registry_ = &registry;
-  for (auto& named : raw.sections) {  // not structured bindings: the lambdas below use them (clang's C++17)
-    const std::string& name = named.first;
-    auto& sec = named.second;
-    const SectionSpec* spec = find_section(name);
-    std::vector<OptionSpec> base = spec->options;
-    const PluginInfo* plugin = nullptr;
-    if (spec->kind) {
-      const char* kind = kind_name(*spec->kind);
-      std::vector<std::string> available = registry.names(*spec->kind);
-      auto it = sec.entries.find("plugin");
-      if (it == sec.entries.end())
-        throw Error(fmt::format("{}: [{}] missing key 'plugin' (available {} plugins: {})", sec.where, name, kind,
-                                fmt::join(available, ", ")));
-      if (!it->second.node->is_string())
-        throw Error(fmt::format("{}: [{}] plugin: expected string, got {}", it->second.where, name,
-                                node_type_name(*it->second.node)));
-      std::string chosen = it->second.node->as_string()->get();
-      plugin = registry.find(*spec->kind, chosen);
-      if (!plugin)
-        throw Error(fmt::format("{}: [{}] unknown {} plugin '{}'{}; available: {}", it->second.where, name, kind, chosen,
-                                did_you_mean(chosen, available), fmt::join(available, ", ")));
-      base = plugin->options;
-      sec.entries.erase(it);
-    }
-    // What the table's plugin-valued options choose now, and what the file chose before a --set replaced them:
-    // keys of a replaced choice that the new one does not take are dropped with it.
-    auto chosen_now = [&](const OptionSpec& o) {
-      auto e = sec.entries.find(o.name);
-      return e != sec.entries.end() && e->second.node->is_string() ? std::string(e->second.node->as_string()->get())
-                                                                   : default_string(o);
-    };
-    std::vector<OptionSpec> options = expand(base, registry, chosen_now);
-    std::set<std::string> stale;
-    // A stored pipeline may keep the options of a sub-plugin it did not choose (pc's snr with corrector = "none"):
-    // they never had an effect, and are dropped.
-    if (origin == PipelineOrigin::Stored)
-      for (const auto& o : base)
-        if (o.plugin_kind)
-          for (const auto* info : registry.all())
-            if (info->kind == *o.plugin_kind)
-              for (const auto& spec : info->options) stale.insert(spec.name);
-    for (const auto& replaced : sec.replaced) {
-      const std::string& key = replaced.first;
-      const auto& old = replaced.second;
-      auto o = std::find_if(base.begin(), base.end(), [&](const OptionSpec& s) { return s.name == key; });
-      if (o == base.end() || !o->plugin_kind || !old.node->is_string()) continue;
-      if (const PluginInfo* before = registry.find(*o->plugin_kind, std::string(old.node->as_string()->get())))
-        for (const auto& s : before->options) stale.insert(s.name);
-    }
-    std::vector<std::string> declared;
-    for (const auto& o : options) declared.push_back(o.name);
-    if (name.empty())
-      for (const auto& s : section_names()) declared.push_back(s);
-    for (auto it = sec.entries.begin(); it != sec.entries.end();) {
-      const std::string& key = it->first;
-      const Entry& entry = it->second;
-      if (std::find(declared.begin(), declared.end(), key) != declared.end()) {
-        ++it;
-        continue;
-      }
-      if (!entry.from_override && stale.count(key)) {
-        it = sec.entries.erase(it);
-        continue;
-      }
-      std::string owner = plugin ? fmt::format("{} plugin '{}'", kind_name(plugin->kind), plugin->name) : section_label(name);
-      throw Error(fmt::format("{}: {} unknown key '{}'{}; {} takes: {}", entry.key_where, section_label(name), key,
-                              suggest_key(key, options, declared), owner,
-                              options.empty() ? std::string("no keys") : fmt::format("{}", fmt::join(declared, ", "))));
-    }
-    std::map<std::string, Value> values;
-    std::map<std::string, std::string> where;
-    for (const auto& o : options) {
-      auto it = sec.entries.find(o.name);
-      std::vector<std::string> choices = o.plugin_kind ? plugin_choices(o, registry) : o.choices;
-      if (it == sec.entries.end()) {
-        if (o.is_required())
-          throw Error(fmt::format("{}: {} missing required key '{}' ({}: {})", sec.where, section_label(name), o.name,
-                                  type_name(o.type), o.help));
-        values[o.name] = o.default_value;
-        continue;
-      }
-      try {
-        values[o.name] = convert(*it->second.node, o, choices);
-      } catch (const ConvertError& e) {
-        bool in_file = e.at && e.at->source().begin.line != 0 && !it->second.from_override;
-        std::string at = in_file ? position(source_name, e.at->source()) : it->second.where;
-        throw Error(fmt::format("{}: {} {}: {}", at, section_label(name), o.name, e.message));
-      }
-      // A value in the file that an override replaced is still the user's mistake: named, not hidden by the flag.
-      if (auto hidden = sec.replaced.find(o.name); hidden != sec.replaced.end()) {
-        try {
-          convert(*hidden->second.node, o, choices);
-        } catch (const ConvertError& e) {
-          const bool at_value = e.at && e.at->source().begin.line != 0;
-          throw Error(fmt::format("{}: {} {}: {} (the file's value, which {} overrides; fix or remove it)",
-                                  at_value ? position(source_name, e.at->source()) : hidden->second.where,
-                                  section_label(name), o.name, e.message, it->second.where));
-        }
-      }
-      where[o.name] = it->second.where;
-    }
-    std::vector<std::string> files;
-    for (const auto& o : options)
-      if (o.is_input_file) files.push_back(o.name);
-    p.sections_[name] = Section{Options(name, std::move(values), std::move(where)), plugin, std::move(files)};
-  }
+  for (auto& [name, sec] : raw.sections) p.sections_[name] = validate(name, sec, registry, origin, source_name);
   return p;
 }
 
@@ -512,20 +386,46 @@ const Options& Pipeline::options(const std::string& section, const std::string& 
                           needed_by.empty() ? std::string() : fmt::format(" (needed by {})", needed_by)));
 }
 
+void Pipeline::set(const std::string& section, const std::string& key, const Value& value, const std::string& label) {
+  auto it = sections_.find(section);
+  if (it == sections_.end()) throw Error(fmt::format("{}: {} has no {} section", label, source_, section_label(section)));
+  ValidSection& sec = it->second;
+  auto spec = std::find_if(sec.specs.begin(), sec.specs.end(), [&key](const OptionSpec& s) { return s.name == key; });
+  if (spec == sec.specs.end()) throw Error(fmt::format("{}: {} has no key '{}'", label, section_label(section), key));
+  const std::unique_ptr<toml::table> tbl = value_table(value);
+  const std::vector<std::string> choices = spec->plugin_kind ? plugin_choices(*spec, *registry_) : spec->choices;
+  try {
+    sec.options.set(key, typed_value(*tbl->get("v"), *spec, choices), label);
+  } catch (const ConvertError& e) {
+    throw Error(fmt::format("{}: {} {}: {}", label, section_label(section), key, e.message));
+  }
+}
+
+std::vector<std::string> Pipeline::changed_keys(const std::string& section) const {
+  std::vector<std::string> out;
+  auto it = sections_.find(section);
+  if (it == sections_.end()) return out;
+  for (const OptionSpec& spec : it->second.specs)
+    if (it->second.options.has(spec.name) && it->second.options.values().at(spec.name) != spec.default_value)
+      out.push_back(fmt::format("{} = {}", spec.name, scoregen::to_toml(it->second.options.values().at(spec.name))));
+  return out;
+}
+
 Options& Pipeline::mutable_options(const std::string& section) {
   auto it = sections_.find(section);
   if (it == sections_.end()) throw Error(fmt::format("{}: no [{}] section", source_, section));
   return it->second.options;
 }
 
-void Pipeline::add_default(const std::string& section, const std::string& plugin) {
+void Pipeline::add_default(const std::string& section) {
   if (has(section)) return;
   const SectionSpec* spec = find_section(section);
-  const PluginInfo* info = spec && spec->kind ? registry_->find(*spec->kind, plugin) : nullptr;
+  const std::string plugin = spec ? spec->default_plugin : std::string();
+  const PluginInfo* info = spec && spec->kind && !plugin.empty() ? registry_->find(*spec->kind, plugin) : nullptr;
   if (!info) throw Error(fmt::format("no default plugin '{}' for [{}] is loaded", plugin, section));
   std::map<std::string, Value> values;
   for (const auto& o : info->options) values[o.name] = o.default_value;
-  sections_[section] = Section{Options(section, std::move(values), {}), info};
+  sections_[section] = ValidSection{Options(section, std::move(values), {}), info, {}, info->options};
 }
 
 const PluginInfo& Pipeline::plugin(const std::string& section, const std::string& needed_by) const {
@@ -597,7 +497,7 @@ std::string pipeline_with_sections(const std::string& path, const std::string& o
 
 std::string Pipeline::to_toml() const {
   std::string out;
-  auto emit = [&](const std::string& name, const Section& sec) {
+  auto emit = [&](const std::string& name, const ValidSection& sec) {
     if (!name.empty()) out += fmt::format("\n[{}]\n", name);
     if (sec.plugin) out += fmt::format("plugin = \"{}\"\n", sec.plugin->name);
     for (const auto& [k, v] : sec.options.values())

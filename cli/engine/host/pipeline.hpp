@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/registry.hpp"
+#include "engine/host/registry.hpp"
 #include "scoregen/options.hpp"
 #include "scoregen/plugin.hpp"
 
@@ -22,6 +22,7 @@ struct SectionSpec {
   std::optional<PluginKind> kind;
   std::vector<OptionSpec> options;
   std::string help;
+  std::string default_plugin;  // the plugin an absent section stands for where a command needs it ("" : none)
 };
 
 // Every section a pipeline may contain (plugin sections and command tables): command_tables.cpp.
@@ -43,19 +44,40 @@ std::string toml_quote(const std::string& s);
 // pipeline stored in a checkpoint (renamed keys are migrated, so every checkpoint keeps loading).
 enum class PipelineOrigin { File, Stored };
 
-// How the user gave an override that a dedicated flag made ("threads=-1" -> "--threads -1"): messages name the flag,
-// not a --set the user never typed.
-using OverrideLabels = std::map<std::string, std::string>;
+// A value a command's own flag gives one pipeline key ("--num 8": [nll] num = 8). It is typed: it enters the
+// pipeline as a TOML value, never as text parsed again, so a string is that string whatever it holds. `key` is
+// "section.key", a top-level key alone ("seed"), or a plugin section's name alone ("sampler": the table becomes
+// that plugin with its defaults). `label` is the flag as given: messages name it, not a --set never typed.
+struct KeyOverride {
+  std::string key;
+  Value value;
+  std::string label;
+};
+
+// What a command changes in its pipeline: the --set texts ("section.key=value", TOML value text, a bare word being
+// a string) and its flags' typed values, which follow them.
+struct Overrides {
+  std::vector<std::string> set;
+  std::vector<KeyOverride> flags;
+};
+
+// One validated table: its typed options, the plugin it chooses (null for a command table) and the options that
+// name files it reads (declared reads_file()).
+struct ValidSection {
+  Options options;
+  const PluginInfo* plugin = nullptr;
+  std::vector<std::string> file_keys;
+  std::vector<OptionSpec> specs;  // the table's declared options (a chosen sub-plugin's included)
+};
 
 class Pipeline {
  public:
   // Parse a pipeline file, apply `--set section.key=value` overrides (typed by declaration), validate every
-  // table. Errors name file:line:column and exit 2 through scoregen::Error.
-  static Pipeline load(const std::string& path, const std::vector<std::string>& overrides, const Registry& registry,
-                       const OverrideLabels& labels = {});
-  static Pipeline parse(const std::string& text, const std::string& source_name,
-                        const std::vector<std::string>& overrides, const Registry& registry,
-                        PipelineOrigin origin = PipelineOrigin::File, const OverrideLabels& labels = {});
+  // table. Errors name file:line:column and exit 2 through scoregen::Error. The steps, in order (pipeline_raw.hpp):
+  // read_tables, migrate, require_known_sections, apply_overrides, then validate each table.
+  static Pipeline load(const std::string& path, const Overrides& overrides, const Registry& registry);
+  static Pipeline parse(const std::string& text, const std::string& source_name, const Overrides& overrides,
+                        const Registry& registry, PipelineOrigin origin = PipelineOrigin::File);
 
   bool has(const std::string& section) const;
   // The validated options of a section; an absent section is an error naming `needed_by`.
@@ -63,8 +85,13 @@ class Pipeline {
   // The plugin a plugin section selects.
   const PluginInfo& plugin(const std::string& section, const std::string& needed_by = "") const;
   Options& mutable_options(const std::string& section);
-  // Adds an absent plugin section choosing `plugin` with its defaults (e.g. [objective] dsm for `train`).
-  void add_default(const std::string& section, const std::string& plugin);
+  // The keys of a table set away from their declared defaults, as "key = value" in declaration order.
+  std::vector<std::string> changed_keys(const std::string& section) const;
+  // Sets a key of a validated table as a flag resolved against the tables does (--steps: the chosen sampler's step
+  // count), checked like a value in the file: an error naming `label` when the type, range or choices refuse it.
+  void set(const std::string& section, const std::string& key, const Value& value, const std::string& label);
+  // Adds an absent plugin section as its spec's default plugin with that plugin's defaults ([objective] dsm).
+  void add_default(const std::string& section);
   // The resolved pipeline as TOML (defaults filled in), for checkpoints and records.
   std::string to_toml() const;
   const std::string& source() const { return source_; }
@@ -88,13 +115,8 @@ class Pipeline {
 
  private:
   [[noreturn]] void wrong_interface(const std::string& section) const;
-  struct Section {
-    Options options;
-    const PluginInfo* plugin = nullptr;
-    std::vector<std::string> file_keys;  // options declared reads_file()
-  };
   std::string source_;
-  std::map<std::string, Section> sections_;
+  std::map<std::string, ValidSection> sections_;
   const Registry* registry_ = nullptr;
 };
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/pipeline_raw.hpp"
-#include "engine/toml_text.hpp"
+#include "engine/host/pipeline_raw.hpp"
+#include "engine/io/toml_text.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -79,7 +79,7 @@ void migrate_objective(RawPipeline& raw, PipelineOrigin origin, const Registry& 
     if (train->second.entries.count(k)) present.push_back(k);
   if (present.empty()) return;
   auto& entries = train->second.entries;
-  std::string name = "dsm";
+  std::string name = find_section("objective")->default_plugin;
   if (auto o = entries.find("objective"); o != entries.end() && o->second.node->is_string())
     name = o->second.node->as_string()->get();
   const PluginInfo* plugin = registry.find(PluginKind::Objective, name);

@@ -1,14 +1,14 @@
 // Plugin declarations printed for people (table, info) and for programs (JSON).
-#include "engine/plugin_catalog.hpp"
+#include "engine/host/plugin_catalog.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/pipeline.hpp"
-#include "engine/registry.hpp"
-#include "engine/report.hpp"
+#include "engine/host/pipeline.hpp"
+#include "engine/host/registry.hpp"
+#include "engine/io/report.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -59,6 +59,11 @@ std::string option_lines(const std::vector<OptionSpec>& options, const Registry*
     std::string range = o.range.empty() ? std::string() : ", " + o.range.text();
     out += fmt::format("  {} ({}, {}{})\n      {}\n", o.name, type_name(o.type), def, range, o.help);
     if (!o.choices.empty()) out += fmt::format("      one of: {}\n", fmt::join(o.choices, ", "));
+    if (o.step_count)
+      out += o.step_target.empty() ? std::string("      the step count: --steps N sets it\n")
+                                   : fmt::format("      --steps N sets [{}] {} instead\n",
+                                                 o.step_target.substr(0, o.step_target.find('.')),
+                                                 o.step_target.substr(o.step_target.find('.') + 1));
     if (o.plugin_kind && registry) {
       std::vector<std::string> names = registry->names(*o.plugin_kind);
       if (o.none_allowed) names.push_back("none");

@@ -1,5 +1,5 @@
 // Joining a c10d process group under torchrun, bucketed all-reduce, and a lost peer named in one line.
-#include "engine/process_group.hpp"
+#include "engine/host/process_group.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +22,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen/torch_compat.hpp"

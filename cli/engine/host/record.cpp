@@ -1,5 +1,5 @@
 // Records: writing, reading back, hashing inputs.
-#include "engine/record.hpp"
+#include "engine/host/record.hpp"
 
 #include <openssl/evp.h>
 
@@ -12,10 +12,10 @@
 #include <toml++/toml.h>
 #include <ATen/Parallel.h>
 
-#include "engine/checkpoint.hpp"
-#include "engine/files.hpp"
-#include "engine/png_file.hpp"
-#include "engine/report.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/png_file.hpp"
+#include "engine/io/report.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/version.hpp"
 
@@ -136,7 +136,7 @@ std::string record_text(const Session& s, const std::string& output, const std::
     if (in.path.empty() || !fs::exists(in.path)) continue;  // not read (an unused default folder)
     std::string row = fmt::format("{{ role = {}, path = {}, sha256 = {}", toml_quote(in.role), toml_quote(in.path),
                                   toml_quote(digest_of(in.path)));
-    if (in.role.find("checkpoint") != std::string::npos) row += fmt::format(", step = {}", checkpoint_step(in.path));
+    if (in.role.find("checkpoint") != std::string::npos) row += fmt::format(", step = {}", s.checkpoint(in.path).step());
     rows.push_back(row + " }");
   }
   out += fmt::format("inputs = [{}]\n", fmt::join(rows, ", "));

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/session.hpp"
+#include "engine/host/session.hpp"
 
 namespace scoregen::engine {
 

@@ -1,5 +1,5 @@
 // Registry and loader: Boost.DLL opens plugin libraries, checks their ABI, collects their plugins.
-#include "engine/registry.hpp"
+#include "engine/host/registry.hpp"
 
 #include <dlfcn.h>
 

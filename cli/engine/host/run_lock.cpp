@@ -1,5 +1,5 @@
 // The run folder's lock: flock(2) on RUN/.lock, holding the owner's pid for the error message.
-#include "engine/run_lock.hpp"
+#include "engine/host/run_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,5 +1,5 @@
 // The loaded session of every command: registry, pipeline, device, threads, seed, SDE and data.
-#include "engine/session.hpp"
+#include "engine/host/session.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -14,8 +14,10 @@
 #include <fmt/format.h>
 #include <torch/cuda.h>
 
-#include "engine/checkpoint.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/io/checkpoint.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/random.hpp"
 #include "scoregen_build_config.hpp"
 
 namespace scoregen::engine {
@@ -33,24 +35,20 @@ BuildContext Session::context() const {
   return ctx;
 }
 
-namespace {
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64 (Steele, Lea, Flood 2014)
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
+const CheckpointFile& Session::checkpoint(const std::string& path) const {
+  auto it = checkpoints.find(path);
+  if (it == checkpoints.end()) it = checkpoints.emplace(path, std::make_shared<const CheckpointFile>(path)).first;
+  return *it->second;
 }
-}  // namespace
 
-at::Generator Session::generator(std::uint64_t stream, std::uint64_t item) const {
-  std::uint64_t s = static_cast<std::uint64_t>(seed) * 1000003ULL + stream;
-  if (item > 0) s = mix(s ^ mix(item));  // item 0 keeps the stream of earlier scoregen versions
+at::Generator Session::generator(Stream stream, std::uint64_t item) const {
+  std::uint64_t s = static_cast<std::uint64_t>(seed) * 1000003ULL + static_cast<std::uint64_t>(stream);
+  if (item > 0) s = splitmix64(s ^ splitmix64(item));  // item 0 keeps the stream of earlier scoregen versions
   return at::make_generator<at::CPUGeneratorImpl>(s);
 }
 
-BatchRandom Session::batch_random(std::uint64_t stream, std::int64_t count, std::uint64_t step, std::int64_t first) const {
-  return BatchRandom(mix(static_cast<std::uint64_t>(seed) * 1000003ULL + stream), step, first, count);
+BatchRandom Session::batch_random(Stream stream, std::int64_t count, std::uint64_t step, std::int64_t first) const {
+  return BatchRandom(splitmix64(static_cast<std::uint64_t>(seed) * 1000003ULL + static_cast<std::uint64_t>(stream)), step, first, count);
 }
 
 namespace {
@@ -71,7 +69,7 @@ at::Device parse_device(const std::string& text, const std::string& where) {
 
 at::Device device_of(const Pipeline& p) {
   const Options& root = p.options("");
-  return parse_device(root.string("device"), root.where("device").empty() ? p.source() : root.where("device"));
+  return parse_device(settings_of<RootSettings>(root).device, root.where("device").empty() ? p.source() : root.where("device"));
 }
 
 // sigma_max = "auto": the largest pairwise distance in (a sample of) the data (NCSNv2, Song & Ermon 2020, technique 1).
@@ -80,7 +78,7 @@ void resolve_auto_sigma_max(Session& s) {
   Options& sde = s.pipeline->mutable_options("sde");
   if (!sde.has("sigma_max") || !sde.is_auto("sigma_max")) return;
   if (!s.data) sde.fail("sigma_max", "\"auto\" is computed from the data: the pipeline needs a [data] section");
-  BatchRandom rng = s.batch_random(99, 2000);
+  BatchRandom rng = s.batch_random(Stream::AutoSigmaMax, 2000);
   at::Tensor x = s.data->sample(rng).x;
   x = x.reshape({x.size(0), -1}).to(at::kDouble);
   double d = at::cdist(x, x).max().item<double>();
@@ -99,7 +97,7 @@ bool cpu_has_bf16() {
 
 // The top-level `precision`; bf16 on a CPU without native bf16 runs, emulated, with a one-line note.
 at::ScalarType precision_of(const Pipeline& p, at::Device device) {
-  if (p.options("").string("precision") == "float32") return at::kFloat;
+  if (settings_of<RootSettings>(p.options("")).precision == "float32") return at::kFloat;
   if (device.is_cpu() && !cpu_has_bf16())
     fmt::print(stderr, "scoregen: note: this CPU has no native bf16 (no avx512_bf16 or amx_bf16 in /proc/cpuinfo): "
                        "precision = \"bf16\" runs emulated, usually slower than float32\n");
@@ -112,7 +110,7 @@ Session finish(std::shared_ptr<Registry> registry, Pipeline pipeline, std::strin
   s.base_dir = std::move(base_dir);
   s.registry = std::move(registry);
   s.pipeline = std::make_unique<Pipeline>(std::move(pipeline));
-  s.seed = s.pipeline->options("").integer("seed");
+  s.seed = settings_of<RootSettings>(s.pipeline->options("")).seed;
   s.device = device_of(*s.pipeline);
   s.precision = precision_of(*s.pipeline, s.device);
   at::manual_seed(static_cast<std::uint64_t>(s.seed));  // network initialisation follows the pipeline seed too
@@ -145,20 +143,22 @@ void apply_group(Session& s, std::shared_ptr<ProcessGroup> group) {
 
 namespace {
 
-Pipeline read_pipeline(const SessionRequest& request, const std::vector<std::string>& overrides, const Registry& registry) {
+// `stored`: the opened --checkpoint, whose pipeline is used when there is no PIPELINE.
+Pipeline read_pipeline(const SessionRequest& request, const Registry& registry, const CheckpointFile* stored) {
+  const Overrides& overrides = request.overrides;
   if (!request.pipeline_text.empty())
-    return Pipeline::parse(request.pipeline_text, request.pipeline_source, overrides, registry, PipelineOrigin::File,
-                           request.override_labels);
-  if (!request.pipeline_path.empty())
-    return Pipeline::load(request.pipeline_path, overrides, registry, request.override_labels);
+    return Pipeline::parse(request.pipeline_text, request.pipeline_source, overrides, registry, PipelineOrigin::File);
+  if (!request.pipeline_path.empty()) return Pipeline::load(request.pipeline_path, overrides, registry);
   // No PIPELINE: the checkpoint's stored pipeline (how it was trained), with the overrides.
-  if (!request.checkpoint.empty()) {
-    Pipeline p = Pipeline::parse(checkpoint_pipeline(request.checkpoint), request.checkpoint + " (stored pipeline)",
-                                 overrides, registry, PipelineOrigin::Stored, request.override_labels);
+  if (stored) {
+    Pipeline p = Pipeline::parse(stored->pipeline(), request.checkpoint + " (stored pipeline)",
+                                 overrides, registry, PipelineOrigin::Stored);
     // Outputs go where this user says (--out), else to the default name in the working directory: never to a path
     // a checkpoint carries from whoever trained it.
-    const bool chosen = std::any_of(overrides.begin(), overrides.end(),
-                                    [](const std::string& o) { return o.rfind("sample.out=", 0) == 0; });
+    const bool chosen =
+        std::any_of(overrides.set.begin(), overrides.set.end(),
+                    [](const std::string& o) { return o.rfind("sample.out=", 0) == 0; }) ||
+        std::any_of(overrides.flags.begin(), overrides.flags.end(), [](const KeyOverride& f) { return f.key == "sample.out"; });
     if (!chosen && p.has("sample")) p.mutable_options("sample").set("out", std::string("samples.png"));
     return p;
   }
@@ -213,39 +213,38 @@ std::string held_out_split(const Pipeline& p, const std::string& given) {
 Session open_session(const SessionRequest& request) {
   auto registry = std::make_shared<Registry>();
   registry->load_default(request.plugin_paths);
+  std::shared_ptr<const CheckpointFile> stored;
+  if (request.pipeline_text.empty() && request.pipeline_path.empty() && !request.checkpoint.empty())
+    stored = std::make_shared<const CheckpointFile>(request.checkpoint);
   std::optional<Pipeline> pipeline;
-  pipeline.emplace(read_pipeline(request, request.overrides, *registry));
-  // Flags that become an override once the pipeline says which key they set: --steps (the sampler's step count) and
-  // eval's test split.
-  SessionRequest mapped = request;
-  auto add = [&](const std::string& text, const std::string& label) {
-    // one value per setting: a --set of the key the flag maps to is the other value
-    const std::string key = text.substr(0, text.find('=') + 1);
-    for (const auto& given : request.overrides)
-      if (given.rfind(key, 0) == 0) {
-        auto it = request.override_labels.find(given);
-        throw Error(fmt::format("{} and {} both set [{}] {}; give one", label,
-                                it != request.override_labels.end() ? it->second : "--set " + given,
-                                key.substr(0, key.find('.')), key.substr(key.find('.') + 1, key.size() - key.find('.') - 2)));
-      }
-    mapped.overrides.push_back(text);
-    mapped.override_labels[text] = label;
+  pipeline.emplace(read_pipeline(request, *registry, stored.get()));
+  // Flags whose key the validated tables say, set once the pipeline is read (it is read once): --steps (the
+  // sampler's step count) and eval's test split.
+  auto set_resolved = [&](const std::string& path, const Value& value, const std::string& label) {
+    // one value per setting: a --set or a flag of the same key is the other value
+    const std::string section = path.substr(0, path.find('.')), key = path.substr(path.find('.') + 1);
+    for (const auto& given : request.overrides.set)
+      if (given.rfind(path + "=", 0) == 0)
+        throw Error(fmt::format("{} and --set {} both set [{}] {}; give one", label, given, section, key));
+    for (const auto& given : request.overrides.flags)
+      if (given.key == path)
+        throw Error(fmt::format("{} and {} both set [{}] {}; give one", label, given.label, section, key));
+    pipeline->set(section, key, value, label);
   };
   StepsMapping steps;
   if (request.steps) {
     steps = map_steps(*pipeline, *request.steps, *registry);
-    add(fmt::format("{}={}", steps.key, *request.steps), fmt::format("--steps {}", *request.steps));
+    set_resolved(steps.key, *request.steps, fmt::format("--steps {}", *request.steps));
   }
   if (request.test_split) {
     const std::string split = held_out_split(*pipeline, *request.test_split);
-    add("data.split=" + toml_quote(split), request.test_split->empty()
-                                                      ? fmt::format("the held-out split \"{}\" eval tests on", split)
-                                                      : fmt::format("--test-split {}", split));
+    set_resolved("data.split", split, request.test_split->empty()
+                                          ? fmt::format("the held-out split \"{}\" eval tests on", split)
+                                          : fmt::format("--test-split {}", split));
   }
-  if (request.steps || request.test_split) pipeline.emplace(read_pipeline(mapped, mapped.overrides, *registry));
   auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout, request.rendezvous_timeout);
   // threads = 0: the cores, shared among the processes of this machine
-  const std::int64_t threads = pipeline->options("").integer("threads");
+  const std::int64_t threads = settings_of<RootSettings>(pipeline->options("")).threads;
   const char* local = std::getenv("LOCAL_WORLD_SIZE");
   const int per_machine = group->distributed() && local ? std::max(1, std::atoi(local)) : 1;
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -258,6 +257,7 @@ Session open_session(const SessionRequest& request) {
   const std::string base_dir =
       !request.base_dir.empty() ? request.base_dir : std::filesystem::path(origin_file).parent_path().string();
   Session s = finish(std::move(registry), std::move(*pipeline), base_dir);
+  if (stored) s.checkpoints[request.checkpoint] = stored;
   if (request.steps && steps.key == "sde.N" && s.sde->is_discrete() && *request.steps != steps.original)
     throw Error(fmt::format("--steps {}: the {} chain's N = {} is part of the trained model; it cannot take another step "
                             "count (use a sampler with a step count of its own, --sampler)",

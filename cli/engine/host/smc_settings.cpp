@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "engine/host/pipeline.hpp"
+#include "engine/host/sampler_capabilities.hpp"
 #include "engine/host/session.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/options.hpp"
@@ -25,9 +26,9 @@ SmcSettings read_smc_settings(const std::string& section, const Options& table, 
 
 void require_gaussian_draws(const Session& session, const Sampler& sampler, const std::string& setting) {
   if (!sampler.honours_gaussian_draws())
-    throw Error(fmt::format("{}: {} weighs every Gaussian move of the sampler, which the {} sampler does not hand "
-                            "over; use pc (without RePaint resampling)",
-                            session.pipeline->source(), setting, session.pipeline->plugin("sampler").name));
+    throw Error(fmt::format("{}: {} weighs every Gaussian move of the sampler, which the {} sampler does not hand over{}",
+                            session.pipeline->source(), setting, session.pipeline->plugin("sampler").name,
+                            sampler_remedy(session, [](const Sampler& s) { return s.honours_gaussian_draws(); })));
 }
 
 }  // namespace scoregen::engine

@@ -15,6 +15,8 @@ namespace scoregen::engine {
 
 struct Session;
 
+// A command table's SMC keys: `method_key` = "smc" turns it on; `particles`, `sweeps` and `ess_threshold` set away
+// from their defaults without it are an error naming the key.
 struct SmcSettings {
   bool on = false;
   std::int64_t particles = 0;

@@ -1,5 +1,5 @@
 // NumPy format 1.0/2.0 reader and writer, and .pt through torch::pickle_save / pickle_load.
-#include "engine/array_io.hpp"
+#include "engine/io/array_io.hpp"
 
 #include <charconv>
 #include <algorithm>
@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
-#include "engine/checkpoint_members.hpp"
-#include "engine/files.hpp"
+#include "engine/io/checkpoint_members.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

@@ -1,8 +1,10 @@
 // Checkpoints as torch archives (torch::serialize), written atomically.
-#include "engine/checkpoint.hpp"
+#include "engine/io/checkpoint.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -12,10 +14,10 @@
 #include <torch/optim/optimizer.h>
 #include <torch/serialize.h>
 
+#include "engine/io/array_io.hpp"
+#include "engine/io/checkpoint_members.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
-#include "engine/array_io.hpp"
-#include "engine/checkpoint_members.hpp"
-#include "engine/files.hpp"
 
 namespace scoregen::engine {
 
@@ -47,7 +49,7 @@ void require_intact_tensors(torch::serialize::InputArchive& archive, const std::
   }
 }
 
-torch::serialize::InputArchive open_archive(const std::string& path) {
+torch::serialize::InputArchive read_archive(const std::string& path) {
   std::string data = read_file(path);
   if (!members_intact(data)) throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
   require_scoregen_members(data, path);
@@ -65,6 +67,14 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     throw Error(fmt::format("{}: not a scoregen checkpoint (unreadable or corrupt)", path));
   }
   return archive;
+}
+
+// The module's parameters and buffers made its own: Module::load leaves them sharing the archive's storage, and a
+// CheckpointFile read twice hands out the same values.
+void own_storage(torch::nn::Module& module) {
+  torch::NoGradGuard guard;
+  for (auto& p : module.parameters()) p.set_data(p.detach().clone());
+  for (auto& b : module.buffers()) b.set_data(b.detach().clone());
 }
 
 std::string shape_text(const at::Tensor& t) { return fmt::format("[{}]", fmt::join(t.sizes(), ", ")); }
@@ -136,8 +146,12 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, torc
   write_file_atomic(path, out.str());
 }
 
-CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer) {
-  torch::serialize::InputArchive archive = open_archive(path);
+CheckpointFile::CheckpointFile(std::string path)
+    : path_(std::move(path)), archive_(std::make_shared<torch::serialize::InputArchive>(read_archive(path_))) {}
+
+CheckpointState CheckpointFile::load(torch::nn::Module* module, torch::optim::Optimizer* optimizer) const {
+  torch::serialize::InputArchive& archive = *archive_;
+  const std::string& path = path_;
   CheckpointState state;
   state.step = read_entry(archive, "step", &c10::IValue::isInt, path).toInt();
   state.pipeline = read_entry(archive, "pipeline", &c10::IValue::isString, path).toStringRef();
@@ -153,20 +167,21 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
                                 "[network] configuration?)", path, e.what()));
       }
       module->load(net);
+      own_storage(*module);
       torch::serialize::InputArchive ema;
       if (archive.try_read("ema", ema)) {
         const std::size_t n = module->parameters().size();
         for (std::size_t i = 0; i < n; ++i) {
           at::Tensor t;
           if (!ema.try_read(std::to_string(i), t)) break;
-          state.ema.push_back(t);
+          state.ema.push_back(t.clone());
         }
       }
     }
     for (int i = 0;; ++i) {
       at::Tensor t;
       if (!archive.try_read(fmt::format("rng{}", i), t)) break;
-      state.rng.push_back(t);
+      state.rng.push_back(t.clone());
     }
     if (optimizer) {
       torch::serialize::InputArchive opt;
@@ -183,15 +198,25 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* modu
   return state;
 }
 
-std::string checkpoint_pipeline(const std::string& path) {
-  torch::serialize::InputArchive archive = open_archive(path);
-  return read_entry(archive, "pipeline", &c10::IValue::isString, path).toStringRef();
+std::string CheckpointFile::pipeline() const {
+  return read_entry(*archive_, "pipeline", &c10::IValue::isString, path_).toStringRef();
 }
 
-std::int64_t checkpoint_step(const std::string& path) {
-  torch::serialize::InputArchive archive = open_archive(path);
-  return read_entry(archive, "step", &c10::IValue::isInt, path).toInt();
+std::int64_t CheckpointFile::step() const { return read_entry(*archive_, "step", &c10::IValue::isInt, path_).toInt(); }
+
+std::int64_t CheckpointFile::load_ema_weights(torch::nn::Module& module) const {
+  CheckpointState st = load(&module, nullptr);
+  apply_ema(module, st.ema);
+  return st.step;
 }
+
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer) {
+  return CheckpointFile(path).load(module, optimizer);
+}
+
+std::string checkpoint_pipeline(const std::string& path) { return CheckpointFile(path).pipeline(); }
+
+std::int64_t checkpoint_step(const std::string& path) { return CheckpointFile(path).step(); }
 
 void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {
   auto params = module.parameters();
@@ -206,9 +231,7 @@ void apply_ema(torch::nn::Module& module, const std::vector<at::Tensor>& ema) {
 }
 
 std::int64_t load_ema_weights(const std::string& path, torch::nn::Module& module) {
-  CheckpointState st = load_checkpoint(path, &module, nullptr);
-  apply_ema(module, st.ema);
-  return st.step;
+  return CheckpointFile(path).load_ema_weights(module);
 }
 
 }  // namespace scoregen::engine

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ class Module;
 }
 namespace torch::optim {
 class Optimizer;
+}
+namespace torch::serialize {
+class InputArchive;
 }
 
 namespace scoregen::engine {
@@ -31,6 +35,26 @@ struct CheckpointState {
 // Writes the checkpoint atomically (temporary name, then rename).
 void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& module,
                      torch::optim::Optimizer* optimizer);
+// A checkpoint opened and checked once (its zip members, storages and tensors): the stored pipeline, the step and the
+// weights are all read from the one archive. What it hands out are copies, so it reads the same every time.
+class CheckpointFile {
+ public:
+  explicit CheckpointFile(std::string path);  // an error naming the file when it is not an intact scoregen checkpoint
+  const std::string& path() const { return path_; }
+  std::string pipeline() const;
+  std::int64_t step() const;
+  // Into an already-built module (and optimizer when given); shapes must match.
+  CheckpointState load(torch::nn::Module* module, torch::optim::Optimizer* optimizer) const;
+  // The weights for sampling and evaluation: loaded, then the EMA applied. Returns the step.
+  std::int64_t load_ema_weights(torch::nn::Module& module) const;
+
+ private:
+  std::string path_;
+  std::shared_ptr<torch::serialize::InputArchive> archive_;
+};
+
+// One-off reads, each opening the file: a command that reads a checkpoint more than once opens a CheckpointFile
+// (Session::checkpoint).
 // Reads a checkpoint into an already-built module (and optimizer when given); shapes must match.
 CheckpointState load_checkpoint(const std::string& path, torch::nn::Module* module, torch::optim::Optimizer* optimizer);
 // Only the resolved pipeline stored in a checkpoint.

@@ -1,6 +1,6 @@
 // What of a checkpoint file reaches LibTorch's parsers: the zip members' CRC-32s, the member names and the
 // TorchScript code that torch::serialize::OutputArchive writes for scoregen (docs/robustness.md, docs/hardening.md).
-#include "engine/checkpoint_members.hpp"
+#include "engine/io/checkpoint_members.hpp"
 
 #include <zlib.h>
 
@@ -16,7 +16,7 @@
 #include <caffe2/serialize/read_adapter_interface.h>
 #include <fmt/format.h>
 
-#include "engine/pickle_storages.hpp"
+#include "engine/io/pickle_storages.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

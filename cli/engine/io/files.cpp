@@ -1,5 +1,5 @@
 // Whole-file reads and atomic writes.
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 // PNG grids, scatter plots with axes (OpenCV drawing), image loading, writing samples by extension,
 // and the record as a PNG text chunk.
-#include "engine/image_io.hpp"
+#include "engine/io/image_io.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,10 +14,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
-#include "engine/plot_axes.hpp"
-#include "engine/png_file.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/plot_axes.hpp"
+#include "engine/io/png_file.hpp"
 #include "scoregen/error.hpp"
 
 namespace fs = std::filesystem;

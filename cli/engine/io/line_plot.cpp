@@ -1,5 +1,5 @@
 // Line plots with OpenCV: axes from plot_axes, curves, legends, marks.
-#include "engine/line_plot.hpp"
+#include "engine/io/line_plot.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "engine/plot_axes.hpp"
-#include "engine/png_file.hpp"
+#include "engine/io/plot_axes.hpp"
+#include "engine/io/png_file.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

@@ -1,5 +1,5 @@
 // A scan of pickle opcodes (Python's pickle protocol 2, as torch::jit::Pickler writes it) for storage persistent ids.
-#include "engine/pickle_storages.hpp"
+#include "engine/io/pickle_storages.hpp"
 
 #include <map>
 #include <optional>

@@ -1,5 +1,5 @@
 // Axes, ticks and labels drawn with OpenCV.
-#include "engine/plot_axes.hpp"
+#include "engine/io/plot_axes.hpp"
 
 #include <algorithm>
 #include <cmath>

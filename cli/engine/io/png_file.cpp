@@ -1,5 +1,5 @@
 // PNG files with a text chunk: OpenCV encodes the image, the record goes in as a chunk after IHDR.
-#include "engine/png_file.hpp"
+#include "engine/io/png_file.hpp"
 
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
-#include "engine/files.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

@@ -1,5 +1,5 @@
 // Progress: a bar redrawn on a terminal; in logs (not a terminal) one line every 5% (every 10 s when the total is unknown).
-#include "engine/progress_bar.hpp"
+#include "engine/io/progress_bar.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Reports as lines or JSON.
-#include "engine/report.hpp"
+#include "engine/io/report.hpp"
 
 #include <chrono>
 #include <cmath>

@@ -1,5 +1,5 @@
 // score_sde_pytorch configurations -> scoregen pipelines (docs/score_sde_networks.md "Published configs").
-#include "engine/score_sde_configs.hpp"
+#include "engine/io/score_sde_configs.hpp"
 
 #include <filesystem>
 
@@ -7,9 +7,9 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
-#include "engine/files.hpp"
-#include "engine/score_sde_import.hpp"
-#include "engine/toml_text.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/score_sde_import.hpp"
+#include "engine/io/toml_text.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

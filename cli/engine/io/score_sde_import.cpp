@@ -1,5 +1,5 @@
 // Reading converted score_sde_pytorch checkpoints into scoregen networks (docs/score_sde_networks.md).
-#include "engine/score_sde_import.hpp"
+#include "engine/io/score_sde_import.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -19,8 +19,8 @@
 #include <toml++/toml.h>
 #include <torch/nn/module.h>
 
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/progress.hpp"
 #include "scoregen_build_config.hpp"

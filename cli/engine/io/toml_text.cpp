@@ -1,5 +1,5 @@
 // A TOML value written back as pipeline text.
-#include "engine/toml_text.hpp"
+#include "engine/io/toml_text.hpp"
 
 #include <sstream>
 

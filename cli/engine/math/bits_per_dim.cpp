@@ -1,6 +1,6 @@
 // bits/dim = -log p / (D ln 2) + offset, with optional uniform dequantization of 8-bit data
 // (Song et al. 2021, app. D.2; docs/formulas.md "Likelihood").
-#include "engine/bits_per_dim.hpp"
+#include "engine/math/bits_per_dim.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "engine/progress_bar.hpp"
+#include "engine/io/progress_bar.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -19,7 +19,7 @@ std::pair<double, double> BitsPerDim::mean_se(const at::Tensor& v) {
   return {v.mean().item<double>(), n > 1 ? v.std().item<double>() / std::sqrt(n) : 0.0};
 }
 
-BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& o, std::uint64_t stream) {
+BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& o, Stream stream) {
   const Session& s = a.session;
   require_continuous_time(*s.sde, "the likelihood");
   BitsPerDim r;

@@ -8,8 +8,9 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
-#include "engine/assemble.hpp"
-#include "engine/likelihood.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
+#include "engine/math/likelihood.hpp"
 
 namespace scoregen::engine {
 
@@ -34,6 +35,6 @@ struct BitsPerDim {
 
 // Batch b of dequantization round k draws (its dequantization noise, its Hutchinson probes) from the session's
 // generator (stream, k * batches + b); batches are dealt to the ranks of a group and summed back.
-BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& options, std::uint64_t stream);
+BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDimOptions& options, Stream stream);
 
 }  // namespace scoregen::engine

@@ -1,5 +1,5 @@
 // Projections for inpainting and colorization (score_sde controllable_generation.get_pc_inpainter / colorizer).
-#include "engine/inpainting.hpp"
+#include "engine/math/inpainting.hpp"
 
 #include <cmath>
 

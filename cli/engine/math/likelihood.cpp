@@ -1,5 +1,5 @@
 // Likelihood by the instantaneous change of variables, latent encoding and spherical interpolation.
-#include "engine/likelihood.hpp"
+#include "engine/math/likelihood.hpp"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

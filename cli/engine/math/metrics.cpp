@@ -1,5 +1,5 @@
 // Sliced Wasserstein and Frechet distances.
-#include "engine/metrics.hpp"
+#include "engine/math/metrics.hpp"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // Weighted particle systems for sequential Monte Carlo (docs/formulas.md "Sequential Monte Carlo").
-#include "engine/particle_system.hpp"
+#include "engine/math/particle_system.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,11 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/pipeline.hpp"
-#include "engine/session.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/random.hpp"
-#include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
 
 namespace scoregen::engine {
@@ -22,25 +19,6 @@ at::Tensor log_normal(const at::Tensor& u, const at::Tensor& mu, const at::Tenso
 }
 
 at::Tensor sum_rows(const at::Tensor& v) { return v.reshape({v.size(0), -1}).sum(1); }
-
-SmcSettings read_smc_settings(const std::string& section, const Options& table, const std::string& method_key) {
-  SmcSettings s;
-  s.on = table.string(method_key) == "smc";
-  for (const char* key : {"particles", "sweeps", "ess_threshold"})
-    if (!s.on && !holds_default(section, table, key))
-      table.fail(key, fmt::format("only sequential Monte Carlo uses it: set {} = \"smc\" as well", method_key));
-  s.particles = table.integer("particles");
-  s.sweeps = table.integer("sweeps");
-  s.ess_threshold = table.real("ess_threshold");
-  return s;
-}
-
-void require_gaussian_draws(const Session& session, const Sampler& sampler, const std::string& setting) {
-  if (!sampler.honours_gaussian_draws())
-    throw Error(fmt::format("{}: {} weighs every Gaussian move of the sampler, which the {} sampler does not hand "
-                            "over; use pc (without RePaint resampling)",
-                            session.pipeline->source(), setting, session.pipeline->plugin("sampler").name));
-}
 
 ParticleSystem::ParticleSystem(std::int64_t groups, std::int64_t particles, double ess_threshold, at::Generator gen)
     : threshold_(ess_threshold * static_cast<double>(particles)), gen_(std::move(gen)) {

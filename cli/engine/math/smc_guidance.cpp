@@ -3,7 +3,7 @@
 // the classifier as its twist. Intermediate targets p(x_t) h_t(x_t), h_t = p_t(y | x_t)^w; each unguided Gaussian
 // move N(x'; mu(x), v) of the sampler is proposed as N(x'; mu(x) + v grad log h_t(x), v); the final target is
 // p(x_0) p(y | x_0)^w, the chain's own marginal times the classifier at the grid's last time.
-#include "engine/smc_guidance.hpp"
+#include "engine/math/smc_guidance.hpp"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>

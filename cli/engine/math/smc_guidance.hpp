@@ -9,7 +9,7 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
-#include "engine/particle_system.hpp"
+#include "engine/math/particle_system.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/sde.hpp"
 

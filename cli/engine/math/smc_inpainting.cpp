@@ -9,7 +9,7 @@
 // scale N(y; mu, sigma^2) included: a particle in a mode that explains y well gains weight as soon as it is in it.
 // The final potential is the known part itself, so the final target is p(x_0) delta(x_0 m - y) under the model's own
 // chain, whatever the potentials.
-#include "engine/smc_inpainting.hpp"
+#include "engine/math/smc_inpainting.hpp"
 
 #include <cmath>
 
@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "engine/inpainting.hpp"
+#include "engine/math/inpainting.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/random.hpp"
 #include "scoregen/sde.hpp"

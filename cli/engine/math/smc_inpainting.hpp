@@ -11,7 +11,7 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
-#include "engine/particle_system.hpp"
+#include "engine/math/particle_system.hpp"
 #include "scoregen/sampler.hpp"
 #include "scoregen/score_model.hpp"
 

@@ -1,5 +1,5 @@
 // Adam with warmup and clipping, EMA of the weights, exact resumption.
-#include "engine/trainer.hpp"
+#include "engine/math/trainer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,15 +16,6 @@
 #include "scoregen/progress.hpp"
 
 namespace scoregen::engine {
-
-TrainSettings TrainSettings::from(const Options& t) {
-  TrainSettings s;
-  s.steps = t.integer("steps"), s.batch_size = t.integer("batch_size"), s.warmup = t.integer("warmup");
-  s.checkpoint_every = t.integer("checkpoint_every"), s.log_every = t.integer("log_every");
-  s.lr = t.real("lr"), s.beta1 = t.real("beta1"), s.weight_decay = t.real("weight_decay");
-  s.grad_clip = t.real("grad_clip"), s.ema = t.real("ema");
-  return s;
-}
 
 Trainer::Trainer(torch::nn::Module& module, Trainee trainee, Objective& objective, Dataset& data,
                  const TrainSettings& settings, at::Device device, StepRandom random,

@@ -13,8 +13,9 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
-#include "engine/checkpoint.hpp"
-#include "engine/process_group.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/process_group.hpp"
+#include "engine/io/checkpoint.hpp"
 #include "scoregen/batch_random.hpp"
 #include "scoregen/dataset.hpp"
 #include "scoregen/objective.hpp"
@@ -28,14 +29,6 @@ class Adam;
 }
 
 namespace scoregen::engine {
-
-// [train]: the optimiser's settings.
-struct TrainSettings {
-  std::int64_t steps = 2000, batch_size = 256, warmup = 100, checkpoint_every = 500, log_every = 50;
-  double lr = 2e-3, beta1 = 0.9, weight_decay = 0.0, grad_clip = 1.0, ema = 0.999;
-  at::ScalarType precision = at::kFloat;  // the forward and backward under autocast (the top-level `precision`)
-  static TrainSettings from(const Options& train);
-};
 
 // The draws of examples [first, first + count) of a step's global batch.
 using StepRandom = std::function<BatchRandom(std::uint64_t step, std::int64_t first, std::int64_t count)>;

@@ -1,5 +1,5 @@
 // Evaluation of an image model against the test set, judged by a trained classifier with its own pipeline.
-#include "engine/evaluation.hpp"
+#include "engine/tasks/evaluation.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -11,13 +11,14 @@
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/bits_per_dim.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/files.hpp"
-#include "engine/known_density_evaluation.hpp"
-#include "engine/metrics.hpp"
-#include "engine/record.hpp"
-#include "engine/sampling.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/files.hpp"
+#include "engine/math/bits_per_dim.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/tasks/known_density_evaluation.hpp"
+#include "engine/tasks/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -34,16 +35,13 @@ struct Judge {
 
 Judge load_judge(const EvalRequest& r, const Session& model) {
   const std::string& ckpt = r.classifier_checkpoint;
-  auto parse = [&](const std::vector<std::string>& over) {
-    return r.classifier_pipeline.empty()
-               ? Pipeline::parse(checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)", over, *model.registry,
-                                 PipelineOrigin::Stored)
-               : Pipeline::parse(read_file(r.classifier_pipeline), r.classifier_pipeline, over, *model.registry);
-  };
-  Pipeline p = parse({});
+  Pipeline p = r.classifier_pipeline.empty()
+                   ? Pipeline::parse(checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)", {}, *model.registry,
+                                     PipelineOrigin::Stored)
+                   : Pipeline::parse(read_file(r.classifier_pipeline), r.classifier_pipeline, {}, *model.registry);
   if (!p.has("data")) throw Error(fmt::format("{}: the evaluation classifier's pipeline has no [data] section", p.source()));
   if (p.options("data").has("split"))  // its test split, like the model's
-    p = parse({"data.split=" + toml_quote(held_out_split(p, r.test_split))});
+    p.set("data", "split", held_out_split(p, r.test_split), "the evaluation classifier's held-out split");
   Judge j{open_session(model.registry, std::move(p)), nullptr};
   j.session.device = model.device;
   const Dataset& data = *j.session.data;
@@ -95,8 +93,8 @@ Report evaluate_toy(const EvalRequest& r) {
   if (r.assembly.class_label)
     throw Error("scoregen eval: --class guides with the evaluation classifier, which is not given (for a guided toy "
                 "model, scoregen sample --class with the pipeline's [guidance])");
-  const Options& cfg = session.pipeline->options("eval");
-  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size"), nll_num = cfg.integer("nll_num");
+  const EvalSettings settings = settings_of<EvalSettings>(session.pipeline->options("eval"));
+  const std::int64_t num = settings.num, batch = settings.batch_size, nll_num = settings.nll_num;
   AssemblyRequest ar = r.assembly;
   ar.command = "scoregen eval";
   ar.sampler = true;
@@ -131,8 +129,8 @@ Report evaluate(const EvalRequest& r) {
   ar.class_label.reset();  // guidance comes from the evaluation classifier, below
   Session session = open_session(sr);
   if (!session.data || session.data->bits() != 8) throw Error("scoregen eval needs 8-bit image [data] (e.g. idx)");
-  const Options& cfg = session.pipeline->options("eval");
-  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size"), nll_num = cfg.integer("nll_num");
+  const EvalSettings settings = settings_of<EvalSettings>(session.pipeline->options("eval"));
+  const std::int64_t num = settings.num, batch = settings.batch_size, nll_num = settings.nll_num;
   Assembly a = assemble(std::move(session), ar);
   const Session& s = a.session;
   Judge judge = load_judge(r, s);
@@ -152,7 +150,7 @@ Report evaluate(const EvalRequest& r) {
                           r.assembly.guidance_scale);
   }
 
-  Drawn drawn = draw_samples(a, num, batch, 40);
+  Drawn drawn = draw_samples(a, num, batch, Stream::EvalSamples);
   const ProcessGroup& group = *s.group;
   // Features and logits of n inputs in batches (input(begin, count) on the classifier's scale), dealt to the ranks.
   auto judged = [&](std::int64_t n, const std::function<at::Tensor(std::int64_t, std::int64_t)>& input) {
@@ -230,7 +228,7 @@ Report evaluate(const EvalRequest& r) {
     o.batch = nll_num, o.eight_bit = true, o.dequantize = 1, o.progress = false;
     o.ode.rtol = o.ode.atol = 1e-4;  // as [nll]'s default: within 0.001 bits/dim of 1e-5 (docs/pipelines.md)
     a.model->reset_nfe();
-    BitsPerDim b = bits_per_dim(a, s.data->get(0, nll_num).x, o, 41);
+    BitsPerDim b = bits_per_dim(a, s.data->get(0, nll_num).x, o, Stream::EvalTestBitsPerDim);
     const auto [mean, se] = BitsPerDim::mean_se(b.bpd);
     report.line(fmt::format("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 {}; NFE {})",
                             mean, se, b.bpd.size(0), o.ode.rtol, b.nfe))

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/assemble.hpp"
-#include "engine/report.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/report.hpp"
 
 namespace scoregen::engine {
 

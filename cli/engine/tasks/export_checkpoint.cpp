@@ -1,5 +1,5 @@
 // Exports a training checkpoint's EMA weights as the weights, without the optimizer and RNG state.
-#include "engine/export_checkpoint.hpp"
+#include "engine/tasks/export_checkpoint.hpp"
 
 #include <filesystem>
 #include <sstream>
@@ -12,10 +12,10 @@
 #include <torch/script.h>
 #include <torch/nn/module.h>
 
-#include "engine/assemble.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/files.hpp"
-#include "engine/record.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
@@ -136,7 +136,7 @@ Report export_checkpoint(const ExportRequest& r) {
   check_output_apart("--out", r.out, {{"checkpoint", ckpt}}, r.session.pipeline_path);
   if (r.torchscript) return export_torchscript(r);
   Session s = open_session(r.session);
-  s.pipeline->add_default("objective", "dsm");
+  s.pipeline->add_default("objective");
   auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen export");
   std::shared_ptr<Component> keep;
   torch::nn::Module* module = nullptr;

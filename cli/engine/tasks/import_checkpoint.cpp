@@ -1,6 +1,6 @@
 // A score_sde_pytorch checkpoint -> a scoregen checkpoint: its pipeline from the config, its weights (raw and EMA)
 // through scripts/score_sde_to_scoregen.py.
-#include "engine/import_checkpoint.hpp"
+#include "engine/tasks/import_checkpoint.hpp"
 
 #include <filesystem>
 
@@ -8,11 +8,11 @@
 #include <fmt/format.h>
 #include <torch/nn/module.h>
 
-#include "engine/checkpoint.hpp"
-#include "engine/files.hpp"
-#include "engine/record.hpp"
-#include "engine/score_sde_configs.hpp"
-#include "engine/score_sde_import.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/score_sde_configs.hpp"
+#include "engine/io/score_sde_import.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/network.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "engine/report.hpp"
-#include "engine/session.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/report.hpp"
 
 namespace scoregen::engine {
 

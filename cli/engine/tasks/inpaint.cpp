@@ -1,22 +1,25 @@
 // Inpainting and colorization of one image or a folder of images.
-#include "engine/inpaint.hpp"
+#include "engine/tasks/inpaint.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
 #include <ATen/ATen.h>
+#include <c10/util/accumulate.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
-#include "engine/image_io.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/inpainting.hpp"
-#include "engine/progress_bar.hpp"
-#include "engine/smc_inpainting.hpp"
-#include "engine/record.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/host/record.hpp"
+#include "engine/host/sampler_capabilities.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/progress_bar.hpp"
+#include "engine/math/inpainting.hpp"
+#include "engine/math/smc_inpainting.hpp"
 #include "scoregen/error.hpp"
 
 namespace fs = std::filesystem;
@@ -43,7 +46,7 @@ at::Tensor read_input(const std::string& path, const std::vector<std::int64_t>& 
   if (!example_fits(given, shape))
     throw Error(fmt::format("{}: shape [{}] does not match the model's [{}]{}", path, fmt::join(x.sizes(), ", "),
                             fmt::join(shape, ", "),
-                            shape.size() > 1 ? fmt::format(" (or [{}] flat)", numel(shape)) : std::string()));
+                            shape.size() > 1 ? fmt::format(" (or [{}] flat)", c10::multiply_integers(shape)) : std::string()));
   if (!at::isfinite(x).all().item<bool>()) throw Error(fmt::format("{}: contains NaN or infinite values", path));
   if (image) {
     // samples may overshoot the range a little; pixel values of another range do not fit it
@@ -140,15 +143,16 @@ Report inpaint(const InpaintRequest& r) {
   Assembly a = assemble(open_session(r.session), ar);
   const Session& s = a.session;
   const Options& settings = s.pipeline->options("inpaint");
-  const std::int64_t num = settings.integer("num");
+  const std::int64_t num = settings_of<InpaintSettings>(settings).num;
   const SmcSettings smc_settings = read_smc_settings("inpaint", settings, "method");
   const bool smc = smc_settings.on;
   const std::int64_t particles = smc ? smc_settings.particles : 1;
   if (smc) require_gaussian_draws(s, *a.sampler, "[inpaint] method = \"smc\"");
   if (!smc && !a.sampler->honours_projection())
     throw Error(fmt::format("{}: the {} sampler cannot apply the inpainting projection after every update, so its "
-                            "completions would ignore the known part; use pc, annealed-langevin, heun-edm or dpm-solver++",
-                            s.pipeline->source(), s.pipeline->plugin("sampler").name));
+                            "completions would ignore the known part{}",
+                            s.pipeline->source(), s.pipeline->plugin("sampler").name,
+                            sampler_remedy(s, [](const Sampler& sampler) { return sampler.honours_projection(); })));
   const std::vector<std::int64_t>& shape = a.shape;
   check_picture_options(r.picture, batch_mode ? "FOLDER/IMAGE.png" : r.out, shape);
   if (r.colorize && (shape.size() != 3 || shape[0] != 3)) throw Error("--colorize needs a model of RGB images [3, H, W]");
@@ -186,7 +190,7 @@ Report inpaint(const InpaintRequest& r) {
     std::vector<std::int64_t> bshape = shape;
     bshape.insert(bshape.begin(), num * particles);
     at::Tensor known = y.unsqueeze(0).to(s.device), m = mask.unsqueeze(0).to(s.device);
-    at::Generator gen = s.generator(30, i);
+    at::Generator gen = s.generator(Stream::Inpainting, i);
     const std::string label = fs::path(in).filename().string();
     at::Tensor result;
     if (smc) {

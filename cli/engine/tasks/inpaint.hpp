@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/assemble.hpp"
-#include "engine/image_io.hpp"
-#include "engine/report.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/report.hpp"
 
 namespace scoregen::engine {
 

@@ -1,5 +1,5 @@
 // Evaluation against a known density: mode weights, sliced Wasserstein-1, likelihood against the exact one.
-#include "engine/known_density_evaluation.hpp"
+#include "engine/tasks/known_density_evaluation.hpp"
 
 #include <cmath>
 #include <vector>
@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/bits_per_dim.hpp"
-#include "engine/metrics.hpp"
-#include "engine/sampling.hpp"
+#include "engine/math/bits_per_dim.hpp"
+#include "engine/math/metrics.hpp"
+#include "engine/tasks/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -19,7 +19,7 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
   Session& s = a.session;
   Dataset& data = *s.data;
   const std::vector<double> exact = data.class_weights();
-  Drawn drawn = draw_samples(a, num, batch, 40);
+  Drawn drawn = draw_samples(a, num, batch, Stream::EvalSamples);
   const at::Tensor samples = a.mapping.to_data(drawn.samples).to(at::kDouble);
   const std::int64_t k = static_cast<std::int64_t>(exact.size());
   at::Tensor counts = at::bincount(data.assign(samples), {}, k).to(at::kDouble);
@@ -34,11 +34,11 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
     worst = std::max(worst, std::abs(weights[j] - exact[j]));
   }
   // Two independent blocks of fresh data draws: one to compare with, one for the floor.
-  BatchRandom rng = s.batch_random(41, 2 * num);
+  BatchRandom rng = s.batch_random(Stream::EvalExactDraws, 2 * num);
   const at::Tensor fresh = data.sample(rng).x.to(at::kDouble).reshape({2 * num, -1});
   const at::Tensor flat = samples.reshape({num, -1});
-  const double sw = sliced_wasserstein(flat, fresh.narrow(0, 0, num), 256, s.generator(42));
-  const double floor = sliced_wasserstein(fresh.narrow(0, num, num), fresh.narrow(0, 0, num), 256, s.generator(42));
+  const double sw = sliced_wasserstein(flat, fresh.narrow(0, 0, num), 256, s.generator(Stream::EvalSlicedProjections));
+  const double floor = sliced_wasserstein(fresh.narrow(0, num, num), fresh.narrow(0, 0, num), 256, s.generator(Stream::EvalSlicedProjections));
 
   Report report;
   report.line(fmt::format("samples: {} with {} (NFE {} per batch of {})", num, a.sampler->describe(), drawn.nfe_per_batch, batch))
@@ -53,12 +53,12 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
   report.field("mode_weights", weights).field("mode_weight_errors", errors).field("exact_weights", exact)
       .field("largest_mode_weight_error", worst).field("sliced_wasserstein", sw).field("sliced_wasserstein_floor", floor);
   if (nll_num > 0 && !s.sde->is_discrete()) {
-    BatchRandom draws = s.batch_random(43, nll_num);
+    BatchRandom draws = s.batch_random(Stream::EvalNllExamples, nll_num);
     at::Tensor x = data.sample(draws).x;
     BitsPerDimOptions o;
     o.batch = nll_num, o.progress = false;
     a.model->reset_nfe();
-    BitsPerDim b = bits_per_dim(a, x, o, 44);
+    BitsPerDim b = bits_per_dim(a, x, o, Stream::EvalNll);
     const auto [mean, se] = BitsPerDim::mean_se(-b.logp);
     at::Tensor x64 = x.to(at::kDouble);
     const at::Tensor one = at::ones({nll_num}, x64.options()), zero = at::zeros({nll_num}, x64.options());

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "engine/assemble.hpp"
-#include "engine/report.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/io/report.hpp"
 
 namespace scoregen::engine {
 

@@ -1,17 +1,17 @@
 // Latent codes: x(eps) -> x(T) and back along the probability-flow ODE, and spherical interpolation.
-#include "engine/latent.hpp"
+#include "engine/tasks/latent.hpp"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/array_io.hpp"
-#include "engine/files.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/image_io.hpp"
-#include "engine/likelihood.hpp"
-#include "engine/record.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/array_io.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/math/likelihood.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

@@ -1,5 +1,5 @@
 // `scoregen nll`: exact log-likelihood and bits/dim through the probability-flow ODE.
-#include "engine/nll.hpp"
+#include "engine/tasks/nll.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -7,17 +7,19 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "engine/bits_per_dim.hpp"
-#include "engine/files.hpp"
-#include "engine/record.hpp"
-#include "engine/sampling.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/files.hpp"
+#include "engine/math/bits_per_dim.hpp"
+#include "engine/tasks/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
 
 Report nll(const NllRequest& request) {
   Session session = open_session(request.session);
-  const Options& cfg = session.pipeline->options("nll");
+  const Options& cfg = session.pipeline->options("nll");  // for errors naming a key's position
+  const NllSettings settings = settings_of<NllSettings>(cfg);
   const std::string& csv = request.csv;
   if (!csv.empty() && std::filesystem::path(csv).has_parent_path() &&
       !std::filesystem::is_directory(std::filesystem::path(csv).parent_path()))
@@ -29,18 +31,18 @@ Report nll(const NllRequest& request) {
   check_output_apart("--out", csv, inputs, request.session.pipeline_path);
   require_continuous_time(*session.sde, "scoregen nll");
   BitsPerDimOptions o;
-  o.ode.rtol = cfg.real("rtol"), o.ode.atol = cfg.real("atol"), o.ode.divergence = cfg.string("divergence");
-  o.ode.n_probes = cfg.integer("n_probes");
+  o.ode.rtol = settings.rtol, o.ode.atol = settings.atol, o.ode.divergence = settings.divergence;
+  o.ode.n_probes = settings.n_probes;
   if (o.ode.divergence == "exact" && !holds_default("nll", cfg, "n_probes"))
     cfg.fail("n_probes", "the exact divergence draws no probes (n_probes counts Hutchinson's probes)");
-  o.batch = cfg.integer("batch_size");
+  o.batch = settings.batch_size;
   o.eight_bit = session.data && session.data->bits() == 8 && request.data_file.empty();
   // "auto": 8-bit data are dequantized with one draw, as published figures are; continuous data are not. A count
   // of draws on continuous data is an error rather than ignored.
-  if (cfg.is_auto("dequantize")) {
+  if (settings.dequantize.automatic) {
     o.dequantize = o.eight_bit ? 1 : 0;
   } else {
-    const double draws = cfg.real("dequantize");
+    const double draws = settings.dequantize.value;
     if (draws != std::floor(draws)) cfg.fail("dequantize", "a whole number of draws (or \"auto\")");
     o.dequantize = static_cast<std::int64_t>(draws);
     if (!o.eight_bit && o.dequantize > 0)
@@ -49,14 +51,14 @@ Report nll(const NllRequest& request) {
   }
 
   Assembly a = assemble(std::move(session), request.assembly);
-  at::Tensor data = load_examples(a.session, request.data_file, cfg.integer("num"), a.shape);
-  if (data.size(0) < cfg.integer("num") && !holds_default("nll", cfg, "num"))
-    cfg.fail("num", fmt::format("{} examples were asked for, and {} holds {}", cfg.integer("num"),
+  at::Tensor data = load_examples(a.session, request.data_file, settings.num, a.shape);
+  if (data.size(0) < settings.num && !holds_default("nll", cfg, "num"))
+    cfg.fail("num", fmt::format("{} examples were asked for, and {} holds {}", settings.num,
                                 request.data_file.empty() ? a.session.pipeline->source() + "'s [data]" : request.data_file,
                                 data.size(0)));
   fmt::print(stderr, "nll: {} examples, divergence {}{}, RK45 rtol {} atol {}\n", data.size(0), o.ode.divergence,
              o.ode.divergence == "exact" ? "" : fmt::format(" ({} probe(s))", o.ode.n_probes), o.ode.rtol, o.ode.atol);
-  BitsPerDim r = bits_per_dim(a, data, o, 21);
+  BitsPerDim r = bits_per_dim(a, data, o, Stream::NllDequantization);
   Report report;
   if (!a.session.group->root()) return report;  // rank 0 writes and reports
   std::string record;

@@ -1,5 +1,5 @@
 // Reading metrics.jsonl (one JSON object a line, numbers only; event lines mark a resume) and plotting its metrics.
-#include "engine/plot.hpp"
+#include "engine/tasks/plot.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,8 +11,8 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
-#include "engine/files.hpp"
-#include "engine/record.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/files.hpp"
 #include "scoregen/error.hpp"
 
 namespace fs = std::filesystem;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/line_plot.hpp"
-#include "engine/report.hpp"
+#include "engine/io/line_plot.hpp"
+#include "engine/io/report.hpp"
 
 namespace scoregen::engine {
 

@@ -1,5 +1,5 @@
 // Batched sampling and the `sample` command.
-#include "engine/sampling.hpp"
+#include "engine/tasks/sampling.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,17 +10,18 @@
 #include <fmt/ranges.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/files.hpp"
-#include "engine/image_io.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/progress_bar.hpp"
-#include "engine/record.hpp"
-#include "engine/smc_guidance.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/progress_bar.hpp"
+#include "engine/math/smc_guidance.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
 
-Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream) {
+Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, Stream stream) {
   batch = std::min(batch, num);  // a batch larger than the request is the request (and num + batch cannot overflow)
   torch::NoGradGuard no_grad;
   const Session& s = a.session;
@@ -95,8 +96,9 @@ void add_sampling_fields(Report& report, const Assembly& a, const Drawn& d) {
 Report sample(const SampleRequest& request) {
   Session session = open_session(request.session);
   const Options& cfg = session.pipeline->options("sample");
-  const std::int64_t num = cfg.integer("num"), batch = cfg.integer("batch_size");
-  const std::string out = cfg.string("out");
+  const SampleSettings settings = settings_of<SampleSettings>(cfg);
+  const std::int64_t num = settings.num, batch = settings.batch_size;
+  const std::string out = settings.out;
   check_output_extension(out);
   const std::vector<RecordInput> inputs = checkpoint_inputs(request.assembly);
   check_output_apart("--out", out, inputs, request.session.pipeline_path);
@@ -112,10 +114,10 @@ Report sample(const SampleRequest& request) {
     if (extension(out) != ".png")
       throw Error(fmt::format("--overlay draws the data beneath a scatter plot; {} is written as an array: drop it, or "
                               "write a .png", out));
-    BatchRandom rng = a.session.batch_random(5, std::min<std::int64_t>(num, 4000));
+    BatchRandom rng = a.session.batch_random(Stream::OverlayData, std::min<std::int64_t>(num, 4000));
     picture.overlay = a.mapping.to_data(a.session.data->sample(rng).x);
   }
-  Drawn d = draw_samples(a, num, batch, 1);
+  Drawn d = draw_samples(a, num, batch, Stream::Samples);
   Report report;
   if (!a.session.group->root()) return report;  // rank 0 writes the one output
   picture.record = record_text(a.session, out, inputs);

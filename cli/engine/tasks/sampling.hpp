@@ -8,11 +8,12 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
-#include "engine/assemble.hpp"
-#include "engine/image_io.hpp"
-#include "engine/record.hpp"
-#include "engine/report.hpp"
-#include "engine/session.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/record.hpp"
+#include "engine/host/session.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/report.hpp"
+#include "engine/math/particle_system.hpp"
 
 namespace scoregen::engine {
 
@@ -29,7 +30,7 @@ struct Drawn {
 // (stream, b), whichever rank of a group samples it: the batches are dealt to the ranks and summed back, so every
 // rank ends with all samples, the same as one process would draw. Non-finite values are an error. Under guidance
 // by SMC each sample is one particle of its own system of K: a batch runs batch x K particles.
-Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, std::uint64_t stream);
+Drawn draw_samples(Assembly& a, std::int64_t num, std::int64_t batch, Stream stream);
 
 // The sampling keys of a --json summary (docs/records.md): sampler, steps, seed, nfe_per_batch, batches, nfe (in
 // total) and sample_seconds.

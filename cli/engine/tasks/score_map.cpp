@@ -1,5 +1,5 @@
 // The score map: both scores on a grid over the data's range, their error, and its picture.
-#include "engine/score_map.hpp"
+#include "engine/tasks/score_map.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,12 +10,12 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "engine/files.hpp"
-#include "engine/image_io.hpp"
-#include "engine/plot_axes.hpp"
-#include "engine/png_file.hpp"
-#include "engine/record.hpp"
-#include "engine/sampling.hpp"
+#include "engine/host/record.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/image_io.hpp"
+#include "engine/io/plot_axes.hpp"
+#include "engine/io/png_file.hpp"
+#include "engine/tasks/sampling.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {

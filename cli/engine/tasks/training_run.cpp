@@ -1,5 +1,5 @@
 // The `train` command: what the Trainer learns, where its run lives, and what it records.
-#include "engine/training_run.hpp"
+#include "engine/tasks/training_run.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,13 +13,14 @@
 #include <fmt/ranges.h>
 #include <torch/nn/module.h>
 
-#include "engine/assemble.hpp"
-#include "engine/checkpoint.hpp"
-#include "engine/files.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/progress_bar.hpp"
-#include "engine/run_lock.hpp"
-#include "engine/trainer.hpp"
+#include "engine/host/assemble.hpp"
+#include "engine/host/command_settings.hpp"
+#include "engine/host/memory_budget.hpp"
+#include "engine/host/run_lock.hpp"
+#include "engine/io/checkpoint.hpp"
+#include "engine/io/files.hpp"
+#include "engine/io/progress_bar.hpp"
+#include "engine/math/trainer.hpp"
 #include "scoregen/error.hpp"
 #include "scoregen/guidance.hpp"
 #include "scoregen/network.hpp"
@@ -127,7 +128,7 @@ Trainable trainable(const Session& s, const Objective& objective) {
 std::vector<std::string> compare_with_run(const Session& s, const std::string& ckpt) {
   Pipeline stored = Pipeline::parse(checkpoint_pipeline(ckpt), ckpt + " (stored pipeline)", {}, *s.registry,
                                     PipelineOrigin::Stored);
-  stored.add_default("objective", "dsm");
+  stored.add_default("objective");
   for (const char* section : {"sde", "network", "objective", "guidance"})
     for (const auto& d : compare_tables(*s.pipeline, stored, section))
       throw Error(fmt::format("{}: [{}] {} = {}, but the run in {} was trained with {} = {}: resume with the run's value, "
@@ -160,8 +161,8 @@ Report train(const TrainRequest& request) {
   }
   Session s = open_session(sr);
   if (!s.data) throw Error(fmt::format("{}: training needs a [data] section", s.pipeline->source()));
-  s.pipeline->add_default("objective", "dsm");
-  TrainSettings settings = TrainSettings::from(s.pipeline->options("train"));
+  s.pipeline->add_default("objective");
+  TrainSettings settings = settings_of<TrainSettings>(s.pipeline->options("train"));
   settings.precision = s.precision;
   auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen train");
   Trainable t = trainable(s, *objective);
@@ -192,7 +193,7 @@ Report train(const TrainRequest& request) {
 
   Trainer trainer(*t.module, t.trainee, *objective, *s.data, settings, s.device,
                   [&s](std::uint64_t step, std::int64_t first, std::int64_t count) {
-                    return s.batch_random(10, count, step, first);
+                    return s.batch_random(Stream::TrainingBatches, count, step, first);
                   },
                   s.group);
   // Every rank resumes from the same checkpoint (with any world size), or none does.
@@ -234,8 +235,7 @@ Report train(const TrainRequest& request) {
     }
   } else {
     if (!request.init.empty()) {
-      require_checkpoint_table(s, "sde", request.init);
-      require_checkpoint_table(s, "network", request.init);
+      require_checkpoint_tables(s, request.init, {{"sde", ""}, {"network", ""}});
       trainer.start_from(request.init);
       if (trainer.steps_done() >= settings.steps)
         throw Error(fmt::format("--init {} is at step {}; [train] steps = {} leaves nothing to train (give --steps {} or "
@@ -256,12 +256,11 @@ Report train(const TrainRequest& request) {
                                    : std::string());
 
   // [train] sample_every: a grid of samples from the EMA weights, written into the run as training goes.
-  const Options& cfg = s.pipeline->options("train");
-  const std::int64_t sample_every = cfg.integer("sample_every");
+  const std::int64_t sample_every = settings.sample_every;
   std::shared_ptr<Sampler> sampler;
   if (sample_every > 0) {
-    if (!t.trainee.network) cfg.fail("sample_every", "only a score network's training draws samples");
-    require_memory_for(static_cast<double>(cfg.integer("sample_num")), s.data->shape(),
+    if (!t.trainee.network) s.pipeline->options("train").fail("sample_every", "only a score network's training draws samples");
+    require_memory_for(static_cast<double>(settings.sample_num), s.data->shape(),
                        "[train] sample_num: the samples drawn every sample_every steps");
     sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "[train] sample_every");
     if (root) make_output_folder((fs::path(run) / "samples").string(), "[train] sample_every");
@@ -276,9 +275,9 @@ Report train(const TrainRequest& request) {
     model.set_device(s.device);
     model.set_precision(s.precision);
     std::vector<std::int64_t> shape = s.data->shape();
-    shape.insert(shape.begin(), cfg.integer("sample_num"));
+    shape.insert(shape.begin(), settings.sample_num);
     SilentProgress quiet;
-    at::Tensor x = sampler->sample(model, shape, s.generator(60, static_cast<std::uint64_t>(step)), quiet, {}).cpu();
+    at::Tensor x = sampler->sample(model, shape, s.generator(Stream::TrainingPreviews, static_cast<std::uint64_t>(step)), quiet, {}).cpu();
     const std::string out = (fs::path(run) / "samples" / fmt::format("step_{:07}.png", step)).string();
     if (at::isfinite(x).all().item<bool>()) DataMapping{s.data}.save(x, out);
     else fmt::print(stderr, "train: the samples at step {} are not finite (not written)\n", step);
