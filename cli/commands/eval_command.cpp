@@ -2,6 +2,7 @@
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
 #include "engine/tasks/evaluation.hpp"
+#include "scoregen/error.hpp"
 
 namespace scoregen::cli {
 
@@ -29,6 +30,13 @@ void declare_eval(cxxopts::Options& options) {
 }
 
 int run_eval(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  if (!args.count("classifier-checkpoint")) {  // a data set that knows its density judges: no classifier to use
+    if (args.count("classifier"))
+      throw Error("scoregen eval: --classifier is the pipeline of --classifier-checkpoint, which is not given");
+    if (args.count("class"))
+      throw Error("scoregen eval: --class guides with the evaluation classifier, which is not given (for a guided toy "
+                  "model, scoregen sample --class with the pipeline's [guidance])");
+  }
   engine::EvalRequest r;
   r.session = session_request(args, argv, kEvalFlags);
   apply_sampler_options(args, r.session);

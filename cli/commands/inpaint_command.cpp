@@ -2,6 +2,7 @@
 #include "commands/command.hpp"
 #include "commands/flags.hpp"
 #include "engine/tasks/inpaint.hpp"
+#include "scoregen/error.hpp"
 
 namespace scoregen::cli {
 
@@ -27,6 +28,11 @@ void declare_inpaint(cxxopts::Options& options) {
 }
 
 int run_inpaint(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  if (!args.count("image")) throw Error("scoregen inpaint: --image is required");
+  if (!args.count("out")) throw Error("scoregen inpaint: --out is required");
+  if (!args.count("colorize") && !args.count("mask")) throw Error("scoregen inpaint: --mask is required (or --colorize)");
+  if (args.count("colorize") && args.count("mask"))
+    throw Error("scoregen inpaint: --colorize takes no --mask (the grey channel is known)");
   engine::InpaintRequest r;
   r.session = session_request(args, argv, kInpaintFlags);
   apply_sampler_options(args, r.session);

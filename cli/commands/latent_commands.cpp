@@ -55,6 +55,7 @@ void declare_decode(cxxopts::Options& options) {
 }
 
 int run_decode(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  if (!args.count("latent")) throw Error("scoregen decode: --latent FILE is required");
   engine::LatentRequest r = latent_request(args, argv);
   r.latent = flag_or_empty(args, "latent");
   engine::decode(r).print(args.count("json") > 0);
@@ -75,6 +76,7 @@ int run_interpolate(const cxxopts::ParseResult& args, const std::vector<std::str
   if (args.count("steps"))
     throw Error("scoregen interpolate: --steps is now --points (the points on the path); the ODE's steps are adaptive "
                 "(--rtol, --atol)");
+  if (!args.count("latent")) throw Error("scoregen interpolate: --latent FILE is required");
   engine::LatentRequest r = latent_request(args, argv);
   r.latent = flag_or_empty(args, "latent");
   r.from = args["from"].as<std::int64_t>(), r.to = args["to"].as<std::int64_t>();

@@ -82,17 +82,12 @@ void write_report(Report& report, const EvalRequest& r, const Session& s, const 
 Report evaluate_toy(const EvalRequest& r) {
   Session session = open_session(r.session);
   if (!session.data || session.data->class_weights().empty())
-    throw Error("scoregen eval: --classifier-checkpoint FILE is required (without one, only data sets that know their "
-                "density, such as [data] plugin = \"mixture\", can be judged)");
+    throw Error("an evaluation classifier is needed (--classifier-checkpoint FILE): without one, only data sets that "
+                "know their density, such as [data] plugin = \"mixture\", can be judged");
   const std::string source = session.pipeline->source();
-  if (!r.classifier_pipeline.empty())
-    throw Error(fmt::format("scoregen eval: --classifier is the pipeline of --classifier-checkpoint, which is not given"));
   if (!r.test_split.empty())
-    throw Error(fmt::format("scoregen eval: --test-split: the {} data of {} has no splits (fresh draws)",
+    throw Error(fmt::format("the test split: the {} data of {} has no splits (fresh draws)",
                             session.pipeline->plugin("data").name, source));
-  if (r.assembly.class_label)
-    throw Error("scoregen eval: --class guides with the evaluation classifier, which is not given (for a guided toy "
-                "model, scoregen sample --class with the pipeline's [guidance])");
   const EvalSettings settings = settings_of<EvalSettings>(session.pipeline->options("eval"));
   const std::int64_t num = settings.num, batch = settings.batch_size, nll_num = settings.nll_num;
   AssemblyRequest ar = r.assembly;

@@ -126,10 +126,6 @@ at::Tensor with_context(const at::Tensor& completions, const at::Tensor& input, 
 }  // namespace
 
 Report inpaint(const InpaintRequest& r) {
-  if (r.image.empty()) throw Error("scoregen inpaint: --image is required");
-  if (r.out.empty()) throw Error("scoregen inpaint: --out is required");
-  if (!r.colorize && r.mask.empty()) throw Error("scoregen inpaint: --mask is required (or --colorize)");
-  if (r.colorize && !r.mask.empty()) throw Error("scoregen inpaint: --colorize takes no --mask (the grey channel is known)");
   const bool batch_mode = fs::is_directory(r.image);
   if (batch_mode && !fs::is_directory(r.out))
     throw Error(fmt::format("{}: with a folder of images, --out must be an existing folder", r.out));

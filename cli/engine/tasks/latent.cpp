@@ -95,7 +95,6 @@ Report encode(const LatentRequest& r) {
 }
 
 Report decode(const LatentRequest& r) {
-  if (r.latent.empty()) throw Error("scoregen decode: --latent FILE is required");
   const std::string out = checked_out(r, "decode");
   Assembly a = load(r, "decode");
   at::Tensor z = latent_input(a, r.latent);
@@ -108,7 +107,6 @@ Report decode(const LatentRequest& r) {
 }
 
 Report interpolate(const LatentRequest& r) {
-  if (r.latent.empty()) throw Error("scoregen interpolate: --latent FILE is required");
   const std::string out = checked_out(r, "interpolate");
   Assembly a = load(r, "interpolate");
   at::Tensor z = latent_input(a, r.latent);
