@@ -135,6 +135,32 @@ TEST(Loader, PredictorFromOutsideTheTreeJoinsThePcSampler) {
       << missing.out;
 }
 
+TEST(Loader, AnOutOfTreeSamplerIsAskedWhatItCanDo) {
+  cli::TempDir dir;
+  // coordinate 0 of a 2-D mixture is known (3), coordinate 1 is filled in
+  scoregen::engine::save_npy(at::tensor({3.0f, 0.0f}).reshape({1, 2}), dir.path("known.npy"));
+  scoregen::engine::save_npy(at::tensor({1.0f, 0.0f}).reshape({1, 2}), dir.path("mask.npy"));
+  const std::string base = "inpaint " + cli::source("pipelines/oracle_mixture.toml") + " -q --image " +
+                           dir.path("known.npy") + " --mask " + dir.path("mask.npy");
+  const std::string lib = " --plugin-path " + cli::fixture("sampler");
+  // the ode sampler cannot take the projection: the refusal names the samplers that can, asked of each
+  auto without = cli::run(base + " --sampler ode --out " + dir.path("a.npy"));
+  cli::expect_user_error(without, "the ode sampler cannot apply the inpainting projection after every update");
+  EXPECT_EQ(without.out.find("fixture-projected-euler"), std::string::npos) << without.out;
+  auto with = cli::run(base + " --sampler ode --out " + dir.path("a.npy") + lib);
+  cli::expect_user_error(with, "fixture-projected-euler");
+  // and it can: its completions keep the known coordinate, and --steps sets the step count it declares
+  auto run = cli::run(base + " --sampler fixture-projected-euler --steps 40 --num 8 --out " + dir.path("b.npy") + lib);
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("fixture-projected-euler (40 steps)"), std::string::npos) << run.out;
+  const at::Tensor b = scoregen::engine::load_npy(dir.path("b.npy"));
+  ASSERT_EQ(b.size(0), 8);
+  // the last projection is at t = eps: the known value noised by the SDE's marginal there (std about 0.03)
+  EXPECT_LT((b.select(1, 0) - 3.0).abs().max().item<double>(), 0.2) << b;
+  auto info = cli::run("plugins info fixture-projected-euler" + lib);
+  EXPECT_NE(info.out.find("the step count: --steps N sets it"), std::string::npos) << info.out;
+}
+
 TEST(Loader, RerunLoadsTheRecordedOutOfTreeLibraryWhileItsBytesAreTheSame) {
   // made with the library found through SCOREGEN_PLUGIN_PATH, which the command line does not show
   cli::TempDir dir;
