@@ -59,6 +59,8 @@ struct KeyOverride {
 struct Overrides {
   std::vector<std::string> set;
   std::vector<KeyOverride> flags;
+  // How the user gave `path` ("section.key") a value: "--set TEXT" or the flag's label; "" when nothing sets it.
+  std::string setter(const std::string& path) const;
 };
 
 // One validated table: its typed options, the plugin it chooses (null for a command table) and the options that

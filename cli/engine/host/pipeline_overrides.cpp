@@ -70,6 +70,14 @@ bool names_plugin_section(const std::string& key) {
 
 }  // namespace
 
+std::string Overrides::setter(const std::string& path) const {
+  for (const auto& given : set)
+    if (given.rfind(path + "=", 0) == 0) return "--set " + given;
+  for (const auto& given : flags)
+    if (given.key == path) return given.label;
+  return "";
+}
+
 void apply_overrides(RawPipeline& raw, const Overrides& overrides) {
   // Plugin choices first, so that `--set sampler.steps=20` refines the new choice, whatever the order given.
   for (const KeyOverride& flag : overrides.flags)

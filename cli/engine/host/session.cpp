@@ -155,11 +155,7 @@ Pipeline read_pipeline(const SessionRequest& request, const Registry& registry, 
                                  overrides, registry, PipelineOrigin::Stored);
     // Outputs go where this user says (--out), else to the default name in the working directory: never to a path
     // a checkpoint carries from whoever trained it.
-    const bool chosen =
-        std::any_of(overrides.set.begin(), overrides.set.end(),
-                    [](const std::string& o) { return o.rfind("sample.out=", 0) == 0; }) ||
-        std::any_of(overrides.flags.begin(), overrides.flags.end(), [](const KeyOverride& f) { return f.key == "sample.out"; });
-    if (!chosen && p.has("sample")) p.mutable_options("sample").set("out", std::string("samples.png"));
+    if (overrides.setter("sample.out").empty() && p.has("sample")) p.mutable_options("sample").set("out", std::string("samples.png"));
     return p;
   }
   throw Error("no PIPELINE file given (built-in pipelines are in " + pipelines_dir() + ")");
@@ -216,47 +212,42 @@ Session open_session(const SessionRequest& request) {
   std::shared_ptr<const CheckpointFile> stored;
   if (request.pipeline_text.empty() && request.pipeline_path.empty() && !request.checkpoint.empty())
     stored = std::make_shared<const CheckpointFile>(request.checkpoint);
-  std::optional<Pipeline> pipeline;
-  pipeline.emplace(read_pipeline(request, *registry, stored.get()));
+  Pipeline pipeline = read_pipeline(request, *registry, stored.get());
   // Flags whose key the validated tables say, set once the pipeline is read (it is read once): --steps (the
   // sampler's step count) and eval's test split.
   auto set_resolved = [&](const std::string& path, const Value& value, const std::string& label) {
     // one value per setting: a --set or a flag of the same key is the other value
     const std::string section = path.substr(0, path.find('.')), key = path.substr(path.find('.') + 1);
-    for (const auto& given : request.overrides.set)
-      if (given.rfind(path + "=", 0) == 0)
-        throw Error(fmt::format("{} and --set {} both set [{}] {}; give one", label, given, section, key));
-    for (const auto& given : request.overrides.flags)
-      if (given.key == path)
-        throw Error(fmt::format("{} and {} both set [{}] {}; give one", label, given.label, section, key));
-    pipeline->set(section, key, value, label);
+    if (const std::string other = request.overrides.setter(path); !other.empty())
+      throw Error(fmt::format("{} and {} both set [{}] {}; give one", label, other, section, key));
+    pipeline.set(section, key, value, label);
   };
   StepsMapping steps;
   if (request.steps) {
-    steps = map_steps(*pipeline, *request.steps, *registry);
+    steps = map_steps(pipeline, *request.steps, *registry);
     set_resolved(steps.key, *request.steps, fmt::format("--steps {}", *request.steps));
   }
   if (request.test_split) {
-    const std::string split = held_out_split(*pipeline, *request.test_split);
+    const std::string split = held_out_split(pipeline, *request.test_split);
     set_resolved("data.split", split, request.test_split->empty()
                                           ? fmt::format("the held-out split \"{}\" eval tests on", split)
                                           : fmt::format("--test-split {}", split));
   }
-  auto group = join_group(device_of(*pipeline).is_cuda(), request.dist_timeout, request.rendezvous_timeout);
+  auto group = join_group(device_of(pipeline).is_cuda(), request.dist_timeout, request.rendezvous_timeout);
   // threads = 0: the cores, shared among the processes of this machine
-  const std::int64_t threads = settings_of<RootSettings>(pipeline->options("")).threads;
+  const std::int64_t threads = settings_of<RootSettings>(pipeline.options("")).threads;
   const char* local = std::getenv("LOCAL_WORLD_SIZE");
   const int per_machine = group->distributed() && local ? std::max(1, std::atoi(local)) : 1;
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   // More threads than cores only contend; thousands of them never start sampling. At most 4 per core.
   if (threads > 4 * cores)
-    pipeline->options("").fail("threads", fmt::format("{} threads on a machine with {} cores: at most {} (0: chosen by the work)",
+    pipeline.options("").fail("threads", fmt::format("{} threads on a machine with {} cores: at most {} (0: chosen by the work)",
                                                        threads, cores, 4 * cores));
   at::set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / per_machine));
   const std::string origin_file = !request.pipeline_path.empty() ? request.pipeline_path : request.checkpoint;
   const std::string base_dir =
       !request.base_dir.empty() ? request.base_dir : std::filesystem::path(origin_file).parent_path().string();
-  Session s = finish(std::move(registry), std::move(*pipeline), base_dir);
+  Session s = finish(std::move(registry), std::move(pipeline), base_dir);
   if (stored) s.checkpoints[request.checkpoint] = stored;
   if (request.steps && steps.key == "sde.N" && s.sde->is_discrete() && *request.steps != steps.original)
     throw Error(fmt::format("--steps {}: the {} chain's N = {} is part of the trained model; it cannot take another step "
