@@ -16,7 +16,7 @@
 
 namespace scoregen::engine {
 
-void save_npy(const at::Tensor& tensor, const std::string& path) {
+std::string npy_bytes(const at::Tensor& tensor) {
   // NumPy format 1.0: magic, header length, a Python dict literal padded to 64 bytes, raw data.
   at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
   std::string descr;
@@ -39,8 +39,10 @@ void save_npy(const at::Tensor& tensor, const std::string& path) {
   out += static_cast<char>(len >> 8);
   out += header;
   out.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
-  write_file_atomic(path, out);
+  return out;
 }
+
+void save_npy(const at::Tensor& tensor, const std::string& path) { write_file_atomic(path, npy_bytes(tensor)); }
 
 namespace {
 
@@ -70,8 +72,9 @@ std::vector<std::int64_t> npy_shape(const std::string& text, const std::string& 
 
 }  // namespace
 
-at::Tensor load_npy(const std::string& path) {
-  std::string data = read_file(path);
+at::Tensor load_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+at::Tensor parse_npy(const std::string& data, const std::string& path) {
   if (data.size() < 10 || data.compare(0, 6, "\x93NUMPY") != 0) throw Error(fmt::format("{}: not a .npy file", path));
   std::size_t hlen, off;
   if (data[6] < 1 || data[6] > 3)

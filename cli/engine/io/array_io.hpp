@@ -9,6 +9,9 @@ namespace scoregen::engine {
 
 void save_npy(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_npy(const std::string& path);
+// The bytes of a .npy file (format 1.0) holding `tensor`, and the array in such bytes (errors name `path`).
+std::string npy_bytes(const at::Tensor& tensor);
+at::Tensor parse_npy(const std::string& data, const std::string& path);
 void save_pt(const at::Tensor& tensor, const std::string& path);
 at::Tensor load_pt(const std::string& path);
 // Whether every element `t` addresses lies within its storage: a damaged file can hold a storage shorter than the

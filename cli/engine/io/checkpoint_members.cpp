@@ -2,8 +2,6 @@
 // TorchScript code that torch::serialize::OutputArchive writes for scoregen (docs/robustness.md, docs/hardening.md).
 #include "engine/io/checkpoint_members.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -17,73 +15,16 @@
 #include <fmt/format.h>
 
 #include "engine/io/pickle_storages.hpp"
+#include "engine/io/zip_archive.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
 
 namespace {
 
-// Little-endian unsigned integer of `bytes` bytes at `off` of `d` (the caller checks the bounds).
-std::uint64_t little_endian(const std::string& d, std::uint64_t off, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(d[off + i]);
-  return v;
-}
-
-// Whether `d` has `len` bytes at `off` (without overflow, whatever the archive states).
-bool fits(const std::string& d, std::uint64_t off, std::uint64_t len) {
-  return off <= d.size() && len <= d.size() - off;
-}
-
-// Whether the raw deflate stream of `n` bytes at `p` inflates to exactly `size` bytes of CRC-32 `crc`. The output
-// goes through a fixed buffer: nothing is allocated by a size the archive states.
-bool inflates_to(const char* p, std::uint64_t n, std::uint64_t size, std::uint64_t crc) {
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return false;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(p));
-  z.avail_in = static_cast<uInt>(n);  // n < 2^32: members_intact checks
-  unsigned char out[16384];
-  std::uint64_t total = 0;
-  uLong c = crc32_z(0, nullptr, 0);
-  int rc = Z_OK;
-  while (rc == Z_OK && total <= size) {
-    z.next_out = out;
-    z.avail_out = sizeof out;
-    rc = inflate(&z, Z_NO_FLUSH);
-    const std::size_t got = sizeof out - z.avail_out;
-    total += got;
-    c = crc32_z(c, out, got);
-  }
-  inflateEnd(&z);
-  return rc == Z_STREAM_END && total == size && c == crc;
-}
-
-// The largest TorchScript code member a deflated member may inflate to, and a 32-bit zip size field's "see zip64".
+// The largest TorchScript code member a deflated member may inflate to.
 constexpr std::uint64_t kLargestDeflated = 16u << 20;
-constexpr std::uint64_t kNone = 0xffffffff;
 
-// Replaces each of `size`, `packed`, `local` that is all ones by its value in the zip64 extra field (id 1) among the
-// `len` bytes of extra fields at `off` of `d`, in the order miniz reads them; false if a needed value is missing.
-bool zip64_sizes(const std::string& d, std::uint64_t off, std::uint64_t len, std::uint64_t& size,
-                 std::uint64_t& packed, std::uint64_t& local) {
-  if (size != kNone && packed != kNone && local != kNone) return true;
-  for (std::uint64_t q = off; q + 4 <= off + len;) {
-    const std::uint64_t id = little_endian(d, q, 2), n = little_endian(d, q + 2, 2);
-    if (q + 4 + n > off + len) return false;
-    if (id == 1) {
-      std::uint64_t r = q + 4;
-      for (std::uint64_t* field : {&size, &packed, &local}) {
-        if (*field != kNone) continue;
-        if (r + 8 > q + 4 + n) return false;
-        *field = little_endian(d, r, 8);
-        r += 8;
-      }
-      return true;
-    }
-    q += 4 + n;
-  }
-  return false;
-}
 }  // namespace
 
 // Whether every member of the zip archive `d` (what torch::serialize writes) has the CRC-32 its central directory
@@ -97,39 +38,10 @@ bool zip64_sizes(const std::string& d, std::uint64_t off, std::uint64_t len, std
 // inflate to at most kLargestDeflated bytes, and zip64 sizes are refused in an archive smaller than 4 GiB (a
 // checkpoint states them only for a member that large: found by checkpoint_loader_fuzz, a 4 GiB allocation).
 bool members_intact(const std::string& d) {
-  if (d.size() < 22) return false;
-  const std::size_t eocd = d.rfind(std::string("PK\x05\x06", 4), d.size() - 22);
-  if (eocd == std::string::npos) return false;
-  std::uint64_t entries = little_endian(d, eocd + 10, 2);
-  std::uint64_t p = little_endian(d, eocd + 16, 4);
-  if (eocd >= 20 + 56 && little_endian(d, eocd - 20, 4) == 0x07064b50) {  // zip64 end of central directory locator
-    const std::uint64_t z64 = little_endian(d, eocd - 20 + 8, 8);
-    if (!fits(d, z64, 56)) return false;
-    if (little_endian(d, z64, 4) == 0x06064b50) {
-      entries = little_endian(d, z64 + 32, 8);
-      p = little_endian(d, z64 + 48, 8);
-    }
-  }
-  for (std::uint64_t i = 0; i < entries; ++i) {
-    if (!fits(d, p, 46) || little_endian(d, p, 4) != 0x02014b50) return false;
-    const std::uint64_t method = little_endian(d, p + 10, 2), crc = little_endian(d, p + 16, 4);
-    std::uint64_t packed = little_endian(d, p + 20, 4), size = little_endian(d, p + 24, 4),
-                  local = little_endian(d, p + 42, 4);
-    const std::uint64_t name = little_endian(d, p + 28, 2), extra = little_endian(d, p + 30, 2),
-                        next = p + 46 + name + extra + little_endian(d, p + 32, 2);
-    if (!fits(d, p, next - p)) return false;
-    const bool zip64 = packed == kNone || size == kNone || local == kNone;
-    if (zip64 && (d.size() < kNone || !zip64_sizes(d, p + 46 + name, extra, size, packed, local))) return false;
-    if (method != 0 && method != 8) return false;
-    if (!fits(d, local, 30) || little_endian(d, local, 4) != 0x04034b50) return false;
-    const std::uint64_t data = local + 30 + little_endian(d, local + 26, 2) + little_endian(d, local + 28, 2);
-    if (!fits(d, data, packed)) return false;
-    if (method == 0 && (packed != size || crc32_z(0, reinterpret_cast<const Bytef*>(d.data() + data), size) != crc))
-      return false;
-    if (method == 8 && (size > kLargestDeflated || packed >= kNone || !inflates_to(d.data() + data, packed, size, crc)))
-      return false;
-    p = next;
-  }
+  const std::optional<std::vector<ZipMember>> members = zip_members(d);
+  if (!members) return false;
+  for (const ZipMember& m : *members)
+    if ((m.method == 8 && m.size > kLargestDeflated) || !zip_member_intact(d, m)) return false;
   return true;
 }
 
