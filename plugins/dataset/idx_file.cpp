@@ -15,8 +15,6 @@
 
 namespace scoregen::plugins {
 
-namespace {
-
 // Whole file through gzread (which also reads uncompressed files as they are).
 std::string read_maybe_gz(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw Error(fmt::format("{}: no such file", path));
@@ -33,6 +31,8 @@ std::string read_maybe_gz(const std::string& path) {
   if (n < 0 || err < 0) throw Error(fmt::format("{}: corrupt gzip data ({})", path, what));
   return data;
 }
+
+namespace {
 
 std::uint32_t be32(const std::string& d, std::size_t off) {
   return (static_cast<std::uint32_t>(static_cast<unsigned char>(d[off])) << 24) |

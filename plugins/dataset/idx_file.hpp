@@ -8,6 +8,10 @@
 
 namespace scoregen::plugins {
 
+// The bytes of the file at `path`, gzip-compressed or plain (zlib's gzread reads both); a missing, unreadable or
+// corrupt file is a scoregen::Error naming it. The IDX reader's, and the CIFAR-10 data set's.
+std::string read_maybe_gz(const std::string& path);
+
 // The tensor [d0, ..., d(n-1)] (uint8) of the IDX file at `path`, which must have `expected_dims` dimensions; any
 // malformed file is a scoregen::Error naming it.
 at::Tensor read_idx(const std::string& path, int expected_dims);

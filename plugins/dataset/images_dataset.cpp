@@ -1,12 +1,17 @@
-// A folder of PNG/JPEG images read with OpenCV, resized, with class labels from subfolders.
+// A folder of PNG/JPEG images read with OpenCV, resized and centre-cropped, with class labels from subfolders.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <ATen/ATen.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -28,6 +33,28 @@ double split_position(const std::string& relative_path) {
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
+// torchvision's Resize(size) then CenterCrop(size): the shorter side to `size`, the longer to int(size * longer /
+// shorter) (transforms.functional._compute_resized_output_size), then the middle size x size, offset by
+// round((new_longer - size) / 2) with halves to even as Python's round (transforms.functional.center_crop).
+// Area averaging when shrinking (the antialiased bilinear's role), bilinear when enlarging.
+cv::Mat resize_and_center_crop(const cv::Mat& img, int size) {
+  const bool wide = img.cols > img.rows;
+  const int shorter = std::min(img.rows, img.cols), longer = std::max(img.rows, img.cols);
+  const int new_longer = static_cast<int>(static_cast<double>(size) * longer / shorter);
+  cv::Mat resized;
+  cv::resize(img, resized, wide ? cv::Size(new_longer, size) : cv::Size(size, new_longer), 0, 0,
+             shorter > size ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const int offset = static_cast<int>(std::nearbyint((new_longer - size) / 2.0));
+  return resized(wide ? cv::Rect(offset, 0, size, size) : cv::Rect(0, offset, size, size)).clone();
+}
+
+// "3 from 40x60, 1 from 64x64": how many images were resized from each size (width x height).
+std::string resized_from(const std::map<std::pair<int, int>, int>& sizes) {
+  std::vector<std::string> parts;
+  for (const auto& [wh, n] : sizes) parts.push_back(fmt::format("{} from {}x{}", n, wh.first, wh.second));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 }  // namespace
 
 class ImagesDataset : public ImageDataset {
@@ -39,8 +66,9 @@ class ImagesDataset : public ImageDataset {
   };
   static void declare(Declaration<Settings>& d) {
     d(&Settings::root, "root", "the folder").required().reads_file();
-    d(&Settings::size, "size", "resize to size x size (0: keep the images' own size, which they must share and "
-      "which must be square)").at_least(0);
+    d(&Settings::size, "size", "size x size images: the shorter side resized to size, then the centre crop "
+      "(torchvision's Resize + CenterCrop; 0: keep the images' own size, which they must share and which must be "
+      "square)").at_least(0);
     d(&Settings::channels, "channels", "1 (grey) or 3 (RGB)").at_least(1).at_most(3);
     d(&Settings::split, "split", "all the images, or a held-out split chosen by a hash of each file's path below root "
       "(fixed per file): train (about 1 - test_fraction of them) or test").one_of({"all", "train", "test"});
@@ -64,6 +92,8 @@ class ImagesDataset : public ImageDataset {
     std::vector<at::Tensor> images;
     std::vector<std::int64_t> labels;
     std::size_t found = 0;  // image files, in any split
+    std::map<std::pair<int, int>, int> resized;  // width x height -> images resized from it
+    int resized_count = 0;
     for (std::size_t k = 0; k < classes.size(); ++k) {
       std::vector<fs::path> files;
       for (const auto& e : fs::directory_iterator(classes[k])) {
@@ -88,7 +118,10 @@ class ImagesDataset : public ImageDataset {
         if (s.size == 0 && (img.rows != size || img.cols != size))
           o.fail("size", fmt::format("{} is {}x{} but {} is {}x{}: set size = N to resize them all to N x N", f.string(),
                                      img.cols, img.rows, sized_by, size, size));
-        cv::resize(img, img, {size, size}, 0, 0, cv::INTER_AREA);
+        if (img.rows != size || img.cols != size) {
+          ++resized[{img.cols, img.rows}], ++resized_count;
+          img = resize_and_center_crop(img, size);
+        }
         at::Tensor t = at::from_blob(img.data, {size, size, channels}, at::kByte).permute({2, 0, 1}).clone();
         images.push_back(t);
         labels.push_back(static_cast<std::int64_t>(k));
@@ -98,6 +131,9 @@ class ImagesDataset : public ImageDataset {
     if (images.empty())
       o.fail("split", fmt::format("no image of {} falls in the {} split (test_fraction {})", root.string(), s.split,
                                   s.test_fraction));
+    if (resized_count > 0)
+      fmt::print(stderr, "data: {}: resized {} of {} images to {}x{} (shorter side to {}, then the centre crop): {}\n",
+                 root.string(), resized_count, images.size(), size, size, size, resized_from(resized));
     bool labelled = classes.size() > 1 || classes[0] != root;
     set_images(at::stack(images), labelled ? at::tensor(labels) : at::Tensor(),
                labelled ? static_cast<std::int64_t>(classes.size()) : 0);
@@ -105,6 +141,7 @@ class ImagesDataset : public ImageDataset {
 };
 
 SCOREGEN_PLUGIN(Dataset, "images",
-                "a folder of PNG/JPEG images (OpenCV), at their own size or resized; subfolders are classes", ImagesDataset);
+                "a folder of PNG/JPEG images (OpenCV), at their own size or resized and centre-cropped; subfolders are "
+                "classes", ImagesDataset);
 
 }  // namespace scoregen::plugins

@@ -116,6 +116,45 @@ TEST(Dataset, ImageFolderKeepsItsOwnSizeByDefault) {
   std::filesystem::remove_all(root);
 }
 
+TEST(Dataset, ImageFolderResizesTheShorterSideThenCropsTheCentre) {
+  auto root = std::filesystem::temp_directory_path() / "scoregen-images-crop";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  // a.png, 40 wide and 60 tall, in bands whose edges fall on pixel edges after the 1.25x shrink to 32 x 48 (the
+  // shorter side to 32, the longer to int(32 * 60 / 40)): red by rows (0-9: 0, 10-29: 100, 30-49: 150, 50-59:
+  // 255 -> rows 0-7, 8-23, 24-39, 40-47), green by columns (0-19: 50, 20-39: 200 -> 0-15, 16-31), blue 7
+  cv::Mat a(60, 40, CV_8UC3);
+  for (int y = 0; y < 60; ++y)
+    for (int x = 0; x < 40; ++x)
+      a.at<cv::Vec3b>(y, x) = {7, static_cast<unsigned char>(x < 20 ? 50 : 200),
+                               static_cast<unsigned char>(y < 10 ? 0 : y < 30 ? 100 : y < 50 ? 150 : 255)};  // BGR
+  cv::imwrite((root / "a.png").string(), a);
+  cv::imwrite((root / "b.png").string(), cv::Mat(32, 32, CV_8UC3, cv::Scalar(1, 2, 3)));    // the size already
+  cv::imwrite((root / "c.png").string(), cv::Mat(24, 16, CV_8UC3, cv::Scalar(9, 9, 9)));    // enlarged, 32 x 48
+  testing::internal::CaptureStderr();
+  auto d = dataset("plugin = \"images\"\nroot = \"" + root.string() + "\"\nsize = 32\nscale = \"unit\"");
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(said, "data: " + root.string() + ": resized 2 of 3 images to 32x32 (shorter side to 32, then the centre "
+                  "crop): 1 from 16x24, 1 from 40x60\n");
+  ASSERT_EQ(d->shape(), (std::vector<std::int64_t>{3, 32, 32}));
+  at::Tensor x = at::round(d->get(0, 3).x * 255.0).to(at::kInt);
+  // the centre 32 rows of the 48 start at round((48 - 32) / 2) = 8: red 100 above row 16, 150 from it; green by
+  // columns as resized (the width was already 32), blue 7
+  at::Tensor expected = at::empty({3, 32, 32}, at::kInt);
+  expected[0].narrow(0, 0, 16).fill_(100), expected[0].narrow(0, 16, 16).fill_(150);
+  expected[1].narrow(1, 0, 16).fill_(50), expected[1].narrow(1, 16, 16).fill_(200);
+  expected[2].fill_(7);
+  EXPECT_TRUE(at::equal(x[0], expected)) << x[0];
+  EXPECT_TRUE(at::equal(x[1], at::tensor({3, 2, 1}, at::kInt).view({3, 1, 1}).expand({3, 32, 32})));  // as it was
+  EXPECT_TRUE(at::all(x[2] == 9).item<bool>());
+  // nothing to resize, nothing said
+  std::filesystem::remove(root / "a.png"), std::filesystem::remove(root / "c.png");
+  testing::internal::CaptureStderr();
+  dataset("plugin = \"images\"\nroot = \"" + root.string() + "\"\nsize = 32");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  std::filesystem::remove_all(root);
+}
+
 TEST(Dataset, ImageFolderHoldsOutATestSplitByFile) {
   auto root = std::filesystem::temp_directory_path() / "scoregen-images-split";
   std::filesystem::remove_all(root);
