@@ -5,13 +5,13 @@
 # runaway memory; the input that did it is kept as FUZZ_BUILD_DIR/findings/<target>-crash-... (docs/hardening.md:
 # how to reproduce one).
 #   scripts/fuzz.sh [SECONDS]        FUZZ_BUILD_DIR=build-fuzz JOBS=$(nproc) by default
-# Targets: pipeline parser with --set overrides, .npy reader, IDX reader, checkpoint loader, image/mask loader.
+# Targets: pipeline parser with --set overrides, .npy reader, .npz reader, IDX reader, checkpoint loader, image/mask loader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-$(nproc)}
-TARGETS=(pipeline_parser_fuzz npy_reader_fuzz idx_reader_fuzz checkpoint_loader_fuzz image_loader_fuzz)
+TARGETS=(pipeline_parser_fuzz npy_reader_fuzz npz_reader_fuzz idx_reader_fuzz checkpoint_loader_fuzz image_loader_fuzz)
 scripts/install-packages.sh clang libclang-rt-dev  # clang++ and its libFuzzer runtime
 # LeakSanitizer off: LibTorch keeps per-process state (dispatcher tables, the TorchScript types of every archive
 # loaded: checkpoint_loader_fuzz passed 2 GB within a minute with LeakSanitizer on) that is not ours to free; short runs

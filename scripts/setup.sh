@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config
           libtorch-dev libgloo-dev libcxxopts-dev libboost-dev libopencv-dev libfmt-dev libtomlplusplus-dev libgtest-dev zlib1g-dev
-          libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy strace libssl-dev zsh)
+          libopenblas0-pthread dataset-fashion-mnist python3-torch python3-numpy python3-scipy strace libssl-dev zsh)
 started=$SECONDS
 scripts/install-packages.sh "${PACKAGES[@]}"
 torch_args=()

@@ -71,6 +71,21 @@ write("npy_reader_fuzz", "f4_version2.npy", npy(np.ones((2, 2), np.float32), ver
 write("npy_reader_fuzz", "f4_fortran.npy", npy(np.asfortranarray(np.ones((2, 3), np.float32))))
 write("npy_reader_fuzz", "f2_unsupported.npy", npy(np.ones(2, np.float16)))
 
+
+def npz(compressed, **arrays):
+    out = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(out, **arrays)
+    return out.getvalue()
+
+
+npz_rng = np.random.default_rng(1)  # its own draws: the other corpora stay as they are
+cov = npz_rng.standard_normal((4, 3))
+write("npz_reader_fuzz", "stats_stored.npz", npz(False, mu=npz_rng.standard_normal(3), sigma=cov.T @ cov))
+write("npz_reader_fuzz", "stats_deflated.npz", npz(True, mu=npz_rng.standard_normal(3), sigma=cov.T @ cov))
+write("npz_reader_fuzz", "stats_f4.npz", npz(False, mu=np.zeros(2, np.float32), sigma=np.eye(2, dtype=np.float32)))
+write("npz_reader_fuzz", "mu_only.npz", npz(True, mu=np.zeros(2)))
+write("npz_reader_fuzz", "not_symmetric.npz", npz(False, mu=np.zeros(2), sigma=np.array([[1.0, 2.0], [0.0, 1.0]])))
+
 images = rng.integers(0, 256, (3, 4, 5)).astype(np.uint8)
 labels = np.array([0, 9, 3], np.uint8)
 write("idx_reader_fuzz", "images.idx3", idx(images))

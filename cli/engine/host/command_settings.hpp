@@ -57,6 +57,7 @@ struct InpaintSettings {  // [inpaint]
 
 struct EvalSettings {  // [eval]
   std::int64_t num = 1000, batch_size = 250, nll_num = 64;
+  std::int64_t kid_subsets = 100, kid_subset_size = 1000, is_splits = 10;
   static void declare(Declaration<EvalSettings>& d);
 };
 

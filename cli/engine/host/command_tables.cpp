@@ -83,6 +83,12 @@ void EvalSettings::declare(Declaration<EvalSettings>& d) {
   d(&EvalSettings::num, "num", "samples and test examples for the Frechet distance").at_least(2);
   d(&EvalSettings::batch_size, "batch_size", "samples drawn at once").at_least(1);
   d(&EvalSettings::nll_num, "nll_num", "test examples for bits/dim (0: skip)").at_least(0);
+  d(&EvalSettings::kid_subsets, "kid_subsets", "subsets the kernel distance (KID, Binkowski et al. 2018) averages, in "
+    "Inception and classifier features (100 as torch-fidelity)").at_least(1);
+  d(&EvalSettings::kid_subset_size, "kid_subset_size", "samples and test examples in each KID subset (1000 as "
+    "torch-fidelity; at most num)").at_least(2);
+  d(&EvalSettings::is_splits, "is_splits", "parts of the samples the Inception score is computed on (Salimans et al. "
+    "2016: 10)").at_least(1);
 }
 
 const std::vector<SectionSpec>& pipeline_sections() {

@@ -55,6 +55,7 @@ enum class Stream : std::uint64_t {
   EvalSlicedProjections = 42,  // eval of a known density: the sliced Wasserstein directions
   EvalNllExamples = 43,     // eval of a known density: the examples whose likelihood is computed
   EvalNll = 44,             // eval of a known density: their Hutchinson probes
+  EvalKidSubsets = 45,      // eval: the subsets KID averages (item 0: Inception features, 1: the classifier's)
   TrainingPreviews = 60,    // train: the preview pictures, step s is item s
   AutoSigmaMax = 99,        // sigma_max = "auto": the data examples whose largest distance sets it
 };

@@ -52,9 +52,12 @@ void save_line_plots(const std::vector<Panel>& panels, const std::string& x_labe
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (const Curve& c : panel.curves)
       for (const auto* ys : {&c.y, &c.raw})
-        for (std::size_t i = 0; i < c.x.size() && i < ys->size(); ++i)
-          if (std::isfinite((*ys)[i]))
-            x0 = std::min(x0, c.x[i]), x1 = std::max(x1, c.x[i]), y0 = std::min(y0, (*ys)[i]), y1 = std::max(y1, (*ys)[i]);
+        for (std::size_t i = 0; i < c.x.size() && i < ys->size(); ++i) {
+          if (!std::isfinite((*ys)[i])) continue;
+          const double e = i < c.error.size() && std::isfinite(c.error[i]) ? c.error[i] : 0.0;
+          x0 = std::min(x0, c.x[i]), x1 = std::max(x1, c.x[i]);
+          y0 = std::min(y0, (*ys)[i] - e), y1 = std::max(y1, (*ys)[i] + e);
+        }
     if (std::isfinite(panel.reference)) y0 = std::min(y0, panel.reference), y1 = std::max(y1, panel.reference);
     if (!std::isfinite(x0)) continue;
     if (x1 <= x0) x1 = x0 + 1;
@@ -90,9 +93,19 @@ void save_line_plots(const std::vector<Panel>& panels, const std::string& x_labe
                       colour, 1, cv::LINE_AA);
         }
       if (!curve.raw.empty()) polyline(canvas, axes, curve.x, curve.raw, faint(colour), 1, 0);
-      polyline(canvas, axes, curve.x, curve.y, colour, 2, several ? 3 : 0);
-      if (several) {  // legend, top right, one line per curve
-        const cv::Point at(axes.area.x + axes.area.width - 230, axes.area.y + 14 + 15 * static_cast<int>(c));
+      polyline(canvas, axes, curve.x, curve.y, colour, 2, several || !curve.error.empty() ? 3 : 0);
+      for (std::size_t i = 0; i < curve.error.size() && i < curve.x.size(); ++i) {  // y +- error, capped
+        const double lo = curve.y[i] - curve.error[i], hi = curve.y[i] + curve.error[i];
+        if (!std::isfinite(lo) || !std::isfinite(hi) || (log_y && lo <= 0)) continue;
+        const cv::Point a = axes.to_pixel(curve.x[i], lo), b = axes.to_pixel(curve.x[i], hi);
+        cv::line(canvas, a, b, colour, 1, cv::LINE_AA);
+        for (const cv::Point& end : {a, b}) cv::line(canvas, end + cv::Point(-4, 0), end + cv::Point(4, 0), colour, 1, cv::LINE_AA);
+      }
+      if (several) {  // legend, top right, one line per curve, as wide as its longest name
+        int widest = 0;
+        for (const Curve& other : panel.curves)
+          widest = std::max(widest, cv::getTextSize(other.legend, cv::FONT_HERSHEY_SIMPLEX, 0.4, 1, nullptr).width);
+        const cv::Point at(axes.area.x + axes.area.width - 34 - widest, axes.area.y + 14 + 15 * static_cast<int>(c));
         cv::line(canvas, at + cv::Point(0, -4), at + cv::Point(18, -4), colour, 2, cv::LINE_AA);
         cv::putText(canvas, curve.legend, at + cv::Point(24, 0), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(30, 30, 30),
                     1, cv::LINE_AA);

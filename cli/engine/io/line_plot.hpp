@@ -1,5 +1,6 @@
 // Line plots of series against a step (OpenCV drawing): stacked panels, several curves with a legend, an optional
-// faint unsmoothed curve beneath each, dashed vertical marks (a resumed run) and a dashed horizontal reference.
+// faint unsmoothed curve beneath each, error bars, dashed vertical marks (a resumed run) and a dashed horizontal
+// reference.
 #pragma once
 
 #include <limits>
@@ -14,6 +15,7 @@ struct Curve {
   std::vector<double> x, y;
   std::vector<double> raw;    // the values before smoothing, drawn faint beneath y (empty: y is unsmoothed)
   std::vector<double> marks;  // x positions marked with a dashed vertical line in the curve's colour
+  std::vector<double> error;  // y +- error drawn as a vertical bar at each x (empty: none)
 };
 
 // One panel: a name (its y label), its curves (the n-th curve of every panel has the n-th colour), and a dashed

@@ -1,9 +1,14 @@
-// Sliced Wasserstein and Frechet distances.
+// Sliced Wasserstein and Frechet distances, the kernel Inception distance and the Inception score.
 #include "engine/math/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "engine/math/fid_statistics.hpp"
 #include "scoregen/error.hpp"
 
 namespace scoregen::engine {
@@ -21,14 +26,52 @@ double sliced_wasserstein(const at::Tensor& x, const at::Tensor& y, std::int64_t
 double frechet_distance(const at::Tensor& f1, const at::Tensor& f2) {
   if (f1.dim() != 2 || f2.dim() != 2 || f1.size(1) != f2.size(1) || f1.size(0) < 2 || f2.size(0) < 2)
     throw Error("frechet_distance needs two [N, F] feature sets with the same F and N >= 2");
-  at::Tensor a = f1.to(at::kDouble), b = f2.to(at::kDouble);
-  at::Tensor mu1 = a.mean(0), mu2 = b.mean(0);
-  at::Tensor s1 = at::cov(a.t()), s2 = at::cov(b.t());
-  auto [l1, v1] = at::linalg_eigh(s1);
-  at::Tensor root1 = at::matmul(v1 * at::sqrt(l1.clamp_min(0)).unsqueeze(0), v1.t());
-  // tr((S1^{1/2} S2 S1^{1/2})^{1/2}) from the eigenvalues of the symmetric PSD product
-  at::Tensor cross = at::sqrt(at::linalg_eigvalsh(at::matmul(at::matmul(root1, s2), root1)).clamp_min(0)).sum();
-  return ((mu1 - mu2).pow(2).sum() + at::trace(s1) + at::trace(s2) - 2 * cross).item<double>();
+  FeatureMoments a, b;
+  a.add(f1), b.add(f2);
+  return frechet_distance(a.statistics(), b.statistics(), "frechet_distance");
+}
+
+namespace {
+SubsetMean mean_and_std(const std::vector<double>& values, std::int64_t subset_size) {
+  at::Tensor v = at::tensor(values, at::kDouble);
+  return {v.mean().item<double>(), v.std(false).item<double>(), static_cast<std::int64_t>(values.size()), subset_size};
+}
+}  // namespace
+
+SubsetMean kernel_inception_distance(const at::Tensor& x, const at::Tensor& y, std::int64_t subsets,
+                                     std::int64_t subset_size, at::Generator gen) {
+  if (x.dim() != 2 || y.dim() != 2 || x.size(1) != y.size(1))
+    throw Error("kernel_inception_distance needs two [n, F] feature sets with the same F");
+  const std::int64_t m = std::min({subset_size, x.size(0), y.size(0)});
+  if (m < 2 || subsets < 1) throw Error("the kernel Inception distance needs subsets of 2 or more features");
+  const double f = static_cast<double>(x.size(1)), pairs = static_cast<double>(m * (m - 1));
+  at::Tensor a = x.to(at::kDouble), b = y.to(at::kDouble);
+  // Binkowski et al. 2018, Sec. 2.3: the cubic polynomial kernel k(a, b) = (a.b / F + 1)^3
+  auto kernel = [f](const at::Tensor& p, const at::Tensor& q) { return (at::matmul(p, q.t()) / f + 1).pow(3); };
+  std::vector<double> mmd;
+  for (std::int64_t s = 0; s < subsets; ++s) {
+    at::Tensor xs = a.index_select(0, at::randperm(a.size(0), gen, at::kLong).narrow(0, 0, m));
+    at::Tensor ys = b.index_select(0, at::randperm(b.size(0), gen, at::kLong).narrow(0, 0, m));
+    at::Tensor kxx = kernel(xs, xs), kyy = kernel(ys, ys);
+    // Binkowski et al. 2018, Eq. 4: the unbiased MMD^2 (diagonals left out of the within-set means)
+    mmd.push_back(((kxx.sum() - kxx.trace() + kyy.sum() - kyy.trace()) / pairs - 2 * kernel(xs, ys).mean()).item<double>());
+  }
+  return mean_and_std(mmd, m);
+}
+
+SubsetMean inception_score(const at::Tensor& p, std::int64_t splits) {
+  if (p.dim() != 2 || splits < 1 || p.size(0) < splits)
+    throw Error(fmt::format("the Inception score needs class probabilities of at least {} samples (one per split)", splits));
+  at::Tensor q = p.to(at::kDouble);
+  const std::int64_t n = q.size(0);
+  std::vector<double> scores;
+  for (std::int64_t i = 0; i < splits; ++i) {
+    at::Tensor part = q.narrow(0, i * n / splits, (i + 1) * n / splits - i * n / splits);
+    // Salimans et al. 2016, Sec. 4: exp(E_x KL(p(y|x) || p(y))), p(y) the part's mean
+    at::Tensor kl = at::xlogy(part, part) - part * at::log(part.mean(0, true));  // 0 log 0 = 0
+    scores.push_back(std::exp(kl.sum(1).mean().item<double>()));
+  }
+  return mean_and_std(scores, n / splits);
 }
 
 }  // namespace scoregen::engine

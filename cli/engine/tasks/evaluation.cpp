@@ -16,6 +16,7 @@
 #include "engine/io/checkpoint.hpp"
 #include "engine/io/files.hpp"
 #include "engine/math/bits_per_dim.hpp"
+#include "engine/math/dealt_batches.hpp"
 #include "engine/math/metrics.hpp"
 #include "engine/tasks/known_density_evaluation.hpp"
 #include "engine/tasks/sampling.hpp"
@@ -99,6 +100,73 @@ Report evaluate_toy(const EvalRequest& r) {
   return report;
 }
 
+// The classifier's judgement of the samples: a Frechet distance in its features with the floor at this N, its
+// accuracy on the test examples, the class distribution of the samples and, under --class, the guided fraction.
+void report_classifier_metrics(Report& report, const EvalRequest& r, const Assembly& a, const Judge& judge,
+                               const at::Tensor& samples, const EvalSettings& settings) {
+  const std::int64_t batch = settings.batch_size;
+  const Session& s = a.session;
+  const std::int64_t num = samples.size(0);
+  Dataset& test = *judge.session.data;
+  const double clo = test.range().first, chi = test.range().second;  // not a structured binding: lambdas use them
+  // features and logits of n inputs on the classifier's scale (input(begin, count)), dealt to the ranks
+  auto judged = [&](std::int64_t n, const std::function<at::Tensor(std::int64_t, std::int64_t)>& input) {
+    return rows_in_dealt_batches(*s.group, n, batch, [&](std::int64_t i, std::int64_t m) {
+      const at::Tensor x = input(i, m).to(s.device);
+      const at::Tensor t = at::full({x.size(0)}, judge.session.sde->likelihood_eps(), x.options());
+      return std::vector<at::Tensor>{judge.classifier->features(x, t), judge.classifier->logits(x, t)};
+    });
+  };
+  // model space -> pixels in [0, 1] -> the classifier's scale
+  const std::vector<at::Tensor> sample_rows = judged(num, [&](std::int64_t i, std::int64_t m) {
+    return clo + a.mapping.to_unit(samples.narrow(0, i, m)) * (chi - clo);
+  });
+  const at::Tensor &samples_f = sample_rows[0], &sample_logits = sample_rows[1];
+  std::int64_t test_correct = 0, test_seen = 0;  // every test example the classifier judged, in both blocks
+  auto test_features = [&](std::int64_t begin, std::int64_t end) {
+    const std::vector<at::Tensor> rows =
+        judged(end - begin, [&](std::int64_t i, std::int64_t m) { return test.get(begin + i, m).x; });
+    test_correct += (rows[1].argmax(1) == test.get(begin, end - begin).y).sum().item<std::int64_t>();
+    test_seen += end - begin;
+    return rows[0];
+  };
+  at::Tensor test_f = test_features(0, std::min(num, test.size()));
+  const double fd = frechet_distance(samples_f, test_f);
+  // unbiased at any N, unlike the Frechet distance: the number to compare at a CPU's sample counts
+  const SubsetMean kid = kernel_inception_distance(samples_f, test_f, settings.kid_subsets, settings.kid_subset_size,
+                                                   s.generator(Stream::EvalKidSubsets, 1));
+  // The same distance between two disjoint test blocks of this size: what a perfect sampler would score at this N.
+  const bool has_floor = 2 * num <= test.size();
+  const double fd_floor = has_floor ? frechet_distance(test_features(num, 2 * num), test_f) : 0.0;
+  at::Tensor hist = at::bincount(sample_logits.argmax(1), {}, sample_logits.size(1)).to(at::kDouble);
+  at::Tensor p = hist / hist.sum();
+  const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
+  const double accuracy = static_cast<double>(test_correct) / static_cast<double>(test_seen);
+
+  std::vector<double> fractions(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0));
+  report.line(fmt::format("classifier: test accuracy at t = eps {:.4f} on {} examples", accuracy, test_seen))
+      .line(fmt::format("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}", samples_f.size(1), fd));
+  if (has_floor)
+    report.line(fmt::format("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}",
+                            num, fd_floor));
+  report.line(fmt::format("kernel distance (KID's unbiased MMD^2 in classifier features): {:.6g} +- {:.3g} ({} subsets of {})",
+                          kid.mean, kid.std, kid.subsets, kid.subset_size));
+  report.line(fmt::format("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})", entropy,
+                          p.size(0), std::log(static_cast<double>(p.size(0)))))
+      .line(fmt::format("class fractions of the samples: [{:.3f}]", fmt::join(fractions, ", ")));
+  report.field("classifier_test_accuracy", accuracy).field("frechet_distance", fd)
+      .field("class_entropy", entropy).field("class_fractions", fractions);
+  if (has_floor) report.field("frechet_distance_floor", fd_floor);
+  report.field("classifier_kid", kid.mean).field("classifier_kid_std", kid.std).field("classifier_kid_subsets", kid.subsets)
+      .field("classifier_kid_subset_size", kid.subset_size);
+  if (r.assembly.class_label) {
+    const std::int64_t y = *r.assembly.class_label;
+    report.line(fmt::format("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}", y,
+                            r.assembly.guidance_scale, p[y].item<double>(), y));
+    report.field("class", y).field("guidance_scale", r.assembly.guidance_scale).field("guided_fraction", p[y].item<double>());
+  }
+}
+
 }  // namespace
 
 
@@ -113,8 +181,10 @@ Report evaluate(const EvalRequest& r) {
   std::vector<RecordInput> inputs = checkpoint_inputs(r.assembly);
   inputs.push_back({"classifier-checkpoint", r.classifier_checkpoint});
   inputs.push_back({"classifier-pipeline", r.classifier_pipeline});
+  inputs.push_back({"inception", r.inception.inception});
+  inputs.push_back({"fid-ref", r.inception.fid_ref});
   check_output_apart("--out", r.out, inputs, r.session.pipeline_path);
-  if (r.classifier_checkpoint.empty()) return evaluate_toy(r);
+  if (r.classifier_checkpoint.empty() && r.inception.inception.empty()) return evaluate_toy(r);
   SessionRequest sr = r.session;
   sr.test_split = r.test_split;
   AssemblyRequest ar = r.assembly;
@@ -128,92 +198,27 @@ Report evaluate(const EvalRequest& r) {
   const std::int64_t num = settings.num, batch = settings.batch_size, nll_num = settings.nll_num;
   Assembly a = assemble(std::move(session), ar);
   const Session& s = a.session;
-  Judge judge = load_judge(r, s);
-  const Dataset& test = *judge.session.data;
+  std::optional<Judge> judge;
+  if (!r.classifier_checkpoint.empty()) judge.emplace(load_judge(r, s));
+  std::optional<InceptionEvaluation> inception;  // the network and --fid-ref checked before any sample is drawn
+  if (!r.inception.inception.empty()) inception.emplace(r.inception, s, settings);
   torch::NoGradGuard no_grad;
-  const double clo = test.range().first, chi = test.range().second;  // not a structured binding: lambdas use them
-  // features and logits of inputs on the classifier's scale
-  auto features = [&](const at::Tensor& x) {
-    at::Tensor t = at::full({x.size(0)}, judge.session.sde->likelihood_eps(), x.options());
-    return std::pair<at::Tensor, at::Tensor>{judge.classifier->features(x, t).cpu(), judge.classifier->logits(x, t).cpu()};
-  };
   if (guided) {
     const std::int64_t y = *guided;
     if (y < 0 || y >= s.data->num_classes()) throw Error(fmt::format("--class must be in 0..{}", s.data->num_classes() - 1));
-    require_same_noising(s, judge.session);
-    a.model->set_guidance(judge.classifier, at::full({1}, y, at::TensorOptions().dtype(at::kLong).device(s.device)),
+    require_same_noising(s, judge->session);
+    a.model->set_guidance(judge->classifier, at::full({1}, y, at::TensorOptions().dtype(at::kLong).device(s.device)),
                           r.assembly.guidance_scale);
   }
 
   Drawn drawn = draw_samples(a, num, batch, Stream::EvalSamples);
-  const ProcessGroup& group = *s.group;
-  // Features and logits of n inputs in batches (input(begin, count) on the classifier's scale), dealt to the ranks.
-  auto judged = [&](std::int64_t n, const std::function<at::Tensor(std::int64_t, std::int64_t)>& input) {
-    std::vector<at::Tensor> fs, ls;
-    for (std::int64_t i = 0, b = 0; i < n; i += batch, ++b) {
-      const std::int64_t m = std::min(batch, n - i);
-      if (group.mine(b)) {
-        auto [f, l] = features(input(i, m).to(s.device));
-        fs.push_back(f.to(at::kFloat)), ls.push_back(l.to(at::kFloat));
-      } else {
-        fs.push_back(at::Tensor()), ls.push_back(at::Tensor());
-      }
-    }
-    // every rank's shapes: from the first batch it judged, or the classifier's on one example
-    auto shaped = [&](std::vector<at::Tensor>& parts, std::int64_t width) {
-      for (std::int64_t i = 0, b = 0; i < n; i += batch, ++b)
-        if (!parts[static_cast<std::size_t>(b)].defined()) parts[static_cast<std::size_t>(b)] = at::zeros({std::min(batch, n - i), width});
-      return at::cat(parts);
-    };
-    auto [f1, l1] = features(input(0, 1).to(s.device));
-    std::vector<at::Tensor> sums{shaped(fs, f1.size(1)), shaped(ls, l1.size(1))};
-    group.all_reduce_sum(sums);
-    return std::pair<at::Tensor, at::Tensor>{sums[0], sums[1]};
-  };
-  // model space -> pixels in [0, 1] -> the classifier's scale
-  auto [samples_f, sample_logits] = judged(num, [&](std::int64_t i, std::int64_t m) {
-    return clo + a.mapping.to_unit(drawn.samples.narrow(0, i, m)) * (chi - clo);
-  });
-  std::int64_t test_correct = 0, test_seen = 0;  // every test example the classifier judged, in both blocks
-  auto test_features = [&](std::int64_t begin, std::int64_t end) {
-    auto [f, l] = judged(end - begin, [&](std::int64_t i, std::int64_t m) { return judge.session.data->get(begin + i, m).x; });
-    test_correct += (l.argmax(1) == judge.session.data->get(begin, end - begin).y).sum().item<std::int64_t>();
-    test_seen += end - begin;
-    return f;
-  };
-  at::Tensor test_f = test_features(0, std::min(num, test.size()));
-  const double fd = frechet_distance(samples_f, test_f);
-  // The same distance between two disjoint test blocks of this size: what a perfect sampler would score at this N.
-  const bool has_floor = 2 * num <= test.size();
-  const double fd_floor = has_floor ? frechet_distance(test_features(num, 2 * num), test_f) : 0.0;
-  at::Tensor hist = at::bincount(sample_logits.argmax(1), {}, sample_logits.size(1)).to(at::kDouble);
-  at::Tensor p = hist / hist.sum();
-  const double entropy = -(p * at::log(p.clamp_min(1e-12))).sum().item<double>();
-  const double accuracy = static_cast<double>(test_correct) / static_cast<double>(test_seen);
-
   Report report;
-  std::vector<double> fractions(p.data_ptr<double>(), p.data_ptr<double>() + p.size(0));
   report.line(fmt::format("samples: {} with {} (NFE {} per batch of {})", num, a.sampler->describe(), drawn.nfe_per_batch, batch))
-      .timing(fmt::format("sampling time: {:.1f} s", drawn.seconds))
-      .line(fmt::format("classifier: test accuracy at t = eps {:.4f} on {} examples", accuracy, test_seen))
-      .line(fmt::format("Frechet distance (classifier features, {} dims; not the Inception FID): {:.4f}", samples_f.size(1), fd));
-  if (has_floor)
-    report.line(fmt::format("Frechet distance between two disjoint blocks of {} test examples (the floor at this N): {:.4f}",
-                            num, fd_floor));
-  report.line(fmt::format("class-distribution entropy of the samples: {:.4f} nats (uniform over {} classes: {:.4f})", entropy,
-                          p.size(0), std::log(static_cast<double>(p.size(0)))))
-      .line(fmt::format("class fractions of the samples: [{:.3f}]", fmt::join(fractions, ", ")));
+      .timing(fmt::format("sampling time: {:.1f} s", drawn.seconds));
   report.field("command", "eval").field("num", num);
   add_sampling_fields(report, a, drawn);
-  report.field("classifier_test_accuracy", accuracy).field("frechet_distance", fd)
-      .field("class_entropy", entropy).field("class_fractions", fractions);
-  if (has_floor) report.field("frechet_distance_floor", fd_floor);
-  if (guided) {
-    report.line(fmt::format("guided towards class {} (scale {}): {:.3f} of the samples are classified as {}", *guided,
-                            r.assembly.guidance_scale, p[*guided].item<double>(), *guided));
-    report.field("class", *guided).field("guidance_scale", r.assembly.guidance_scale)
-        .field("guided_fraction", p[*guided].item<double>());
-  }
+  if (judge) report_classifier_metrics(report, r, a, *judge, drawn.samples, settings);
+  if (inception) inception->report(report, a, drawn.samples);
   if (nll_num > 0 && s.sde->is_discrete()) {
     report.line("bits/dim: - (the [sde] is a discrete chain: no continuous probability-flow ODE, so no exact likelihood)");
   } else if (nll_num > 0) {

@@ -1,6 +1,7 @@
 // `scoregen eval`: sample quality in the feature space of a trained time-dependent classifier (a Frechet
-// distance, NOT the Inception FID), the class entropy of the samples, and bits/dim of test examples; or, for data
-// that know their density (toy mixtures) and no classifier, the exact judgement of known_density_evaluation.hpp.
+// distance, not the Inception FID) with the class entropy of the samples, and/or the Inception network's FID, KID
+// and IS (inception_evaluation.hpp), and bits/dim of test examples; or, for data that know their density (toy
+// mixtures) and neither network, the exact judgement of known_density_evaluation.hpp.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "engine/host/assemble.hpp"
 #include "engine/host/session.hpp"
 #include "engine/io/report.hpp"
+#include "engine/tasks/inception_evaluation.hpp"
 
 namespace scoregen::engine {
 
@@ -20,6 +22,7 @@ struct EvalRequest {
   std::string classifier_checkpoint;
   std::string test_split;            // --test-split: the split of both [data] tables used as the test set ("": the
                                      // data set's held-out split, held_out_split)
+  InceptionRequest inception;        // --inception, --fid-ref: FID, KID and IS (inception_evaluation.hpp)
   std::string out;                   // --out: the report as a text file, with its record
 };
 // [eval] num, batch_size and nll_num come from the pipeline and the overrides.

@@ -2,6 +2,7 @@
 #include "engine/tasks/plot.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -32,7 +33,25 @@ std::string metrics_file(const std::string& run) {
   return fs::is_regular_file(run) ? run : (fs::path(run) / "metrics.jsonl").string();
 }
 
-RunMetrics read_metrics(const std::string& run) {
+// The lines of a sweep (eval --json, one a line) in order of x; the values at one x (repeats at other seeds) as
+// their mean, with its standard error s / sqrt(n) (s with n - 1) as the error bar.
+Curve points_by_x(const Curve& c) {
+  std::map<double, std::vector<std::size_t>> at;
+  for (std::size_t i = 0; i < c.x.size(); ++i) at[c.x[i]].push_back(i);
+  Curve out;
+  for (const auto& [x, rows] : at) {
+    double mean = 0, square = 0;
+    for (std::size_t i : rows) mean += c.y[i] / static_cast<double>(rows.size());
+    for (std::size_t i : rows) square += (c.y[i] - mean) * (c.y[i] - mean);
+    const double n = static_cast<double>(rows.size());
+    out.x.push_back(x), out.y.push_back(mean);
+    if (rows.size() > 1) out.error.push_back(std::sqrt(square / (n - 1) / n));
+    else out.error.push_back(c.error.empty() ? std::nan("") : c.error[rows.front()]);
+  }
+  return out;
+}
+
+RunMetrics read_metrics(const std::string& run, const std::string& x_key) {
   RunMetrics r;
   r.file = metrics_file(run);
   if (!fs::exists(r.file))
@@ -57,7 +76,7 @@ RunMetrics read_metrics(const std::string& run) {
     }
     const toml::table* m = t["m"].as_table();
     if (!m) continue;
-    auto step = (*m)["step"].value<double>();
+    auto step = (*m)[x_key].value<double>();
     if (!step) continue;
     if ((*m)["event"]) {  // a line train writes when it resumes a run
       r.resumes.insert(*step);
@@ -65,7 +84,7 @@ RunMetrics read_metrics(const std::string& run) {
     }
     for (auto&& [key, value] : *m) {
       const std::string k(key.str());
-      if (k == "step" || k == "world_size") continue;
+      if (k == x_key || k == "step" || k == "world_size") continue;
       auto v = value.value<double>();
       if (!v) continue;
       if (!r.series.count(k)) r.order.push_back(k);
@@ -73,7 +92,16 @@ RunMetrics read_metrics(const std::string& run) {
       r.series[k].y.push_back(*v);
     }
   }
-  if (r.order.empty()) throw Error(fmt::format("{}: no metrics to plot yet", r.file));
+  if (r.order.empty())
+    throw Error(fmt::format(x_key == "step" ? "{}: no metrics to plot yet" : "{}: no line has a number '{}' (--x)", r.file, x_key));
+  if (x_key != "step") {
+    // a metric logged with NAME_std beside it (eval's KID, IS) gets error bars of that size
+    for (auto& [name, curve] : r.series) {
+      auto spread = r.series.find(name + "_std");
+      if (spread != r.series.end() && spread->second.x == curve.x) curve.error = spread->second.y;
+    }
+    for (auto& [name, curve] : r.series) curve = points_by_x(curve);
+  }
   return r;
 }
 
@@ -97,7 +125,7 @@ Report plot_run(const PlotRequest& request) {
   if (!(request.smooth >= 0 && request.smooth < 1))
     throw Error(fmt::format("--smooth {}: the average's weight is in [0, 1) (0: no smoothing)", request.smooth));
   std::vector<RunMetrics> runs;
-  for (const auto& run : request.runs) runs.push_back(read_metrics(run));
+  for (const auto& run : request.runs) runs.push_back(read_metrics(run, request.x));
   const std::string& first = request.runs.front();
   if (request.out.empty() && runs.size() > 1)
     throw Error(fmt::format("scoregen plot: {} runs in one plot: name it with --out PNG", runs.size()));
@@ -128,17 +156,23 @@ Report plot_run(const PlotRequest& request) {
         throw Error(fmt::format("--metric {}: {} has no such metric (it has {})", k, runs[i].file,
                                 fmt::join(runs[i].order, ", ")));
       Curve curve = it->second;
-      curve.legend = request.runs[i];
+      // a sweep's curve is named by its file (dpm-solver++.jsonl: dpm-solver++), a run's by its folder
+      curve.legend = request.x == "step" ? request.runs[i] : fs::path(request.runs[i]).stem().string();
       curve.marks.assign(runs[i].resumes.begin(), runs[i].resumes.end());
-      if (request.smooth > 0) curve.raw = curve.y, curve.y = smoothed(curve.y, request.smooth);
+      if (request.smooth > 0) curve.raw = curve.y, curve.y = smoothed(curve.y, request.smooth), curve.error.clear();
       panel.curves.push_back(std::move(curve));
+      // eval's NAME_floor (what a perfect sampler scores at this N) as the panel's dashed reference
+      auto floor = runs[i].series.find(k + "_floor");
+      if (request.x != "step" && floor != runs[i].series.end() && !floor->second.y.empty())
+        panel.reference = floor->second.y.front();
     }
     panels.push_back(std::move(panel));
   }
   const std::size_t logged = panels.front().curves.front().x.size();
+  const std::string points = request.x == "step" ? "logged steps" : "points";
   const std::string title =
-      runs.size() == 1 ? fmt::format("{} ({} logged steps)", first, logged) : fmt::format("{} runs", runs.size());
-  save_line_plots(panels, "step", request.smooth > 0 ? fmt::format("{}; smoothed, weight {}", title, request.smooth) : title,
+      runs.size() == 1 ? fmt::format("{} ({} {})", first, logged, points) : fmt::format("{} runs", runs.size());
+  save_line_plots(panels, request.x, request.smooth > 0 ? fmt::format("{}; smoothed, weight {}", title, request.smooth) : title,
                   out, request.y_scale);
   std::vector<std::string> files;
   for (const auto& r : runs) files.push_back(r.file);
