@@ -24,7 +24,7 @@
 
 namespace {
 
-using scoregen::engine::FeatureMoments;
+using scoregen::engine::statistics_of;
 using scoregen::engine::FidStatistics;
 
 // The stand-ins and references, made by /usr/bin/python3 (Debian's torch, numpy, scipy) into the build's fixtures
@@ -46,11 +46,6 @@ class Inception : public ::testing::Test {
   static void TearDownTestSuite() { dir_.reset(); }
   static std::string path(const std::string& name) { return cli::fixture("inception/" + name); }
   static double reference(const std::string& name) { return reference_.at(name); }
-  static FidStatistics statistics_of(const at::Tensor& features) {
-    FeatureMoments m;
-    m.add(features);
-    return m.statistics();
-  }
 
   static std::unique_ptr<cli::TempDir> dir_;
   static std::map<std::string, double> reference_;

@@ -1,6 +1,7 @@
 // Feature statistics, their Frechet distance and their .npz files.
 #include "engine/math/fid_statistics.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <ATen/ATen.h>
@@ -35,6 +36,13 @@ FidStatistics FeatureMoments::statistics() const {
   // sum (x - mu)(x - mu)^T = sum d d^T - n mean_d mean_d^T, with d = x - shift
   at::Tensor sigma = (outer_ - n * at::outer(mean_d, mean_d)) / (n - 1);
   return {shift_ + mean_d, (sigma + sigma.t()) / 2, count_};
+}
+
+FidStatistics statistics_of(const at::Tensor& features) {
+  FeatureMoments m;
+  for (std::int64_t i = 0; i < features.size(0); i += 1024)
+    m.add(features.narrow(0, i, std::min<std::int64_t>(1024, features.size(0) - i)));
+  return m.statistics();
 }
 
 double frechet_distance(const FidStatistics& a, const FidStatistics& b, const std::string& what) {

@@ -29,6 +29,9 @@ class FeatureMoments {
   std::int64_t count_ = 0;
 };
 
+// The statistics of features [n, F] held as float32, added in chunks (no float64 copy of them all).
+FidStatistics statistics_of(const at::Tensor& features);
+
 // Frechet distance between the Gaussians N(mu1, S1) and N(mu2, S2) (Dowson & Landau 1982):
 // |mu1 - mu2|^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2}), in float64 from the eigenvalues of the symmetric
 // product (the same trace as pytorch-fid's sqrtm(S1 S2), without its imaginary residue). A product with an

@@ -26,9 +26,7 @@ double sliced_wasserstein(const at::Tensor& x, const at::Tensor& y, std::int64_t
 double frechet_distance(const at::Tensor& f1, const at::Tensor& f2) {
   if (f1.dim() != 2 || f2.dim() != 2 || f1.size(1) != f2.size(1) || f1.size(0) < 2 || f2.size(0) < 2)
     throw Error("frechet_distance needs two [N, F] feature sets with the same F and N >= 2");
-  FeatureMoments a, b;
-  a.add(f1), b.add(f2);
-  return frechet_distance(a.statistics(), b.statistics(), "frechet_distance");
+  return frechet_distance(statistics_of(f1), statistics_of(f2), "frechet_distance");
 }
 
 namespace {

@@ -37,9 +37,7 @@ Report write_fid_reference(const FidReferenceRequest& r) {
   const InceptionOutputs out = inception_outputs(net, *s.group, n, r.batch, false, [&](std::int64_t i, std::int64_t m) {
     return mapping.to_unit(s.data->get(i, m).x);
   });
-  FeatureMoments moments;
-  for (std::int64_t i = 0; i < n; i += r.batch) moments.add(out.features.narrow(0, i, std::min(r.batch, n - i)));
-  const FidStatistics stats = moments.statistics();
+  const FidStatistics stats = statistics_of(out.features);
   const std::string split = s.pipeline->options("data").has("split") ? s.pipeline->options("data").string("split") : "";
   Report report;
   report.line(fmt::format("Inception statistics of {} examples of {}{}", n, s.pipeline->plugin("data").name,

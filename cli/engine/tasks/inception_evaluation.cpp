@@ -12,14 +12,6 @@
 
 namespace scoregen::engine {
 
-namespace {
-FidStatistics statistics_of(const at::Tensor& features) {
-  FeatureMoments m;
-  for (std::int64_t i = 0; i < features.size(0); i += 1024) m.add(features.narrow(0, i, std::min<std::int64_t>(1024, features.size(0) - i)));
-  return m.statistics();
-}
-}  // namespace
-
 InceptionEvaluation::InceptionEvaluation(const InceptionRequest& r, const Session& s, const EvalSettings& settings)
     : request_(r), settings_(settings) {
   if (settings.num < settings.is_splits)
