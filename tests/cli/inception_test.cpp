@@ -93,14 +93,16 @@ TEST_F(Inception, FeaturesAgreeWithPythonsTorchScript) {
   EXPECT_LE((p - pe).abs().max().item<double>(), 1e-5);
 }
 
-// FID (pytorch-fid's sqrtm formula and the symmetric eigenvalue form), KID (the unbiased MMD^2 on all rows, one
+// FID (pytorch-fid's sqrtm formula and the symmetric eigenvalue form, to 1e-6 relative as the issue asks), KID (the unbiased MMD^2 on all rows, one
 // subset: no draw to reproduce) and IS (10 splits) of the Python features, against float64 NumPy/SciPy.
 TEST_F(Inception, FidKidAndIsAgreeWithNumPyAndSciPy) {
   const at::Tensor a = scoregen::engine::load_array(path("features_a.npy"));
   const at::Tensor b = scoregen::engine::load_array(path("features_b.npy"));
   const double fid = scoregen::engine::frechet_distance(statistics_of(a), statistics_of(b), "test");
   EXPECT_LE(relative(fid, reference("fid")), 1e-6) << fid << " vs " << reference("fid");
-  EXPECT_LE(relative(fid, reference("fid_eigh")), 1e-9) << fid << " vs " << reference("fid_eigh");
+  // the FID is a small difference of large traces: LAPACK builds differ by about 1e-8 relative (LibTorch 2.11's
+  // against NumPy's: 5.5e-8), as the two reference formulas do between themselves (4.4e-8)
+  EXPECT_LE(relative(fid, reference("fid_eigh")), 1e-6) << fid << " vs " << reference("fid_eigh");
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
   const auto kid = scoregen::engine::kernel_inception_distance(a, b, 1, 300, gen);
   EXPECT_EQ(kid.subset_size, 300);
