@@ -137,7 +137,8 @@ std::optional<std::string> zip_member_bytes(const std::string& d, const ZipMembe
 
 std::string zip_of_stored(const std::vector<std::pair<std::string, std::string>>& members) {
   std::string archive, directory;
-  for (const auto& [name, bytes] : members) {
+  for (const auto& member : members) {
+    const std::string &name = member.first, &bytes = member.second;  // named: C++17 lambdas cannot capture bindings
     if (bytes.size() >= kNone || archive.size() >= kNone)
       throw Error(fmt::format("zip member {}: 4 GiB or more (zip64 is not written)", name));
     const std::uint64_t crc = crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size());
