@@ -45,12 +45,13 @@ std::string digest_of(const std::string& path) {
 
 }  // namespace
 
-std::string sha256_file(const std::string& path) {
-  const std::string data = read_file(path);
+std::string sha256_file(const std::string& path) { return sha256_bytes(read_file(path), path); }
+
+std::string sha256_bytes(const std::string& data, const std::string& what) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr))
-    throw Error(fmt::format("{}: cannot compute its SHA-256", path));
+    throw Error(fmt::format("{}: cannot compute its SHA-256", what));
   std::string hex;
   for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
   return hex;

@@ -33,6 +33,8 @@ void check_output_apart(const std::string& flag, const std::string& output, cons
 
 // SHA-256 of a file's bytes, as hex.
 std::string sha256_file(const std::string& path);
+// The same of bytes already read (`what` names them in an error).
+std::string sha256_bytes(const std::string& data, const std::string& what);
 
 // A record read back: the pipeline text (the record without its [record] table) and what rerun needs.
 struct Record {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -12,6 +13,7 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include "engine/host/record.hpp"
 #include "engine/io/checkpoint_members.hpp"
 #include "engine/io/files.hpp"
 #include "engine/math/dealt_batches.hpp"
@@ -32,11 +34,15 @@ InceptionNetwork::InceptionNetwork(const std::string& path, const c10::Device& d
     throw Error(fmt::format("--inception: the Inception network reads grey or RGB images, not examples of shape [{}]",
                             fmt::join(example, ", ")));
   if (!std::filesystem::is_regular_file(path)) throw Error(fmt::format("--inception {}: no such file", path));
-  // LibTorch parses the TorchScript code in the file: a damaged archive is refused before (docs/robustness.md)
-  if (!members_intact(read_file(path)))
+  // read once: LibTorch parses the TorchScript code in the file, so a damaged archive is refused before
+  // (docs/robustness.md); the module is loaded from these bytes, and they are what the SHA-256 names
+  const std::string bytes = read_file(path);
+  if (!members_intact(bytes))
     throw Error(fmt::format("--inception {}: not {} (not an intact TorchScript archive)", path, kWhatItIs));
+  sha256_ = sha256_bytes(bytes, path);
   try {
-    module_ = std::make_unique<torch::jit::Module>(torch::jit::load(path, device));
+    std::istringstream in(bytes);
+    module_ = std::make_unique<torch::jit::Module>(torch::jit::load(in, device));
   } catch (const std::exception&) {
     throw Error(fmt::format("--inception {}: not {} (LibTorch cannot load it as TorchScript)", path, kWhatItIs));
   }

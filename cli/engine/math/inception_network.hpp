@@ -35,12 +35,13 @@ class InceptionNetwork {
   // Class probabilities [n, K] (float32, on the CPU).
   at::Tensor probabilities(const at::Tensor& u8) const;
   const std::string& path() const { return path_; }
+  const std::string& sha256() const { return sha256_; }  // of the bytes the module was loaded from
 
   static constexpr std::int64_t kFeatures = 2048;
 
  private:
   at::Tensor call(const at::Tensor& u8, const char* flag) const;
-  std::string path_;
+  std::string path_, sha256_;
   c10::Device device_;
   std::unique_ptr<torch::jit::Module> module_;
 };

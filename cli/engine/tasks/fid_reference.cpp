@@ -43,7 +43,7 @@ Report write_fid_reference(const FidReferenceRequest& r) {
   report.line(fmt::format("Inception statistics of {} examples of {}{}", n, s.pipeline->plugin("data").name,
                           split.empty() ? "" : " (split " + split + ")"));
   report.field("command", "fid-ref").field("num", n).field("inception", r.inception)
-      .field("inception_sha256", sha256_file(r.inception));
+      .field("inception_sha256", net.sha256());
   if (s.group->root()) {
     save_fid_statistics(stats, r.out);
     const std::string record = write_record(r.out, record_text(s, r.out, inputs));

@@ -6,7 +6,6 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
-#include "engine/host/record.hpp"
 #include "engine/math/metrics.hpp"
 #include "scoregen/error.hpp"
 
@@ -46,18 +45,17 @@ void InceptionEvaluation::report(Report& report, const Assembly& a, const at::Te
   };
   const std::int64_t n_test = std::min(num, test.size());
   const at::Tensor test_f = test_features(0, n_test);
-  const FidStatistics sample_stats = statistics_of(gen.features), test_stats = statistics_of(test_f);
-  const FidStatistics& reference = given.mu.defined() ? given : test_stats;
-  const std::string against = given.mu.defined() ? fmt::format("the statistics of {}", r.fid_ref)
-                                                 : fmt::format("{} test examples", n_test);
-  const double fid = frechet_distance(sample_stats, reference, r.fid_ref.empty() ? "FID" : "--fid-ref " + r.fid_ref);
+  const bool from_file = given.mu.defined();
+  const FidStatistics reference = from_file ? given : statistics_of(test_f);
+  const std::string against = from_file ? "the statistics of " + r.fid_ref : fmt::format("{} test examples", n_test);
+  const std::string what = from_file ? "--fid-ref " + r.fid_ref : "FID";
+  const double fid = frechet_distance(statistics_of(gen.features), reference, what);
   report.line(fmt::format("Inception FID: {:.4f} ({} samples against {})", fid, num, against));
-  report.field("inception", r.inception).field("inception_sha256", sha256_file(r.inception));
-  report.field("fid", fid).field("fid_num", num).field("fid_reference", given.mu.defined() ? r.fid_ref : "test");
+  report.field("inception", r.inception).field("inception_sha256", net.sha256());
+  report.field("fid", fid).field("fid_num", num).field("fid_reference", from_file ? r.fid_ref : "test");
   if (2 * num <= test.size()) {
     // FID is biased upwards at small N: what a perfect sampler scores at this N against the same reference
-    const FidStatistics block = statistics_of(test_features(num, num));
-    const double floor = frechet_distance(block, given.mu.defined() ? given : test_stats, "FID");
+    const double floor = frechet_distance(statistics_of(test_features(num, num)), reference, what);
     report.line(fmt::format("Inception FID of {} other test examples against the same reference (the floor at this N): "
                             "{:.4f}", num, floor));
     report.field("fid_floor", floor);
