@@ -87,4 +87,10 @@ at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, double sigma) {
   return x_hat + sigma * sigma * a * model.score(a * x_hat, tt);
 }
 
+at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, const at::Tensor& sigma, const at::Tensor& t) {
+  at::Tensor a = batch_view(model.sde().mean_coeff(t), x_hat), s = batch_view(sigma.to(x_hat.scalar_type()), x_hat);
+  // as above, per example
+  return x_hat + s * s * a * model.score(a * x_hat, t);
+}
+
 }  // namespace scoregen::edm

@@ -1,4 +1,4 @@
-// The parameters of a training checkpoint (network, then EMA), loaded through the engine: what CLI tests compare.
+// The parameters of a training checkpoint (network, then EMA, then a consistency objective's target network), loaded through the engine: what CLI tests compare.
 #pragma once
 
 #include <string>
@@ -22,6 +22,7 @@ inline std::vector<at::Tensor> checkpoint_weights(const std::string& ckpt) {
   std::vector<at::Tensor> out;
   for (const auto& t : net->parameters()) out.push_back(t.detach().clone());
   for (const auto& t : st.ema) out.push_back(t);
+  for (const auto& t : st.target) out.push_back(t);
   return out;
 }
 

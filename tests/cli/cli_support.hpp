@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -58,6 +60,13 @@ inline void expect_user_error(const Run& r, const std::string& what) {
   EXPECT_NE(r.out.find(what), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("LibTorch"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+}
+
+// The number a --json report gives `key` (a failed expectation and NaN when it has none).
+inline double json_number(const std::string& out, const std::string& key) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(out, m, std::regex("\"" + key + "\": ([-0-9.eE+]+)"))) << key << "\n" << out;
+  return m.size() > 1 ? std::stod(m[1]) : std::nan("");
 }
 
 // The decoded pixels of a PNG (its text chunks, such as the record naming the output, left out); "" if unreadable.

@@ -55,11 +55,7 @@ std::map<std::string, double> Inception::reference_;
 
 double relative(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-300); }
 
-double json_number(const std::string& out, const std::string& key) {
-  std::smatch m;
-  EXPECT_TRUE(std::regex_search(out, m, std::regex("\"" + key + "\": ([-0-9.eE+]+)"))) << key << "\n" << out;
-  return m.size() > 1 ? std::stod(m[1]) : std::nan("");
-}
+using cli::json_number;
 
 // A VP model that knows its score exactly: two 28x28 patterns on Fashion-MNIST's scale (samples in seconds).
 std::string oracle_pipeline() {

@@ -78,6 +78,27 @@ std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& che
   return guidance;
 }
 
+namespace {
+// A consistency function (Song et al. 2023) maps a noisy point to its origin in one evaluation; it is no score, so
+// only a consistency sampler uses one, and a consistency sampler needs one.
+void require_consistency_pairing(const Session& s, const Network& network, const Sampler* sampler,
+                                 const AssemblyRequest& request) {
+  const bool consistency = network.consistency_sigma_min() > 0;
+  const std::string net = fmt::format("[network] plugin '{}'", s.pipeline->plugin("network").name);
+  if (sampler && consistency && !sampler->samples_consistency_functions())
+    throw Error(fmt::format("{}: {} is a consistency function, which has no score for the [sampler] '{}': use [sampler] "
+                            "plugin = \"consistency\" (--sampler consistency)", request.command, net,
+                            s.pipeline->plugin("sampler").name));
+  if (sampler && !consistency && sampler->samples_consistency_functions())
+    throw Error(fmt::format("{}: [sampler] '{}' samples a consistency function, and {} is a score network: distill it "
+                            "first (`scoregen distill`), or use another sampler", request.command,
+                            s.pipeline->plugin("sampler").name, net));
+  if (!sampler && consistency && request.uses_score)
+    throw Error(fmt::format("{}: {} is a consistency function: it maps noise to data in one evaluation and has no score "
+                            "or probability-flow ODE to evaluate; sample it (`scoregen sample`, `eval`)", request.command, net));
+}
+}  // namespace
+
 Assembly assemble(Session session, const AssemblyRequest& request) {
   Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};
   const Session& s = a.session;
@@ -97,6 +118,7 @@ Assembly assemble(Session session, const AssemblyRequest& request) {
   a.network->to(s.device);
   a.network->eval();
   if (request.sampler) a.sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), request.command);
+  require_consistency_pairing(s, *a.network, a.sampler.get(), request);
   a.model = std::make_unique<ScoreModel>(a.network, s.sde);
   a.model->set_device(s.device);
   a.model->set_precision(s.precision);

@@ -43,6 +43,9 @@ struct AssemblyRequest {
   double guidance_scale = 1.0;
   std::string guidance_checkpoint;        // a trained [guidance] classifier's weights
   SmcSettings guidance_smc;               // on: --class by sequential Monte Carlo ([sample] guidance = "smc")
+  // The command uses the network's score or its ODE (nll, latents, score maps, a teacher) when it builds no sampler:
+  // a consistency function has neither, and is refused. Export copies weights and may take one.
+  bool uses_score = true;
 };
 
 struct Assembly {

@@ -117,6 +117,25 @@ void require_same_layout(torch::serialize::InputArchive& archive, torch::nn::Mod
     if (std::find(expected.begin(), expected.end(), key) == expected.end() && holds_tensors(archive, key))
       throw Error(fmt::format("the checkpoint has '{}{}', which this network lacks", prefix, key));
 }
+// A list of tensors as a child archive of members "0", "1", ... (the EMA, a consistency objective's target network).
+void write_tensor_list(torch::serialize::OutputArchive& archive, const std::string& name, const std::vector<at::Tensor>& list) {
+  torch::serialize::OutputArchive child;
+  for (std::size_t i = 0; i < list.size(); ++i) child.write(std::to_string(i), list[i]);
+  archive.write(name, child);
+}
+// At most `n` of them; none when the archive has no such child.
+std::vector<at::Tensor> read_tensor_list(torch::serialize::InputArchive& archive, const std::string& name, std::size_t n) {
+  std::vector<at::Tensor> list;
+  torch::serialize::InputArchive child;
+  if (!archive.try_read(name, child)) return list;
+  for (std::size_t i = 0; i < n; ++i) {
+    at::Tensor t;
+    if (!child.try_read(std::to_string(i), t)) break;
+    list.push_back(t.clone());
+  }
+  return list;
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const CheckpointState& state, torch::nn::Module& module,
@@ -128,9 +147,8 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, torc
   torch::serialize::OutputArchive net;
   module.save(net);
   archive.write("network", net);
-  torch::serialize::OutputArchive ema;
-  for (std::size_t i = 0; i < state.ema.size(); ++i) ema.write(std::to_string(i), state.ema[i]);
-  archive.write("ema", ema);
+  write_tensor_list(archive, "ema", state.ema);
+  if (!state.target.empty()) write_tensor_list(archive, "target", state.target);
   for (std::size_t i = 0; i < state.rng.size(); ++i) archive.write(fmt::format("rng{}", i), state.rng[i]);
   if (optimizer) {
     torch::serialize::OutputArchive opt;
@@ -167,15 +185,9 @@ CheckpointState CheckpointFile::load(torch::nn::Module* module, torch::optim::Op
       }
       module->load(net);
       own_storage(*module);
-      torch::serialize::InputArchive ema;
-      if (archive.try_read("ema", ema)) {
-        const std::size_t n = module->parameters().size();
-        for (std::size_t i = 0; i < n; ++i) {
-          at::Tensor t;
-          if (!ema.try_read(std::to_string(i), t)) break;
-          state.ema.push_back(t.clone());
-        }
-      }
+      const std::size_t n = module->parameters().size();
+      state.ema = read_tensor_list(archive, "ema", n);
+      state.target = read_tensor_list(archive, "target", n);
     }
     for (int i = 0;; ++i) {
       at::Tensor t;

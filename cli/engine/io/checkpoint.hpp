@@ -24,6 +24,7 @@ struct CheckpointState {
   std::int64_t step = 0;
   std::string pipeline;          // the resolved pipeline (TOML) that made it
   std::vector<at::Tensor> ema;   // EMA of the parameters, in parameters() order (may be empty)
+  std::vector<at::Tensor> target;  // a consistency objective's target network theta^-, in parameters() order (may be empty)
   std::vector<at::Tensor> rng;   // generator states (written by earlier versions; draws are now counter-based)
   bool has_optimizer = false;    // the optimizer's state was stored (a training checkpoint, not an export)
   // Where the run's record stood at `step`, so a resumed run continues it: seconds of training so far, and the

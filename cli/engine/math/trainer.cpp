@@ -13,6 +13,7 @@
 
 #include "scoregen/autocast.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/network.hpp"
 #include "scoregen/progress.hpp"
 
 namespace scoregen::engine {
@@ -32,6 +33,30 @@ Trainer::Trainer(torch::nn::Module& module, Trainee trainee, Objective& objectiv
       params_, torch::optim::AdamOptions(settings_.lr).betas({settings_.beta1, 0.999}).eps(1e-8).weight_decay(
                    settings_.weight_decay));
   for (const auto& p : params_) ema_.push_back(p.detach().clone());
+  if (objective_.target_decay(0, settings_.steps) >= 0) {
+    if (!trainee_.target) throw Error(fmt::format("[objective] {} needs a target network, and this host gave none", objective_.describe()));
+    auto& target = *trainee_.target;
+    target.to(device_);
+    target.train();  // dropout as in the student (Song et al. 2023's target network)
+    target_ = target.parameters();
+    if (target_.size() != params_.size()) throw Error("the target network does not have the trainee's parameters");
+    torch::NoGradGuard guard;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      target_[i].set_requires_grad(false);
+      target_[i].copy_(params_[i]);
+    }
+  }
+}
+
+void Trainer::sync_target_buffers() {
+  torch::NoGradGuard guard;
+  auto from = module_.buffers(), to = trainee_.target->buffers();
+  for (std::size_t i = 0; i < from.size() && i < to.size(); ++i) to[i].copy_(from[i]);
+}
+
+void Trainer::begin_step() {
+  trainee_.step = step_, trainee_.steps = settings_.steps;
+  if (has_target()) sync_target_buffers();
 }
 
 Trainer::~Trainer() = default;
@@ -45,6 +70,7 @@ double Trainer::ema_decay() const {
 }
 
 void Trainer::trial_step(std::int64_t examples) {
+  begin_step();
   module_.eval();
   {
     BatchRandom rng = random_(static_cast<std::uint64_t>(step_), 0, examples);
@@ -73,6 +99,7 @@ double Trainer::step() {
   const auto [first, last] = group_->share(settings_.batch_size);
   BatchRandom rng = random_(static_cast<std::uint64_t>(step_), first, last - first);
   BatchRandom::Scope current(rng);
+  begin_step();
   Batch b = data_.sample(rng);
   b.x = b.x.to(device_);
   if (b.y.defined()) b.y = b.y.to(device_);
@@ -115,6 +142,11 @@ double Trainer::step() {
   } else {
     for (std::size_t i = 0; i < params_.size(); ++i) ema_[i] = params_[i].detach().clone();
   }
+  if (has_target()) {
+    // theta^- <- stopgrad(mu theta^- + (1 - mu) theta) (Song et al. 2023, eq. 8)
+    const double mu = objective_.target_decay(step_, settings_.steps);
+    for (std::size_t i = 0; i < params_.size(); ++i) target_[i].mul_(mu).add_(params_[i].detach(), 1.0 - mu);
+  }
   ++step_;
   return value;
 }
@@ -126,15 +158,22 @@ void Trainer::save(const std::string& path, const std::string& pipeline, const C
   st.step = step_;
   st.pipeline = pipeline;
   st.ema = ema_;  // the draws need no state: they are a function of the seed and the step
+  st.target = target_;
   save_checkpoint(path, st, module_, optimizer_.get());
 }
 
 bool Trainer::resume(const std::string& path) {
   CheckpointState st = load_checkpoint(path, &module_, optimizer_.get());
   if (!st.has_optimizer || st.ema.size() != ema_.size()) return false;
+  if (has_target()) {
+    if (st.target.size() != target_.size()) return false;
+    torch::NoGradGuard guard;
+    for (std::size_t i = 0; i < target_.size(); ++i) target_[i].copy_(st.target[i]);
+  }
   step_ = st.step;
   tally_ = st;
   tally_.ema.clear();
+  tally_.target.clear();
   ema_.clear();
   for (const auto& e : st.ema) ema_.push_back(e.to(device_));
   return true;
@@ -149,6 +188,8 @@ void Trainer::start_from(const std::string& path) {
   } else {
     for (const auto& p : params_) ema_.push_back(p.detach().clone());
   }
+  torch::NoGradGuard guard;
+  for (std::size_t i = 0; i < target_.size(); ++i) target_[i].copy_(params_[i]);
 }
 
 }  // namespace scoregen::engine

@@ -57,6 +57,9 @@ class Trainer {
   // Seconds spent summing gradients over the ranks (0 in a group of one).
   double all_reduce_seconds() const { return all_reduce_seconds_; }
   const std::vector<at::Tensor>& ema() const { return ema_; }
+  // A consistency objective's target network theta^- (Trainee::target): its weights follow the EMA of the objective's
+  // target_decay(), kept in the checkpoint for an exact resume; its buffers are the trainee's.
+  bool has_target() const { return !target_.empty(); }
   // The module's weights replaced by their moving average (what sampling uses).
   void apply_ema();
 
@@ -85,7 +88,9 @@ class Trainer {
   StepRandom random_;
   std::shared_ptr<const ProcessGroup> group_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
-  std::vector<at::Tensor> params_, ema_;
+  std::vector<at::Tensor> params_, ema_, target_;
+  void sync_target_buffers();
+  void begin_step();  // the step seen by the objective, the target's buffers
   CheckpointState tally_;
   bool stop_agreed_ = false;
   std::int64_t step_ = 0;

@@ -221,6 +221,8 @@ Report evaluate(const EvalRequest& r) {
   if (inception) inception->report(report, a, drawn.samples);
   if (nll_num > 0 && s.sde->is_discrete()) {
     report.line("bits/dim: - (the [sde] is a discrete chain: no continuous probability-flow ODE, so no exact likelihood)");
+  } else if (nll_num > 0 && a.network->consistency_sigma_min() > 0) {
+    report.line("bits/dim: - (a consistency function has no score, so no probability-flow ODE to integrate)");
   } else if (nll_num > 0) {
     if (s.data->logit_lambda() > 0) throw Error("eval: bits/dim of logit-transformed data is not supported (use --nll-num 0)");
     // one dequantization draw per example, offset 7 ([-1, 1]) or 8 ([0, 1]); all examples in one solve

@@ -52,7 +52,9 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
   add_sampling_fields(report, a, drawn);
   report.field("mode_weights", weights).field("mode_weight_errors", errors).field("exact_weights", exact)
       .field("largest_mode_weight_error", worst).field("sliced_wasserstein", sw).field("sliced_wasserstein_floor", floor);
-  if (nll_num > 0 && !s.sde->is_discrete()) {
+  if (nll_num > 0 && a.network->consistency_sigma_min() > 0) {
+    report.line("negative log-likelihood: - (a consistency function has no score, so no probability-flow ODE to integrate)");
+  } else if (nll_num > 0 && !s.sde->is_discrete()) {
     BatchRandom draws = s.batch_random(Stream::EvalNllExamples, nll_num);
     at::Tensor x = data.sample(draws).x;
     BitsPerDimOptions o;

@@ -73,9 +73,11 @@ class UnfinishedRunCleanup {
   std::vector<std::string> added_;
 };
 
-// The trainee an objective asks for: the [network], or the [guidance] classifier.
+// The trainee an objective asks for: the [network], or the [guidance] classifier; with a consistency objective also
+// the target network, a second instance of the [network].
 struct Trainable {
   std::shared_ptr<Component> owner;
+  std::shared_ptr<Network> target;
   torch::nn::Module* module = nullptr;
   Trainee trainee;
   std::string name;
@@ -120,7 +122,52 @@ Trainable trainable(const Session& s, const Objective& objective) {
   t.module = n.get();
   t.trainee.network = n.get();
   t.owner = n;
+  if (objective.target_decay(0, 1) >= 0) {
+    t.target = s.pipeline->create_as<Network>("network", s.context(), "scoregen train");
+    t.trainee.target = t.target.get();
+  }
   return t;
+}
+
+// The teacher of a distillation: a checkpoint's network with its EMA weights, or a pipeline's analytic network, on
+// the student's device. Its [sde] is the student's: the student learns that process's probability-flow ODE.
+Assembly load_teacher(const Session& s, const std::string& path) {
+  const bool pipeline_file = fs::path(path).extension() == ".toml";
+  if (!fs::exists(path)) throw Error(fmt::format("[objective] teacher = {}: no such file", path));
+  const std::string text = pipeline_file ? read_file(path) : s.checkpoint(path).pipeline();
+  Pipeline p = Pipeline::parse(text, pipeline_file ? path : path + " (stored pipeline)", {}, *s.registry,
+                               pipeline_file ? PipelineOrigin::File : PipelineOrigin::Stored);
+  Session ts = open_session(s.registry, std::move(p));
+  ts.device = s.device, ts.precision = s.precision, ts.quiet = true;
+  ts.base_dir = fs::path(path).parent_path().string();
+  for (const auto& d : compare_tables(*s.pipeline, *ts.pipeline, "sde"))
+    throw Error(fmt::format("{}: [sde] {} = {}, but the teacher {} has {} = {}: the student learns the teacher's "
+                            "probability-flow ODE, so both use one [sde]", d.where, d.key, d.now, path, d.key, d.then));
+  Assembly a = assemble(std::move(ts), {"scoregen distill", pipeline_file ? std::string() : path});
+  if (a.shape != s.data->shape())
+    throw Error(fmt::format("[objective] teacher = {}: its examples are [{}], the [data]'s [{}]", path,
+                            fmt::join(a.shape, ", "), fmt::join(s.data->shape(), ", ")));
+  for (auto& p : a.network->parameters()) p.set_requires_grad(false);
+  return a;
+}
+
+// A consistency network wraps its score network as `inner`: when that has the teacher's parameters and buffers (the
+// same names and shapes), the student starts as the teacher (Song et al. 2023, app. C). Returns what differs, or "".
+std::string start_from_teacher(torch::nn::Module& student, torch::nn::Module& teacher) {
+  torch::NoGradGuard no_grad;
+  auto mine = student.named_parameters(true), theirs = teacher.named_parameters(true);
+  auto my_buffers = student.named_buffers(true), their_buffers = teacher.named_buffers(true);
+  if (mine.size() != theirs.size() || my_buffers.size() != their_buffers.size())
+    return fmt::format("{} parameters, the teacher's network {}", mine.size(), theirs.size());
+  for (const auto* pair : {&theirs, &their_buffers})
+    for (const auto& item : *pair) {
+      const at::Tensor* own = (pair == &theirs ? mine : my_buffers).find("inner." + item.key());
+      if (!own) return fmt::format("the teacher's '{}' has no counterpart", item.key());
+      if (!own->sizes().equals(item.value().sizes())) return fmt::format("'{}' differs in shape", item.key());
+    }
+  for (const auto& item : theirs) mine["inner." + item.key()].copy_(item.value());
+  for (const auto& item : their_buffers) my_buffers["inner." + item.key()].copy_(item.value());
+  return "";
 }
 
 // What a resumed run may change ([train] settings, the data, the seed: each a notice recorded in the run) and what
@@ -165,8 +212,20 @@ Report train(const TrainRequest& request) {
   TrainSettings settings = settings_of<TrainSettings>(s.pipeline->options("train"));
   settings.precision = s.precision;
   auto objective = s.pipeline->create_as<Objective>("objective", s.context(), "scoregen train");
+  if (request.distill && objective->teacher().empty())
+    throw Error(fmt::format("{}: scoregen distill needs an [objective] that learns from a teacher (plugin = "
+                            "\"consistency-distillation\"); this one is '{}'", s.pipeline->source(),
+                            s.pipeline->plugin("objective").name));
   Trainable t = trainable(s, *objective);
   settle_threads(s, s.data->shape());
+  // Distillation: the teacher's score; a new student starts from the teacher's weights where the networks match.
+  std::optional<Assembly> teacher;
+  std::string teacher_start;
+  if (!objective->teacher().empty()) {
+    teacher.emplace(load_teacher(s, objective->teacher()));
+    t.trainee.teacher = teacher->model.get();
+    teacher_start = teacher->network->parameters().empty() ? "the teacher is analytic" : start_from_teacher(*t.module, *teacher->network);
+  }
 
   std::string run = request.run_dir;
   if (run.empty())
@@ -244,6 +303,9 @@ Report train(const TrainRequest& request) {
         fmt::print(stderr, "train: starting from {} at its step {} (weights and EMA; the optimizer's moments at zero)\n",
                    request.init, trainer.steps_done());
     }
+    if (root && teacher)
+      fmt::print(stderr, "distill: the student {}\n", teacher_start.empty() ? "starts from the teacher's weights"
+                                                                          : "starts from its own initialisation (" + teacher_start + ")");
     if (root) truncate_metrics(metrics, 0);  // a run killed before its first checkpoint starts over, and so does its record
   }
   if (root) write_file_atomic((fs::path(run) / "pipeline.toml").string(), resolved);

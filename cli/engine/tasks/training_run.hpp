@@ -13,6 +13,7 @@ struct TrainRequest {
   SessionRequest session;
   std::string run_dir;  // empty: runs/<pipeline name>
   std::string init;     // --init: a new run starts from this checkpoint's weights, EMA and step
+  bool distill = false;  // `scoregen distill`: the [objective] must learn from a teacher
 };
 Report train(const TrainRequest& request);
 

@@ -48,5 +48,7 @@ SCOREGEN_API at::Tensor to_sde_state(ScoreModel& model, const at::Tensor& x_hat,
 SCOREGEN_API at::Tensor project(const SampleHooks& hooks, ScoreModel& model, const at::Tensor& x_hat, double sigma);
 // D(x_hat; sigma) = x_hat + sigma^2 a(t) s(a(t) x_hat, t), t = t(sigma): one NFE.
 SCOREGEN_API at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, double sigma);
+// The same with a noise level per example: sigma and t = t(sigma) of shape [B].
+SCOREGEN_API at::Tensor denoise(ScoreModel& model, const at::Tensor& x_hat, const at::Tensor& sigma, const at::Tensor& t);
 
 }  // namespace scoregen::edm

@@ -28,6 +28,11 @@ class SCOREGEN_API Network : public torch::nn::Module, public Component {
   virtual std::pair<double, double> example_range() const { return {-1.0, 1.0}; }
   // True when forward() uses the class labels y (sample --class then draws that class without guidance).
   virtual bool class_conditional() const { return false; }
+  // A consistency function f(x, sigma) (Song et al. 2023): the noise level sigma_min at which f(x, sigma_min) = x
+  // exactly; its forward() is then f's data prediction. 0 for a score network (the default).
+  virtual double consistency_sigma_min() const { return 0.0; }
+  // Its largest noise level, where training's levels end and sampling starts (x_hat = sigma_max z).
+  virtual double consistency_sigma_max() const { return 0.0; }
 };
 
 }  // namespace scoregen

@@ -14,12 +14,18 @@ namespace scoregen {
 
 class Guidance;
 class Network;
+class ScoreModel;
 
 // What an objective trains: the score network, or the [guidance] classifier.
 enum class TrainingTarget { Network, Guidance };
 struct Trainee {
   Network* network = nullptr;    // set when target() is Network
   Guidance* guidance = nullptr;  // set when target() is Guidance
+  // Consistency objectives: the target network theta^- (a second instance of [network], no gradients; the Trainer
+  // keeps its weights at the EMA of target_decay()), and for distillation the trained teacher's score.
+  Network* target = nullptr;
+  ScoreModel* teacher = nullptr;
+  std::int64_t step = 0, steps = 0;  // the step being taken (0-based) and [train] steps: curricula follow them
 };
 
 class SCOREGEN_API Objective : public Component {
@@ -29,6 +35,15 @@ class SCOREGEN_API Objective : public Component {
   // (times, noise, probes) comes from `rng`, per example.
   virtual at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) = 0;
   virtual std::string describe() const = 0;
+  // Objectives with a target network (consistency models): the decay mu of theta^- <- mu theta^- + (1 - mu) theta
+  // after step k (Song et al. 2023, eq. 8); negative: the objective has none (the default).
+  virtual double target_decay(std::int64_t step, std::int64_t steps) const {
+    (void)step, (void)steps;
+    return -1.0;
+  }
+  // Distillation: the trained score model it learns from (Trainee::teacher), as a checkpoint or, for an analytic
+  // network, a pipeline file (`scoregen distill --teacher`); empty: none (the default).
+  virtual std::string teacher() const { return {}; }
 };
 
 namespace objective {

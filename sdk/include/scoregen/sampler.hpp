@@ -56,6 +56,9 @@ class SCOREGEN_API Sampler : public Component {
   // True when every update is a Gaussian move handed to hooks.gaussian_draw when it is set, and the result is the
   // last drawn state (the pc sampler without RePaint resampling).
   virtual bool honours_gaussian_draws() const { return false; }
+  // True for a sampler of consistency functions (Network::consistency_sigma_min() > 0): the host pairs such networks
+  // with such samplers only, since a consistency function maps noise to data and has no score.
+  virtual bool samples_consistency_functions() const { return false; }
 };
 
 }  // namespace scoregen
