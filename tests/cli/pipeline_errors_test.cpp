@@ -73,7 +73,7 @@ TEST(PipelineErrors, UnknownPluginListsAvailable) {
 TEST(PipelineErrors, MissingPluginKey) {
   std::string text = kGood;
   text.replace(text.find("plugin = \"pc\"\n"), 14, "");
-  expect_error(text, "FILE:10:2: [sampler] missing key 'plugin' (available sampler plugins: annealed-langevin, dpm-solver++, heun-edm, langevin, ode, pc, unipc)");
+  expect_error(text, "FILE:10:2: [sampler] missing key 'plugin' (available sampler plugins: annealed-langevin, consistency, dpm-solver++, heun-edm, langevin, ode, pc, unipc)");
 }
 
 TEST(PipelineErrors, UnknownSection) {

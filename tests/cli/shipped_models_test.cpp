@@ -43,5 +43,6 @@ INSTANTIATE_TEST_SUITE_P(
              "MODELS/fashion_mnist_classifier.pt"},
         Case{"ve_pc", "--checkpoint MODELS/fashion_mnist_ve.pt --set sde.N=30"},
         Case{"ve_heun", "--checkpoint MODELS/fashion_mnist_ve.pt --sampler heun-edm --set sampler.steps=6"},
-        Case{"ncsn_ald", "--checkpoint MODELS/fashion_mnist_ncsn.pt --set sampler.n_steps=3"}),
+        Case{"ncsn_ald", "--checkpoint MODELS/fashion_mnist_ncsn.pt --set sampler.n_steps=3"},
+        Case{"vp_consistency", "--checkpoint MODELS/fashion_mnist_vp_consistency.pt --steps 2"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });

@@ -78,9 +78,6 @@ std::shared_ptr<Guidance> load_guidance(const Session& s, const std::string& che
   return guidance;
 }
 
-namespace {
-// A consistency function (Song et al. 2023) maps a noisy point to its origin in one evaluation; it is no score, so
-// only a consistency sampler uses one, and a consistency sampler needs one.
 void require_consistency_pairing(const Session& s, const Network& network, const Sampler* sampler,
                                  const AssemblyRequest& request) {
   const bool consistency = network.consistency_sigma_min() > 0;
@@ -97,7 +94,6 @@ void require_consistency_pairing(const Session& s, const Network& network, const
     throw Error(fmt::format("{}: {} is a consistency function: it maps noise to data in one evaluation and has no score "
                             "or probability-flow ODE to evaluate; sample it (`scoregen sample`, `eval`)", request.command, net));
 }
-}  // namespace
 
 Assembly assemble(Session session, const AssemblyRequest& request) {
   Assembly a{std::move(session), nullptr, nullptr, nullptr, nullptr, {}, {}};

@@ -63,6 +63,11 @@ struct Assembly {
 };
 
 Assembly assemble(Session session, const AssemblyRequest& request);
+// A consistency function (Song et al. 2023) maps a noisy point to its origin in one evaluation and has no score: only
+// a consistency sampler uses one, and a consistency sampler needs one; without a sampler, a command that uses the score
+// (request.uses_score) refuses it. An error naming the command otherwise.
+void require_consistency_pairing(const Session& s, const Network& network, const Sampler* sampler,
+                                 const AssemblyRequest& request);
 
 // The [guidance] plugin of a session with its weights (a trained classifier needs a checkpoint), on the device.
 std::shared_ptr<Guidance> load_guidance(const Session& session, const std::string& checkpoint, const std::string& needed_by);

@@ -120,6 +120,8 @@ std::string record_text(const Session& s, const std::string& output, const std::
   std::vector<RecordInput> all = inputs;
   // the files the pipeline's plugins read: relative ones from the pipeline's folder where they are there
   for (const auto& [key, value] : s.pipeline->input_files()) {
+    // an [objective]'s files (a distillation's teacher) are read by training alone, never by a recorded command
+    if (key.rfind("[objective]", 0) == 0) continue;
     const fs::path beside = fs::path(s.base_dir) / value;
     all.push_back({key, fs::path(value).is_relative() && !s.base_dir.empty() && fs::exists(beside) ? beside.string() : value});
   }

@@ -325,6 +325,9 @@ Report train(const TrainRequest& request) {
     require_memory_for(static_cast<double>(settings.sample_num), s.data->shape(),
                        "[train] sample_num: the samples drawn every sample_every steps");
     sampler = s.pipeline->create_as<Sampler>("sampler", s.context(), "[train] sample_every");
+    AssemblyRequest preview;
+    preview.command = "[train] sample_every";
+    require_consistency_pairing(s, *t.trainee.network, sampler.get(), preview);
     if (root) make_output_folder((fs::path(run) / "samples").string(), "[train] sample_every");
   }
   auto snapshot = [&](std::int64_t step) {
