@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/version.h>
 
+#include "scoregen/version.hpp"
+
 #include "cli_support.hpp"
 
 namespace {
@@ -187,8 +189,9 @@ TEST(Cli, HelpAndVersion) {
   auto v = cli::run("--version");
   EXPECT_EQ(v.status, 0);
   // the LibTorch it was built against: Debian's 1.13.x, or a 2.x (docs/building.md)
-  EXPECT_NE(v.out.find(std::string("scoregen 0.1.0 (plugin ABI 8, LibTorch ") + TORCH_VERSION + ")"), std::string::npos)
-      << v.out;
+  const std::string version = std::string("scoregen 0.1.0 (plugin ABI ") + std::to_string(SCOREGEN_ABI_VERSION) +
+                              ", LibTorch " + TORCH_VERSION + ")";
+  EXPECT_NE(v.out.find(version), std::string::npos) << v.out;
   auto top = cli::run("--help");
   for (const char* cmd : {"train", "sample", "nll", "inpaint", "plugins"}) EXPECT_NE(top.out.find(cmd), std::string::npos);
 }
