@@ -49,11 +49,10 @@ at::Tensor boundary(const at::Tensor& x_hat, const at::Tensor& denoised, const a
 
 std::vector<double> noise_levels(double sigma_min, double sigma_max, std::int64_t n, double rho) {
   if (n < 2) throw Error("consistency models need at least 2 noise levels");
-  std::vector<double> s(static_cast<std::size_t>(n));
-  const double lo = std::pow(sigma_min, 1.0 / rho), hi = std::pow(sigma_max, 1.0 / rho);
-  for (std::int64_t i = 0; i < n; ++i)
-    // sigma_i = (sigma_min^(1/rho) + (i - 1) / (N - 1) (sigma_max^(1/rho) - sigma_min^(1/rho)))^rho (Song et al. 2023, app. C)
-    s[static_cast<std::size_t>(i)] = std::pow(lo + static_cast<double>(i) / static_cast<double>(n - 1) * (hi - lo), rho);
+  // Karras's rho-schedule, descending and ending in 0 (Song et al. 2023, app. C): ascending here, without the 0
+  std::vector<double> s = edm::karras_sigmas(sigma_min, sigma_max, n, rho);
+  s.pop_back();
+  std::reverse(s.begin(), s.end());
   s.front() = sigma_min, s.back() = sigma_max;
   return s;
 }
