@@ -15,8 +15,11 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Cifar10Folder : ::testing::Test {
-  fs::path folder = fs::temp_directory_path() / "scoregen-cifar10-test";
+  fs::path folder;
   void SetUp() override {
+    // one folder per test: ctest runs the tests of this fixture in parallel processes
+    folder = fs::temp_directory_path() /
+             ("scoregen-cifar10-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(folder);
     test::write_cifar10_folder(folder, 3, 4);  // 15 training images (3 per batch file), 4 test images
   }
