@@ -17,6 +17,7 @@
 
 #include "image_dataset.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -106,6 +107,7 @@ class ImagesDataset : public ImageDataset {
       for (const auto& f : files) {
         const bool in_test = split_position(fs::relative(f, root).generic_string()) < s.test_fraction;
         if (s.split != "all" && in_test != (s.split == "test")) continue;
+        throw_if_interrupted();  // a folder of 50 000 images takes half a minute to read
         cv::Mat img = cv::imread(f.string(), channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
         if (img.empty()) o.fail("root", fmt::format("{}: not a readable image", f.string()));
         if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);

@@ -45,7 +45,7 @@ class ConsistencyNetwork : public Network {
     at::Tensor a = sde_->mean_coeff(t.to(x.scalar_type())), s = sde_->marginal_std(t.to(x.scalar_type()));
     at::Tensor out = inner_->forward(x, t, y);
     // the inner network's denoiser D = (x + s^2 score) / a (Tweedie's formula, in x_hat = x / a)
-    at::Tensor denoised = from_score(Prediction::Data, to_score(inner_->predicts(), out, x, a, s), x, a, s);
+    at::Tensor denoised = from_score(Prediction::Data, score_from_output(*inner_, *sde_, out, x, t), x, a, s);
     return consistency::boundary(x / batch_view(a, x), denoised, consistency::sigma_at(*sde_, t), sigma_min_, sigma_data_);
   }
 

@@ -86,6 +86,13 @@ class NcsnppNetwork : public Network {
 
   // score_sde's get_score_fn: the VE output is the score; VP and sub-VP outputs are the noise (score = -out / std).
   Prediction predicts() const override { return ve_ ? Prediction::Score : Prediction::Noise; }
+  // Discrete VP: score_sde's get_score_fn divides by the chain's sqrt(1 - alpha_bar_i), i = long((N - 1) t), with
+  // alpha_bar the float32 cumulative product of 1 - beta_i (Ho et al. 2020, eq. 4), not the continuous kernel's std.
+  at::Tensor noise_std(const at::Tensor& t) const override {
+    if (ve_ || continuous_) return {};
+    const at::Tensor alpha_bar = at::cumprod(1.0 - sde_->discrete_betas().to(at::kFloat), 0).to(t.device());
+    return at::sqrt(1.0 - alpha_bar.index_select(0, time_input(t).to(t.device()).to(at::kLong))).to(t.scalar_type());
+  }
   bool class_conditional() const override { return class_conditional_; }
   std::vector<std::int64_t> example_shape() const override { return shape_; }
   std::pair<double, double> example_range() const override {

@@ -74,7 +74,7 @@ class AnnealedLangevinSampler : public Sampler {
       // step_i = eps sigma_i^2 / sigma_L^2
       const double step = step_lr_ * (sigma / sigma_min) * (sigma / sigma_min);
       for (std::int64_t k = 0; k < n_each_; ++k) {
-        if (interrupt_requested()) throw Interrupted();
+        throw_if_interrupted();
         x = langevin_step(model, x, t, step, gen);
         if (hooks.project) x = hooks.project(x, t);
         progress.update(++done);
@@ -117,7 +117,7 @@ class PlainLangevinSampler : public Sampler {
     at::Tensor x = (rand_from(shape, gen, model.options()) * 2.0 - 1.0) * range_;
     at::Tensor t = at::full({shape[0]}, model.sde().sample_eps(), x.options());
     for (std::int64_t k = 0; k < n_; ++k) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       x = langevin_step(model, x, t, step_, gen);
       if (hooks.project) x = hooks.project(x, t);
       progress.update(k + 1);

@@ -74,7 +74,7 @@ class ConsistencySampler : public Sampler {
     at::Tensor x0 = edm::project(hooks, model, edm::denoise(model, x, whole ? prior : sigma_max), sigma_min);
     progress.update(1);
     for (std::size_t i = 0; i < levels.size(); ++i) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       const double tau = levels[i];
       // x_tau = x0 + sqrt(tau^2 - sigma_min^2) z; x0 = f(x_tau, tau) (alg. 1)
       x = x0 + std::sqrt(tau * tau - sigma_min * sigma_min) * randn_like_from(x0, gen);

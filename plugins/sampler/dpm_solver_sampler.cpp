@@ -40,7 +40,7 @@ class DpmSolverSampler : public Sampler {
     at::Tensor x = edm::start(model, shape, gen);
     std::deque<at::Tensor> past;  // D at the last levels, newest first
     for (std::int64_t i = 0; i < s_.steps; ++i) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       const double s = sig[i], s_next = sig[i + 1];
       past.push_front(edm::denoise(model, x, s));
       if (past.size() > 3) past.pop_back();

@@ -38,7 +38,7 @@ class HeunEdmSampler : public Sampler {
     sig.push_back(0.0);  // the last step is Euler's to sigma = 0
     at::Tensor x = edm::start(model, shape, gen);
     for (std::int64_t i = 0; i < n_; ++i) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       double s = sig[i], s_next = sig[i + 1];
       // churn: gamma = min(S_churn / N, sqrt(2) - 1) inside [S_tmin, S_tmax]
       const double gamma = (s >= s_tmin_ && s <= s_tmax_) ? std::min(churn_ / static_cast<double>(n_), std::sqrt(2.0) - 1) : 0.0;

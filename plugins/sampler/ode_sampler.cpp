@@ -14,7 +14,7 @@ class OdeSampler : public Sampler {
  public:
   struct Settings {
     std::string method = "rk45";
-    double rtol = 1e-5, atol = 1e-5;
+    double rtol = kOdeTolerance, atol = kOdeTolerance;
     std::int64_t steps = 0;
     bool denoise = true;
   };
@@ -47,7 +47,7 @@ class OdeSampler : public Sampler {
     at::Tensor x = sde.prior_sample(shape, gen, model.options());
     const double eps = sde.sample_eps();
     auto drift = [&](double t, const at::Tensor& y) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       at::Tensor v = model.ode_drift(y, at::full({shape[0]}, t, y.options()));
       return v;
     };

@@ -75,7 +75,7 @@ class PcSampler : public Sampler {
       if (hooks.project) x = hooks.project(x, t);
     };
     auto step = [&](std::int64_t i) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       at::Tensor t = at::full({shape[0]}, ts[i].item<double>(), options);
       const bool last = i + 1 == n;
       if (corrector_)

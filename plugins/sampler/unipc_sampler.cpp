@@ -47,7 +47,7 @@ class UniPcSampler : public Sampler {
     std::deque<at::Tensor> past;  // D at the levels visited, newest first
     std::int64_t last_order = 0;
     for (std::int64_t i = 0; i < s_.steps; ++i) {
-      if (interrupt_requested()) throw Interrupted();
+      throw_if_interrupted();
       at::Tensor d = edm::denoise(model, x, sig[i]);
       if (s_.corrector && i > 0) {
         // UniC: corrects x at sig[i] with D there, using the order of the predictor that reached it

@@ -37,7 +37,7 @@ at::Tensor reduce(const at::Tensor& per_dim, bool half_sum) {
 }
 
 at::Tensor score_of(Network& network, const Sde& sde, const at::Tensor& x, const at::Tensor& t, const at::Tensor& y) {
-  return to_score(network.predicts(), network.forward(x, t, y), x, sde.mean_coeff(t), sde.marginal_std(t));
+  return score_from_output(network, sde, network.forward(x, t, y), x, t);
 }
 
 at::Tensor dsm_loss(Network& network, const Sde& sde, const Batch& batch, BatchRandom& rng, DsmWeighting weighting,

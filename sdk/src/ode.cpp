@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 
 namespace scoregen {
 
@@ -24,6 +25,14 @@ const double C[6] = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1};
 const double B[6] = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84};
 const double E[7] = {-71.0 / 57600, 0, 71.0 / 16695, -71.0 / 1920, 17253.0 / 339200, -22.0 / 525, 1.0 / 40};
 
+// f(t, v), counted in r.nfe; an interrupt is noticed before every evaluation, since one may take seconds on a large
+// model.
+at::Tensor counted_call(const OdeFunction& f, OdeResult& r, double t, const at::Tensor& v) {
+  throw_if_interrupted();
+  ++r.nfe;
+  return f(t, v);
+}
+
 // RMS norm (scipy's norm(x) / sqrt(n))
 double rms(const at::Tensor& x) { return std::sqrt(x.to(at::kDouble).pow(2).mean().item<double>()); }
 }  // namespace
@@ -33,10 +42,7 @@ OdeResult solve_rk45(const OdeFunction& f, at::Tensor y, double t0, double t1, d
   if (!(rtol > 0) || !(atol > 0)) throw Error("RK45 tolerances must be > 0");
   OdeResult r;
   const double dir = t1 >= t0 ? 1.0 : -1.0;
-  auto call = [&](double t, const at::Tensor& v) {
-    ++r.nfe;
-    return f(t, v);
-  };
+  auto call = [&](double t, const at::Tensor& v) { return counted_call(f, r, t, v); };
   at::Tensor fy = call(t0, y);
   // Initial step (scipy select_initial_step, order 4)
   at::Tensor scale = atol + y.abs() * rtol;
@@ -92,10 +98,7 @@ OdeResult solve_rk45(const OdeFunction& f, at::Tensor y, double t0, double t1, d
 OdeResult solve_fixed(const std::string& method, const OdeFunction& f, at::Tensor y, const at::Tensor& ts,
                       const std::function<void(double)>& on_step) {
   OdeResult r;
-  auto call = [&](double t, const at::Tensor& v) {
-    ++r.nfe;
-    return f(t, v);
-  };
+  auto call = [&](double t, const at::Tensor& v) { return counted_call(f, r, t, v); };
   for (std::int64_t i = 0; i + 1 < ts.size(0); ++i) {
     const double t = ts[i].item<double>(), tn = ts[i + 1].item<double>(), h = tn - t;
     if (method == "euler") {

@@ -3,6 +3,8 @@
 
 #include <atomic>
 
+#include "scoregen/error.hpp"
+
 namespace scoregen {
 
 namespace {
@@ -13,5 +15,8 @@ Progress::~Progress() = default;
 
 bool interrupt_requested() { return g_interrupt.load(); }
 void request_interrupt() { g_interrupt.store(true); }
+void throw_if_interrupted() {
+  if (g_interrupt.load()) throw Interrupted();
+}
 
 }  // namespace scoregen

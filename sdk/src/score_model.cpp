@@ -24,22 +24,31 @@ void ScoreModel::set_guidance(std::shared_ptr<Guidance> guidance, at::Tensor lab
   guidance_scale_ = scale;
 }
 
-at::Tensor ScoreModel::score(const at::Tensor& x, const at::Tensor& t) {
-  ++nfe_;
+at::Tensor ScoreModel::labels_for(const at::Tensor& x) const {
   // One label for the whole batch, or one per example (a shorter batch takes the first ones).
-  at::Tensor labels = labels_;
-  if (labels.defined() && labels.size(0) != x.size(0))
-    labels = labels.size(0) == 1 ? labels.expand({x.size(0)}) : labels.narrow(0, 0, x.size(0));
-  at::Tensor out;
-  if (precision_ == at::kFloat) {
-    out = network_->forward(x, t, labels);
-  } else {
-    AutocastScope scope(device_, precision_);
-    out = network_->forward(x, t, labels).to(at::kFloat);
-  }
-  at::Tensor s = to_score(network_->predicts(), out, x, sde_->mean_coeff(t), sde_->marginal_std(t));
+  if (!labels_.defined() || labels_.size(0) == x.size(0)) return labels_;
+  return labels_.size(0) == 1 ? labels_.expand({x.size(0)}) : labels_.narrow(0, 0, x.size(0));
+}
+
+at::Tensor ScoreModel::output(const at::Tensor& x, const at::Tensor& t) {
+  ++nfe_;
+  const at::Tensor labels = labels_for(x);
+  if (precision_ == at::kFloat) return network_->forward(x, t, labels);
+  AutocastScope scope(device_, precision_);
+  return network_->forward(x, t, labels).to(at::kFloat);
+}
+
+at::Tensor score_from_output(const Network& network, const Sde& sde, const at::Tensor& out, const at::Tensor& x,
+                             const at::Tensor& t) {
+  at::Tensor std = network.noise_std(t);
+  if (!std.defined()) std = sde.marginal_std(t);
+  return to_score(network.predicts(), out, x, sde.mean_coeff(t), std);
+}
+
+at::Tensor ScoreModel::score(const at::Tensor& x, const at::Tensor& t) {
+  at::Tensor s = score_from_output(*network_, *sde_, output(x, t), x, t);
   // Controllable generation (Song et al. 2021, eq. 14): s(x, t) + w grad log p_t(y | x).
-  if (guidance_) s = s + guidance_scale_ * guidance_->grad_log_prob(x, t, labels);
+  if (guidance_) s = s + guidance_scale_ * guidance_->grad_log_prob(x, t, labels_for(x));
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -123,9 +124,16 @@ void run_score_sde_script(const std::string& name, const std::vector<std::string
                             "({}); install python3-torch or set SCOREGEN_PYTHON", subject, python,
                             std::strerror(spawned)));
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
+  // An interrupt stops the script too (Ctrl-C reaches it through the terminal, kill -INT of scoregen does not).
+  bool stopped = false;
+  while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw Error(fmt::format("{}: lost {} ({})", subject, name, std::strerror(errno)));
-  if (interrupt_requested()) throw Interrupted();
+    if (interrupt_requested() && !stopped) {
+      ::kill(pid, SIGTERM);
+      stopped = true;
+    }
+  }
+  throw_if_interrupted();
   if (WIFSIGNALED(status))
     throw Error(fmt::format("{}: {} was killed by signal {} (out of memory?)", subject, name, WTERMSIG(status)));
   if (WEXITSTATUS(status) != 0) {

@@ -5,6 +5,8 @@
 
 #include <ATen/ATen.h>
 
+#include "scoregen/progress.hpp"
+
 namespace scoregen::engine {
 
 std::vector<at::Tensor> rows_in_dealt_batches(const ProcessGroup& group, std::int64_t n, std::int64_t batch,
@@ -14,6 +16,7 @@ std::vector<at::Tensor> rows_in_dealt_batches(const ProcessGroup& group, std::in
   for (std::int64_t i = 0, b = 0; i < n; i += batch, ++b) {
     parts.emplace_back();
     if (!group.mine(b)) continue;
+    throw_if_interrupted();  // a batch of features or scores may take seconds
     parts.back() = rows(i, std::min(batch, n - i));
     if (widths.empty())
       for (const at::Tensor& t : parts.back()) widths.push_back(t.size(1));

@@ -14,9 +14,10 @@
 namespace scoregen::engine {
 
 struct LikelihoodOptions {
-  double rtol = 1e-5, atol = 1e-5;
+  double rtol = kOdeTolerance, atol = kOdeTolerance;
   std::string divergence = "rademacher";  // rademacher, gaussian (Hutchinson) or exact
   std::int64_t n_probes = 1;
+  at::Tensor probes;  // given Hutchinson probes [K, B, ...] (undefined: n_probes drawn per solve)
 };
 
 struct LikelihoodResult {
@@ -37,6 +38,9 @@ inline double bits_per_dim_offset(bool symmetric) { return symmetric ? 7.0 : 8.0
 // log p_eps(x) = log p_T(x(T)) + int_eps^T div f(x(t), t) dt, with f the PF-ODE drift; probes drawn once per solve.
 LikelihoodResult log_likelihood(ScoreModel& model, const at::Tensor& x, const LikelihoodOptions& options,
                                              at::Generator gen);
+// Seconds one PF-ODE evaluation with the exact divergence takes for `example` ([1, ...]: D backward passes), the
+// estimate `nll --divergence exact` gives before it starts; counts one NFE.
+double exact_divergence_seconds(ScoreModel& model, const at::Tensor& example);
 // x(eps) -> x(T) and back along the PF-ODE with RK45.
 OdeResult encode(ScoreModel& model, const at::Tensor& x, double rtol, double atol);
 OdeResult decode(ScoreModel& model, const at::Tensor& z, double rtol, double atol);

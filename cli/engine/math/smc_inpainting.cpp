@@ -20,6 +20,7 @@
 
 #include "engine/math/inpainting.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/progress.hpp"
 #include "scoregen/random.hpp"
 #include "scoregen/sde.hpp"
 
@@ -75,6 +76,7 @@ at::Tensor SmcInpainting::known_jacobian_diagonal(const at::Tensor& x) {
   at::Tensor order = std::get<1>(at::sort(-flat, 1));  // known coordinates first
   at::Tensor diagonal = at::zeros_like(flat);
   for (std::int64_t j = 0; j < most; ++j) {
+    throw_if_interrupted();  // up to kExactDiagonal backward passes per move
     at::Tensor where = order.select(1, j).unsqueeze(1);
     at::Tensor probe = at::zeros_like(flat).scatter_(1, where, 1.0) * flat;
     diagonal.scatter_(1, where, (quadratic(probe.view_as(mask_), j + 1 == most) * probe.gather(1, where).squeeze(1)).unsqueeze(1));

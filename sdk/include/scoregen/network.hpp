@@ -33,6 +33,14 @@ class SCOREGEN_API Network : public torch::nn::Module, public Component {
   virtual double consistency_sigma_min() const { return 0.0; }
   // Its largest noise level, where training's levels end and sampling starts (x_hat = sigma_max z).
   virtual double consistency_sigma_max() const { return 0.0; }
+  // The std of the perturbation kernel a noise prediction is relative to, at t [B]; undefined (the default): the
+  // SDE's marginal_std(t). score_sde_pytorch's discrete-time DDPM++ divides by its chain's sqrt(1 - alpha_bar_i).
+  virtual at::Tensor noise_std(const at::Tensor& t) const { return {}; }
 };
+
+class Sde;
+// The network's output `out` at (x, t) as a score: to_score with the SDE's kernel and the network's noise_std.
+SCOREGEN_API at::Tensor score_from_output(const Network& network, const Sde& sde, const at::Tensor& out,
+                                          const at::Tensor& x, const at::Tensor& t);
 
 }  // namespace scoregen

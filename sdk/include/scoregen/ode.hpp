@@ -12,6 +12,11 @@
 
 namespace scoregen {
 
+// The one default tolerance of every adaptive probability-flow ODE solve (nll, eval's bits/dim, encode, decode,
+// interpolate, the ode sampler): rtol = atol = 1e-5, score_sde_pytorch's for its likelihood and ODE sampler.
+// docs/pipelines.md "ODE tolerance" gives the error each tolerance costs.
+constexpr double kOdeTolerance = 1e-5;
+
 // dy/dt = f(t, y); y is any tensor (a whole batch is one state, as in score_sde).
 using OdeFunction = std::function<at::Tensor(double t, const at::Tensor& y)>;
 

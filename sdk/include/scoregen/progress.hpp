@@ -27,5 +27,8 @@ class SCOREGEN_API SilentProgress : public Progress {
 // Set by the host's signal handler (Ctrl-C); long loops poll it and stop cleanly by throwing Interrupted.
 SCOREGEN_API bool interrupt_requested();
 SCOREGEN_API void request_interrupt();
+// Throws Interrupted when an interrupt was requested: what every loop that can run longer than a second calls on each
+// pass (samplers per step, ODE solvers per evaluation, the exact divergence per backward pass).
+SCOREGEN_API void throw_if_interrupted();
 
 }  // namespace scoregen

@@ -23,6 +23,9 @@ class SCOREGEN_API ScoreModel {
 
   // s(x, t) plus scale * grad log p_t(y | x) when guidance is set. Counts one NFE per call.
   at::Tensor score(const at::Tensor& x, const at::Tensor& t);
+  // The network's own output at (x, t) (its prediction: score, noise or data), in the model's precision, before
+  // score() turns it into a score. Counts one NFE.
+  at::Tensor output(const at::Tensor& x, const at::Tensor& t);
   // Probability-flow ODE drift f - 1/2 g^2 s (Song et al. 2021, eq. 13).
   at::Tensor ode_drift(const at::Tensor& x, const at::Tensor& t);
 
@@ -47,6 +50,7 @@ class SCOREGEN_API ScoreModel {
   void reset_nfe() { nfe_ = 0; }
 
  private:
+  at::Tensor labels_for(const at::Tensor& x) const;
   std::shared_ptr<Network> network_;
   std::shared_ptr<Sde> sde_;
   std::shared_ptr<Guidance> guidance_;
