@@ -66,6 +66,9 @@ TEST(Records, EveryCommandsOutputIsMadeAgainBitForBit) {
   expect_rerun_identical(dir.path("e.txt"), dir.path("e2.txt"));
   run("score-map " + kOracle + " -q --threads 1 --out " + dir.path("m.png"));
   expect_rerun_identical(dir.path("m.png"), dir.path("m2.png"));
+  scoregen::engine::save_npy(at::tensor({3.0f, 0.0f, 1.0f, -1.0f}).reshape({2, 2}), dir.path("points.npy"));
+  run("score " + kOracle + " -q --threads 1 --data " + dir.path("points.npy") + " -t 0.1,1 --out " + dir.path("sc.npy"));
+  expect_rerun_identical(dir.path("sc.npy"), dir.path("sc2.npy"));
 }
 
 TEST(Records, GuidedSamplesFromACheckpointRecordTheClassScaleAndCheckpoint) {
