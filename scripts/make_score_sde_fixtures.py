@@ -23,6 +23,18 @@ writes a directory with
     labels.npy      the network's second argument (B,), float32, as get_score_fn computes it from t
     output.npy      the network's output for (x, labels) with the EMA weights, eval mode (no dropout)
     score.npy       get_score_fn(sde, model, continuous)(x, t) with the EMA weights
+and, for the networks in LIKELIHOOD, a bits/dim reference computed by score_sde_pytorch's own likelihood.py
+(get_likelihood_fn with the settings in LIKELIHOOD_SETTINGS, EMA weights, eval mode):
+    nll_data.npy         B 8-bit images k/255 (k from a fixed seed), scaled by their data scaler (2v - 1 when
+                         centered), float32: what a score_sde user would dump from a test set
+    nll_dequantized.npy  the same images uniformly dequantized as their datasets.py does, (k + U)/256 with
+                         U ~ Uniform[0, 1), then scaled, float32: what their run_lib.evaluate feeds likelihood_fn
+    nll_probe.npy        the Rademacher probe (+-1, float32) their likelihood_fn drew with torch.randint_like
+                         (recorded by wrapping that function for the call)
+    nll_bpd.npy          (B,) float64: the bits/dim their likelihood_fn returned (a float32 tensor) for
+                         nll_dequantized with that probe, including their offset 7 - inverse_scaler(-1)
+The scipy settings, the number of function evaluations scipy reported and the offset go to config.toml's
+[likelihood] table.
 All weights are random and non-zero (their initialisation zeroes biases and scales some layers to 1e-10, which
 would leave those layers untested); the EMA shadow differs from the raw weights by a small perturbation so the
 converter's --ema/--raw choice is visible.
@@ -75,6 +87,10 @@ NETWORKS = {
         dict(embedding_type="positional", scale_by_sigma=False, ema_rate=0.9999), dict(centered=True)),
 }
 SAMPLING_EPS = {"vesde": 1e-5, "vpsde": 1e-3, "subvpsde": 1e-3}  # run_lib.py's sampling_eps
+# Networks that also get a bits/dim reference from their likelihood.py, and the arguments of its
+# get_likelihood_fn (their defaults, which run_lib.evaluate uses).
+LIKELIHOOD = ("vp_ddpmpp_continuous", "ve_ncsnpp_continuous")
+LIKELIHOOD_SETTINGS = dict(hutchinson_type="Rademacher", rtol=1e-5, atol=1e-5, method="RK45", eps=1e-5)
 
 
 def import_score_sde(tree):
@@ -137,6 +153,46 @@ def labels_for(sde, sde_obj, continuous, t):
     return t * (sde_obj.N - 1)
 
 
+def data_scalers(centered):
+    """datasets.get_data_scaler / get_data_inverse_scaler, written out here: importing their datasets.py
+    would pull in TensorFlow, TensorFlow Datasets and JAX."""
+    if centered:
+        return (lambda v: v * 2. - 1.), (lambda x: (x + 1.) / 2.)
+    return (lambda v: v), (lambda x: x)
+
+
+def likelihood_reference(likelihood, sde_obj, model, centered, shape, gen, probe_seed):
+    """Their likelihood_fn on B uniformly dequantized 8-bit images; returns the arrays to save and the nfe."""
+    scaler, inverse_scaler = data_scalers(centered)
+    k = torch.randint(0, 256, shape, generator=gen).to(torch.float32)
+    # tf.image.convert_image_dtype(uint8 -> float32) multiplies by 1/255; with uniform_dequantization
+    # datasets.py then takes (U + img * 255) / 256, U ~ Uniform[0, 1).
+    v = k * (1. / 255.)
+    u = torch.rand(shape, generator=gen)
+    v_deq = (u + v * 255.) / 256.
+    data, dequantized = scaler(v), scaler(v_deq)
+
+    likelihood_fn = likelihood.get_likelihood_fn(sde_obj, inverse_scaler, **LIKELIHOOD_SETTINGS)
+    drawn = []
+    real_randint_like = torch.randint_like
+
+    def recording_randint_like(*args, **kwargs):  # their likelihood_fn draws the probe with this
+        value = real_randint_like(*args, **kwargs)
+        drawn.append(value.clone())
+        return value
+
+    torch.manual_seed(probe_seed)
+    torch.randint_like = recording_randint_like
+    try:
+        bpd, _, nfe = likelihood_fn(model, dequantized)
+    finally:
+        torch.randint_like = real_randint_like
+    assert len(drawn) == 1, "likelihood_fn drew the probe more than once"
+    probe = drawn[0].float() * 2 - 1.  # as their likelihood_fn turns it into epsilon
+    offset = 7. - inverse_scaler(-1.)  # as their likelihood_fn adds it
+    return dict(nll_data=data, nll_dequantized=dequantized, nll_probe=probe), bpd, nfe, offset
+
+
 def write_toml(path, header, tables):
     lines = [f"{k} = {toml_value(v)}" for k, v in header.items()]
     for table, values in tables.items():
@@ -144,7 +200,7 @@ def write_toml(path, header, tables):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def build(name, spec, out_root, mutils, sde_lib, seed):
+def build(name, spec, out_root, mutils, sde_lib, likelihood, seed):
     mirrors, sde, continuous, model_over, data_over = spec
     model = dict(BASE_MODEL, **model_over)
     data = dict(BASE_DATA, **data_over)
@@ -184,12 +240,27 @@ def build(name, spec, out_root, mutils, sde_lib, seed):
         output = wrapped(x, labels)
         score_fn = mutils.get_score_fn(sde_obj, wrapped, train=False, continuous=continuous)
         score = score_fn(x, t)
+    files = ["checkpoint.pth", "x.npy", "t.npy", "labels.npy", "output.npy", "score.npy"]
+    arrays = dict(x=x, t=t, labels=labels, output=output, score=score)
+    tables = {}
+    if name in LIKELIHOOD:
+        probe_seed = 1000 + seed
+        nll, bpd, nfe, offset = likelihood_reference(
+            likelihood, sde_obj, wrapped, data["centered"], (B, c, size, size), gen, probe_seed)
+        arrays.update(nll)
+        files += [f"{file}.npy" for file in nll] + ["nll_bpd.npy"]
+        tables["likelihood"] = dict(
+            function="likelihood.get_likelihood_fn", data="nll_dequantized.npy", probe="nll_probe.npy",
+            probe_seed=probe_seed, **LIKELIHOOD_SETTINGS, nfe=int(nfe), offset=float(offset),
+            bpd_dtype=str(bpd.dtype).replace("torch.", ""))
 
     out = out_root / name
     out.mkdir(parents=True, exist_ok=True)
     torch.save(checkpoint, out / "checkpoint.pth")
-    for file, value in (("x", x), ("t", t), ("labels", labels), ("output", output), ("score", score)):
+    for file, value in arrays.items():
         np.save(out / f"{file}.npy", np.ascontiguousarray(value.detach().to(torch.float32).numpy(), dtype="<f4"))
+    if "likelihood" in tables:
+        np.save(out / "nll_bpd.npy", np.ascontiguousarray(bpd.detach().numpy(), dtype="<f8"))
     keys = list(checkpoint["model"].keys())
     write_toml(out / "config.toml", {
         "mirrors": mirrors,
@@ -201,16 +272,19 @@ def build(name, spec, out_root, mutils, sde_lib, seed):
         "state_dict_entries": len(keys),
         "ema_shadow_params": len(shadow),
         "step": checkpoint["step"],
-        "files": ["checkpoint.pth", "x.npy", "t.npy", "labels.npy", "output.npy", "score.npy"],
+        "files": files,
     }, {
         "training": {"sde": sde, "continuous": continuous, "sampling_eps": eps},
         "data": data,
         "model": {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.items()},
+        **tables,
     })
     sizes = sum(f.stat().st_size for f in out.iterdir())
     print(f"{name}: {len(keys)} tensors, {sum(p.numel() for p in net.parameters())} parameters, "
           f"{sizes / 1024:.0f} KiB, output {tuple(output.shape)} {output.dtype}, "
-          f"|output| max {output.abs().max().item():.3g}")
+          f"|output| max {output.abs().max().item():.3g}"
+          + (f", bits/dim {np.round(bpd.numpy(), 4).tolist()} (nfe {tables['likelihood']['nfe']})"
+             if "likelihood" in tables else ""))
     return out
 
 
@@ -223,11 +297,12 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     mutils, sde_lib = import_score_sde(args.score_sde)
+    import likelihood  # their likelihood.py (torch, numpy, scipy.integrate, models.utils), on the path now
     out_root = pathlib.Path(args.out)
     for seed, (name, spec) in enumerate(NETWORKS.items(), start=1):
         if args.only and name not in args.only:
             continue
-        build(name, spec, out_root, mutils, sde_lib, seed)
+        build(name, spec, out_root, mutils, sde_lib, likelihood, seed)
 
 
 if __name__ == "__main__":

@@ -221,7 +221,8 @@ bool parse_command_line(cxxopts::Options& options, int argc, char** argv, cxxopt
   }
   // One value per setting: a flag given twice with two values (or PIPELINE and --pipeline) is an error naming both,
   // not a silent choice of the last; only the repeatable flags collect several.
-  static const std::set<std::string> repeatable = {"set", "plugin-path", "unexpected", "words", "runs", "metric"};
+  static const std::set<std::string> repeatable = {"set", "config-set", "plugin-path", "unexpected", "words", "runs",
+                                                   "metric"};
   std::map<std::string, std::string> seen;
   for (const auto& kv : result.arguments()) {
     if (kv.value().empty())

@@ -10,13 +10,17 @@ namespace {
 
 void declare_import(cxxopts::Options& options) {
   options.positional_help("");
-  options.custom_help("score-sde CHECKPOINT.pth --config NAME_OR_FILE --out MODEL.pt [--set section.key=value ...]");
+  options.custom_help("score-sde CHECKPOINT.pth --config NAME_OR_FILE --out MODEL.pt [--config-set section.key=value ...] "
+                      "[--set section.key=value ...]");
   add_json_option(options);
   options.add_options("import")
       ("config", "the checkpoint's configuration: a published score_sde_pytorch config name (e.g. "
                  "vp/cifar10_ddpmpp_continuous, ve/cifar10_ncsnpp_continuous), the user's own config file CONFIG.py "
                  "(its get_config(), run by Python), a TOML in score_sde's layout ([training], [data], [model]) or a "
                  "scoregen pipeline", cxxopts::value<std::string>())
+      ("config-set", "change a value of --config by score_sde's own name, before it is translated (repeatable; e.g. "
+                     "--config-set model.nf=16, --config-set data.centered=False); --set takes scoregen's names",
+       cxxopts::value<std::vector<std::string>>())
       ("o,out", "the scoregen checkpoint to write (.pt): weights, their EMA, the step and the pipeline",
        cxxopts::value<std::string>())
       ("trust-checkpoint", "unpickle a checkpoint that holds more than tensors, numbers and containers (older "
@@ -38,6 +42,7 @@ int run_import(const cxxopts::ParseResult& args, const std::vector<std::string>&
   r.config = flag_or_empty(args, "config");
   r.out = flag_or_empty(args, "out");
   r.trust = args.count("trust-checkpoint") > 0;
+  if (args.count("config-set")) r.config_sets = args["config-set"].as<std::vector<std::string>>();
   engine::import_checkpoint(r).print(args.count("json") > 0);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "commands/flags.hpp"
 #include "engine/tasks/latent.hpp"
 #include "scoregen/error.hpp"
+#include "scoregen/ode.hpp"
 
 namespace scoregen::cli {
 
@@ -13,8 +14,9 @@ namespace {
 void add_latent_options(cxxopts::Options& options) {
   options.add_options("latent")
       ("c,checkpoint", "trained weights (EMA used); its stored pipeline when no PIPELINE", cxxopts::value<std::string>())
-      ("rtol", "RK45 relative tolerance", cxxopts::value<double>()->default_value("1e-5"))
-      ("atol", "RK45 absolute tolerance", cxxopts::value<double>()->default_value("1e-5"))
+      ("rtol", "RK45 relative tolerance (as nll and score_sde; docs/pipelines.md \"ODE tolerance\")",
+       cxxopts::value<double>()->default_value(fmt::format("{}", kOdeTolerance)))
+      ("atol", "RK45 absolute tolerance", cxxopts::value<double>()->default_value(fmt::format("{}", kOdeTolerance)))
       ("o,out", "output file (.npy, .pt, or .png for data); its record is OUT.toml", cxxopts::value<std::string>())
       ("b,batch-size", "examples per ODE solve (0: all in one; a data-parallel run deals the solves to its ranks)",
        cxxopts::value<std::int64_t>()->default_value("0"));

@@ -45,6 +45,7 @@ std::vector<double> parse_times(const std::string& text) {
 }
 
 int run_score(const cxxopts::ParseResult& args, const std::vector<std::string>& argv) {
+  refuse_flags(args, "score", {"seed"}, "the score is computed, not drawn: nothing in it is random");
   engine::ScoreRequest r;
   r.session = session_request(args, argv);
   r.assembly = assembly_request(args, "scoregen score");

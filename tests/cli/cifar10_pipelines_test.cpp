@@ -62,7 +62,7 @@ TEST(Cifar10Pipelines, SharedTablesAreTheImportedPublishedConfigsKeyForKey) {
       for (const auto& [key, value] : want)
         EXPECT_EQ(scoregen::to_toml(have.at(key)), scoregen::to_toml(value)) << "[" << section << "] " << key;
     }
-    EXPECT_EQ(shared, (std::set<std::string>{"sde", "network", "sampler"}));
+    EXPECT_EQ(shared, (std::set<std::string>{"sde", "network", "sampler", "nll"}));
     // default_cifar10_configs.py: training.batch_size, n_iters 1300001 (steps 0 .. 1300000), optim.lr, beta1,
     // weight_decay, warmup, grad_clip; the config's model.ema_rate
     const auto& train = shipped_pipeline.options("train");

@@ -100,7 +100,8 @@ TEST(Shell, JsonSummariesAreOneObjectOnStdout) {
            {"plot " + dir.path("run") + " --out " + dir.path("m.png"), "\"command\": \"plot\""},
            {"export --checkpoint " + dir.path("run/checkpoint.pt") + " --out " + dir.path("e.pt"), "\"step\": 20"},
            {"encode " + kOracle + " --num 4 --out " + dir.path("z.npy"), "\"rtol\": 1e-05"},
-           {"nll " + kOracle + " --set nll.num=4", "\"bits_per_dim\": "},
+           {"nll " + kOracle + " --set nll.num=4", "\"rtol\": 1e-05, \"atol\": 1e-05"},
+           {"score " + kOracle + " --data " + dir.path("s.npy") + " -t 0.5,1 --out " + dir.path("sc.npy"), "\"times\": [0.5, 1]"},
            {"eval " + cli::source("pipelines/ncsn_mode_weights.toml") + " --set eval.num=64", "\"mode_weights\": ["},
        }) {
     auto r = cli::stdout_of(c.args + (c.args.rfind("plot", 0) == 0 ? "" : " -q") + " --json");  // plot has no progress
@@ -137,7 +138,8 @@ TEST(Shell, VersionCompletionsAndManPage) {
     return cli::shell("bash -c 'source " + dir.path("scoregen.bash") + "; COMP_WORDS=(" + words + "); COMP_CWORD=" +
                       std::to_string(cword) + "; _scoregen; echo \"${COMPREPLY[*]}\"'");
   };
-  EXPECT_EQ(complete("scoregen sco", 1).out, "score-map\n");
+  EXPECT_EQ(complete("scoregen score-", 1).out, "score-map\n");
+  EXPECT_EQ(complete("scoregen sco", 1).out, "score score-map\n");
   EXPECT_EQ(complete("scoregen interpolate --po", 2).out, "--points\n");
   EXPECT_NE(complete("scoregen sample --sampler dpm", 3).out.find("dpm-solver++"), std::string::npos);
   EXPECT_EQ(complete("scoregen sample --grid o", 3).out, "on off\n");

@@ -8,6 +8,7 @@
 
 #include <c10/core/ScalarType.h>
 
+#include "scoregen/ode.hpp"
 #include "scoregen/options.hpp"
 
 namespace scoregen::engine {
@@ -40,10 +41,11 @@ struct SampleSettings {  // [sample]
 
 struct NllSettings {  // [nll]
   std::int64_t num = 256, batch_size = 128;
-  double rtol = 1e-4, atol = 1e-4;
+  double rtol = kOdeTolerance, atol = kOdeTolerance;
   std::string divergence = "rademacher";
   std::int64_t n_probes = 1;
   RealOrAuto dequantize{0.0, true};
+  std::string data_values = "auto";
   static void declare(Declaration<NllSettings>& d);
 };
 

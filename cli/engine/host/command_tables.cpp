@@ -59,8 +59,9 @@ void SampleSettings::declare(Declaration<SampleSettings>& d) {
 void NllSettings::declare(Declaration<NllSettings>& d) {
   d(&NllSettings::num, "num", "number of data examples evaluated").at_least(1);
   d(&NllSettings::batch_size, "batch_size", "examples per ODE solve").at_least(1);
-  // 1e-4: on the shipped VP model each example's bits/dim is within 0.001 of 1e-5's at 2.5x fewer evaluations
-  d(&NllSettings::rtol, "rtol", "RK45 relative tolerance (1e-4 moves bits/dim by < 0.001; docs/pipelines.md)").above(0);
+  // one rule for every PF-ODE solve: kOdeTolerance, score_sde_pytorch's 1e-5 (docs/pipelines.md "ODE tolerance")
+  d(&NllSettings::rtol, "rtol", "RK45 relative tolerance (1e-5 as encode, decode and score_sde; 1e-4 moves bits/dim by "
+                                "< 0.001 at 2.4x fewer evaluations; docs/pipelines.md)").above(0);
   d(&NllSettings::atol, "atol", "RK45 absolute tolerance").above(0);
   d(&NllSettings::divergence, "divergence", "divergence estimator").one_of({"rademacher", "gaussian", "exact"});
   d(&NllSettings::n_probes, "n_probes", "Hutchinson probes per solve").at_least(1).at_most(1000);
@@ -68,6 +69,12 @@ void NllSettings::declare(Declaration<NllSettings>& d) {
   d(&NllSettings::dequantize, "dequantize", "uniform dequantization draws per example of 8-bit data; \"auto\": 1 on "
                                             "8-bit data, as published bits/dim are, 0 on continuous data (a count "
                                             "there is an error)").at_least(0);
+  d(&NllSettings::data_values, "data_values",
+    "what --data's values are: auto: continuous (no offset); 8-bit: 8-bit levels in the model's range, dequantized "
+    "with [nll] dequantize draws (1 under auto) and bits/dim offset by 7 ([-1, 1]) or 8 ([0, 1]), as score_sde and "
+    "published figures; 8-bit-dequantized: 8-bit data already dequantized ((k + U) / 256, what score_sde's likelihood "
+    "takes): the offset, no draws; continuous: no offset. `import score-sde` writes 8-bit. Without --data, [data] "
+    "says").one_of({"auto", "8-bit", "8-bit-dequantized", "continuous"});
 }
 
 void InpaintSettings::declare(Declaration<InpaintSettings>& d) {

@@ -1,7 +1,9 @@
 // score_sde_pytorch configurations -> scoregen pipelines (docs/score_sde_networks.md "Published configs").
 #include "engine/io/score_sde_configs.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -125,7 +127,92 @@ std::string translate(const toml::table& cfg, const std::string& source) {
   out += sde == "vesde" ? fmt::format("\n[sampler]\nplugin = \"pc\"\npredictor = \"reverse-diffusion\"\ncorrector = "
                                       "\"langevin\"\nsnr = {}\n", snr ? toml_value_text(*snr) : "0.16")
                         : "\n[sampler]\nplugin = \"pc\"\npredictor = \"euler-maruyama\"\ncorrector = \"none\"\n";
+  // score_sde's data are 8-bit images, and its bits/dim dequantizes them and adds 7 - inverse_scaler(-1)
+  out += "\n# score_sde's data are 8-bit images: `nll --data` dequantizes an array of them and offsets bits/dim by 7\n"
+         "# ([-1, 1]) or 8 ([0, 1]), as score_sde's likelihood evaluation reports it\n[nll]\ndata_values = \"8-bit\"\n";
   return out;
+}
+
+// score_sde_pytorch's config keys (configs/default_*_configs.py, the published configs): those the import reads...
+const std::vector<std::string>& imported_keys() {
+  static const std::vector<std::string> keys = {
+      "training.sde", "training.continuous", "data.image_size", "data.num_channels", "data.centered", "model.name",
+      "model.nf", "model.ch_mult", "model.num_res_blocks", "model.attn_resolutions", "model.dropout", "model.fir",
+      "model.fir_kernel", "model.skip_rescale", "model.resblock_type", "model.progressive", "model.progressive_input",
+      "model.progressive_combine", "model.embedding_type", "model.fourier_scale", "model.scale_by_sigma",
+      "model.sigma_min", "model.sigma_max", "model.num_scales", "model.beta_min", "model.beta_max",
+      "model.nonlinearity", "model.normalization", "model.attention_type", "model.conv_size",
+      "model.resamp_with_conv", "model.conditional", "model.init_scale", "sampling.snr"};
+  return keys;
+}
+
+// ... and those of its training, sampling and evaluation loops, which do not change the network.
+const std::set<std::string>& loop_keys() {
+  static const std::set<std::string> keys = {
+      "training.batch_size", "training.n_iters", "training.snapshot_freq", "training.log_freq", "training.eval_freq",
+      "training.snapshot_freq_for_preemption", "training.snapshot_sampling", "training.likelihood_weighting",
+      "training.reduce_mean", "sampling.n_steps_each", "sampling.noise_removal", "sampling.probability_flow",
+      "sampling.method", "sampling.predictor", "sampling.corrector", "eval.begin_ckpt", "eval.end_ckpt",
+      "eval.batch_size", "eval.enable_sampling", "eval.num_samples", "eval.enable_loss", "eval.enable_bpd",
+      "eval.bpd_dataset", "data.dataset", "data.random_flip", "data.uniform_dequantization", "model.ema_rate",
+      "optim.weight_decay", "optim.optimizer", "optim.lr", "optim.beta1", "optim.eps", "optim.warmup",
+      "optim.grad_clip", "seed", "device"};
+  return keys;
+}
+
+// A --config-set value as TOML: Python's spellings (True, False, tuples) as score_sde's configs write them, a bare
+// word as a string.
+toml::node_view<toml::node> parsed_value(toml::table& holder, std::string text, const std::string& where) {
+  if (text == "True" || text == "False") text = text == "True" ? "true" : "false";
+  if (text.size() >= 2 && text.front() == '(' && text.back() == ')') text = "[" + text.substr(1, text.size() - 2) + "]";
+  try {
+    holder = toml::parse("v = " + text, where);
+  } catch (const toml::parse_error&) {
+    holder = toml::table{};
+    holder.insert_or_assign("v", text);
+  }
+  return holder["v"];
+}
+
+// --config-set section.key=value on a config in score_sde's layout, by score_sde's own names; a key the import does
+// not read, or that score_sde does not have, is a one-line error, and so is a value of another type.
+void apply_config_sets(toml::table& cfg, const std::vector<std::string>& sets) {
+  for (const std::string& set : sets) {
+    const std::string where = "--config-set " + set;
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(fmt::format("{}: expected section.key=value in score_sde's names (e.g. model.nf=16)", where));
+    const std::string path = set.substr(0, eq);
+    if (loop_keys().count(path))
+      throw Error(fmt::format("{}: score_sde's {} sets its training, sampling or evaluation loop and does not change the "
+                              "imported model; scoregen's own keys (--set) set those here", where, path));
+    if (std::find(imported_keys().begin(), imported_keys().end(), path) == imported_keys().end()) {
+      const std::string section = path.substr(0, path.find('.'));
+      std::vector<std::string> known;
+      for (const std::string& k : imported_keys())
+        if (k.rfind(section + ".", 0) == 0) known.push_back(k);
+      throw Error(fmt::format("{}: score_sde_pytorch's configs have no key {} ({})", where, path,
+                              known.empty() ? fmt::format("the sections are training, data, model and sampling")
+                                            : fmt::format("its {} keys the import reads: {}", section, fmt::join(known, ", "))));
+    }
+    toml::table holder;
+    toml::node& value = *parsed_value(holder, set.substr(eq + 1), where).node();
+    const std::string section = path.substr(0, path.find('.')), key = path.substr(path.find('.') + 1);
+    if (const toml::node* old = cfg.at_path(path).node()) {
+      const bool widened = old->is_floating_point() && value.is_integer();
+      if (old->type() != value.type() && !widened)
+        throw Error(fmt::format("{}: score_sde's {} is {} ({}), and {} is not", where, path, toml_value_text(*old),
+                                old->is_string() ? "a string" : old->is_boolean() ? "True or False"
+                                : old->is_integer() ? "a whole number" : old->is_array() ? "a list" : "a number",
+                                toml_value_text(value)));
+      if (widened) {
+        cfg[section].as_table()->insert_or_assign(key, static_cast<double>(*value.value<std::int64_t>()));
+        continue;
+      }
+    }
+    if (!cfg.contains(section)) cfg.insert(section, toml::table{});
+    cfg[section].as_table()->insert_or_assign(key, std::move(value));
+  }
 }
 
 }  // namespace
@@ -136,16 +223,24 @@ std::vector<std::string> score_sde_config_names() {
   return names;
 }
 
-std::string score_sde_pipeline(const std::string& name_or_file) {
+std::string score_sde_pipeline(const std::string& name_or_file, const std::vector<std::string>& config_sets) {
+  const std::string source =
+      config_sets.empty() ? name_or_file : fmt::format("{} with --config-set {}", name_or_file, fmt::join(config_sets, " "));
+  auto translated = [&](toml::table cfg) {
+    apply_config_sets(cfg, config_sets);
+    return translate(cfg, source);
+  };
   for (const Published& p : published())
-    if (name_or_file == p.name) return translate(toml::parse(layout_of(p)), p.name);
+    if (name_or_file == p.name) return translated(toml::parse(layout_of(p)));
   if (extension(name_or_file) == ".py") {  // the user's own config file: its get_config(), run by Python
     const std::string text = score_sde_config_toml(name_or_file);
+    toml::table cfg;
     try {
-      return translate(toml::parse(text, name_or_file), name_or_file);
+      cfg = toml::parse(text, name_or_file);
     } catch (const toml::parse_error& e) {
       throw Error(fmt::format("{}: its get_config() gave values that are not data ({})", name_or_file, e.description()));
     }
+    return translated(std::move(cfg));
   }
   if (extension(name_or_file) != ".toml")
     throw Error(fmt::format("--config {}: not a published config this table knows ({}), a .py config file nor a .toml "
@@ -156,8 +251,13 @@ std::string score_sde_pipeline(const std::string& name_or_file) {
   } catch (const toml::parse_error& e) {
     throw Error(fmt::format("{}:{}:{}: {}", name_or_file, e.source().begin.line, e.source().begin.column, e.description()));
   }
-  if (cfg.contains("network")) return read_file(name_or_file);  // a scoregen pipeline already
-  return translate(cfg, name_or_file);
+  if (cfg.contains("network")) {  // a scoregen pipeline already
+    if (!config_sets.empty())
+      throw Error(fmt::format("--config-set {}: {} is a scoregen pipeline, not a score_sde config; change it with --set",
+                              config_sets.front(), name_or_file));
+    return read_file(name_or_file);
+  }
+  return translated(std::move(cfg));
 }
 
 }  // namespace scoregen::engine

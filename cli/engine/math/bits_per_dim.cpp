@@ -28,7 +28,12 @@ BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDi
   if (o.eight_bit) {
     if (s.data && s.data->logit_lambda() > 0)
       throw Error("the likelihood of a logit-transformed image set is not supported: use scale = \"unit\" or \"symmetric\"");
-    if (o.dequantize > 0) {
+    if (o.dequantized) {
+      r.offset = bits_per_dim_offset(symmetric);
+      r.convention = fmt::format("8-bit data dequantized already ((k + U) / 256, as score_sde's likelihood takes them), "
+                                 "scaled to {}: bits/dim = -log p / (D ln 2) + {}",
+                                 symmetric ? "[-1, 1]" : "[0, 1]", r.offset);
+    } else if (o.dequantize > 0) {
       r.offset = bits_per_dim_offset(symmetric);
       r.convention = fmt::format("8-bit data uniformly dequantized ((x 255 + U) / 256, {} draw(s) per example), scaled to "
                                  "{}: bits/dim = -log p / (D ln 2) + {}",
@@ -56,7 +61,9 @@ BitsPerDim bits_per_dim(Assembly& a, const at::Tensor& examples, const BitsPerDi
       const std::int64_t i = b * batch, m = std::min(batch, n - i);
       at::Tensor x = examples.narrow(0, i, m).to(s.device);
       if (o.dequantize > 0) x = dequantize_8bit(x, symmetric, gen);
-      logps[k].narrow(0, i, m).copy_(log_likelihood(*a.model, x, o.ode, gen).logp.cpu());
+      LikelihoodOptions ode = o.ode;
+      if (ode.probes.defined()) ode.probes = ode.probes.narrow(1, i, m);  // the given probes of these examples
+      logps[k].narrow(0, i, m).copy_(log_likelihood(*a.model, x, ode, gen).logp.cpu());
       progress.update(++done);
     }
   }

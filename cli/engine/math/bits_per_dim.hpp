@@ -19,6 +19,7 @@ struct BitsPerDimOptions {
   std::int64_t batch = 128;     // examples per ODE solve
   bool eight_bit = false;       // the examples are 8-bit data (images) in model space
   std::int64_t dequantize = 0;  // uniform dequantization draws per example (8-bit data; 0: none)
+  bool dequantized = false;     // 8-bit data dequantized already ((k + U) / 256 in model space): the offset, no draws
   bool progress = true;
 };
 

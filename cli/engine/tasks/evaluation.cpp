@@ -228,14 +228,15 @@ Report evaluate(const EvalRequest& r) {
     // one dequantization draw per example, offset 7 ([-1, 1]) or 8 ([0, 1]); all examples in one solve
     BitsPerDimOptions o;
     o.batch = nll_num, o.eight_bit = true, o.dequantize = 1, o.progress = false;
-    o.ode.rtol = o.ode.atol = 1e-4;  // as [nll]'s default: within 0.001 bits/dim of 1e-5 (docs/pipelines.md)
+    o.ode.rtol = o.ode.atol = kOdeTolerance;  // the one default of every PF-ODE solve (docs/pipelines.md)
     a.model->reset_nfe();
     BitsPerDim b = bits_per_dim(a, s.data->get(0, nll_num).x, o, Stream::EvalTestBitsPerDim);
     const auto [mean, se] = BitsPerDim::mean_se(b.bpd);
-    report.line(fmt::format("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 {}; NFE {})",
-                            mean, se, b.bpd.size(0), o.ode.rtol, b.nfe))
+    report.line(fmt::format("bits/dim: {:.4f} +- {:.4f} ({} dequantized test examples, Hutchinson, RK45 rtol {} atol {}; "
+                            "NFE {})", mean, se, b.bpd.size(0), o.ode.rtol, o.ode.atol, b.nfe))
         .timing(fmt::format("likelihood time: {:.1f} s", b.seconds));
-    report.field("bits_per_dim", mean).field("bits_per_dim_se", se).field("nll_nfe", b.nfe);
+    report.field("bits_per_dim", mean).field("bits_per_dim_se", se).field("nll_nfe", b.nfe)
+        .field("nll_rtol", o.ode.rtol).field("nll_atol", o.ode.atol);
   }
   write_report(report, r, s, inputs);
   return report;

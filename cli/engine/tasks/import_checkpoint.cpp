@@ -2,6 +2,7 @@
 // through scripts/score_sde_to_scoregen.py.
 #include "engine/tasks/import_checkpoint.hpp"
 
+#include <cstring>
 #include <filesystem>
 
 #include <ATen/ATen.h>
@@ -30,7 +31,13 @@ Report import_checkpoint(const ImportRequest& r) {
   if (extension(r.out) != ".pt") throw Error(fmt::format("--out {}: a scoregen checkpoint is a .pt file", r.out));
   check_output_apart("--out", r.out, {{"checkpoint", r.checkpoint}, {"config", r.config}}, "");
   SessionRequest sr = r.session;
-  sr.pipeline_text = score_sde_pipeline(r.config);
+  // score_sde's section names given to --set: their keys are --config-set's
+  for (const std::string& set : sr.overrides.set)
+    for (const char* section : {"model.", "training.", "sampling.", "optim.", "eval."})
+      if (set.rfind(section, 0) == 0)
+        throw Error(fmt::format("--set {}: [{}] is a section of score_sde's config, not of a scoregen pipeline: give "
+                                "score_sde's keys as --config-set {}", set, std::string(section, std::strlen(section) - 1), set));
+  sr.pipeline_text = score_sde_pipeline(r.config, r.config_sets);
   sr.pipeline_source = r.config;
   if (sr.base_dir.empty()) sr.base_dir = std::filesystem::current_path().string();
   Session s = open_session(sr);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/host/session.hpp"
 #include "engine/io/report.hpp"
@@ -14,6 +15,7 @@ struct ImportRequest {
   std::string format;      // "score-sde"
   std::string checkpoint;  // the .pth
   std::string config;      // a published config name, a score_sde-layout TOML or a scoregen pipeline
+  std::vector<std::string> config_sets;  // --config-set section.key=value in score_sde's own names
   std::string out;         // the scoregen checkpoint (.pt)
   bool trust = false;      // --trust-checkpoint: let the converter unpickle the file fully (a pickle can run code)
 };

@@ -65,9 +65,11 @@ Report evaluate_known_density(Assembly& a, std::int64_t num, std::int64_t batch,
     at::Tensor x64 = x.to(at::kDouble);
     const at::Tensor one = at::ones({nll_num}, x64.options()), zero = at::zeros({nll_num}, x64.options());
     const auto [exact_mean, exact_se] = BitsPerDim::mean_se(-data.exact_log_prob(x64, one, zero));
-    report.line(fmt::format("negative log-likelihood of {} data draws: {:.4f} +- {:.4f} nats (probability-flow ODE, NFE {}); "
-                            "exact: {:.4f} +- {:.4f} nats", nll_num, mean, se, b.nfe, exact_mean, exact_se));
-    report.field("nll_nats", mean).field("nll_nats_se", se).field("exact_nll_nats", exact_mean).field("nll_nfe", b.nfe);
+    report.line(fmt::format("negative log-likelihood of {} data draws: {:.4f} +- {:.4f} nats (probability-flow ODE, RK45 "
+                            "rtol {} atol {}, NFE {}); exact: {:.4f} +- {:.4f} nats", nll_num, mean, se, o.ode.rtol,
+                            o.ode.atol, b.nfe, exact_mean, exact_se));
+    report.field("nll_nats", mean).field("nll_nats_se", se).field("exact_nll_nats", exact_mean).field("nll_nfe", b.nfe)
+        .field("nll_rtol", o.ode.rtol).field("nll_atol", o.ode.atol);
   }
   return report;
 }

@@ -68,7 +68,8 @@ std::string record_for(const Assembly& a, const LatentRequest& r, const std::str
 Report done(const char* command, const LatentRequest& r, const std::string& out, const std::string& record,
             std::int64_t n, std::int64_t nfe, const std::string& what) {
   Report report;
-  report.line(fmt::format("{}: {} -> {} (NFE {}; record: {})", command, what, out, nfe, record));
+  report.line(fmt::format("{}: {} -> {} (NFE {}, RK45 rtol {} atol {}; record: {})", command, what, out, nfe, r.rtol,
+                          r.atol, record));
   report.field("command", command).field("output", out).field("record", record).field("num", n).field("nfe", nfe)
       .field("rtol", r.rtol).field("atol", r.atol);
   return report;

@@ -8,13 +8,14 @@
 #include "engine/host/assemble.hpp"
 #include "engine/host/session.hpp"
 #include "engine/io/report.hpp"
+#include "scoregen/ode.hpp"
 
 namespace scoregen::engine {
 
 struct LatentRequest {
   SessionRequest session;
   AssemblyRequest assembly;
-  double rtol = 1e-5, atol = 1e-5;
+  double rtol = kOdeTolerance, atol = kOdeTolerance;
   std::string out;
   std::string data_file;  // encode: examples from this file instead of [data]
   std::int64_t num = 16;  // encode: number of examples

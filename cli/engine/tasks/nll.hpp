@@ -14,6 +14,7 @@ struct NllRequest {
   AssemblyRequest assembly;
   std::string data_file;   // --data: examples from this .npy/.pt instead of [data]
   std::string csv;         // --out: per-example CSV (with its record)
+  std::string probes_file; // --probes: Hutchinson probes [K, N, ...] or [N, ...] instead of drawn ones
 };
 Report nll(const NllRequest& request);
 
