@@ -88,7 +88,7 @@ TEST(PipelineSteps, ValidateFillsDefaultsTypesValuesAndNamesWhereAValueIsWrong) 
   EXPECT_EQ(nll.plugin, nullptr);
   EXPECT_EQ(nll.options.integer("num"), 5);
   EXPECT_DOUBLE_EQ(nll.options.real("rtol"), 1e-3);
-  EXPECT_DOUBLE_EQ(nll.options.real("atol"), 1e-4);  // the declared default
+  EXPECT_DOUBLE_EQ(nll.options.real("atol"), 1e-5);  // the declared default (kOdeTolerance)
   EXPECT_TRUE(nll.options.is_auto("dequantize"));
   EXPECT_EQ(nll.options.where("num"), "p.toml:2:7");
 
