@@ -3,7 +3,7 @@
 # runs the unit and CLI tests on it (the binary the CLI tests run, the engine, libscoregen and every plugin are
 # instrumented; LibTorch and OpenCV are not). Any report aborts the test that caused it, so the run fails.
 #   scripts/sanitize.sh [cli|unit|all]   (default all)   SANITIZE_BUILD_DIR=build-sanitize JOBS=$(nproc) by default
-# `cli` builds only the binary, its plugins and the CLI tests (what .ci/run runs); `unit` only the unit tests.
+# `cli` builds only the binary, its plugins and the CLI tests; `unit` only the unit tests.
 # Run after scripts/setup.sh has installed the packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ esac
 BUILD_DIR=${SANITIZE_BUILD_DIR:-build-sanitize}
 JOBS=${JOBS:-$(nproc)}
 # Runs every unit and CLI test (ctest -L 'unit|cli'; not the out-of-tree SDK test, which builds a plugin without
-# the sanitizers) but these, left out for CI's time: each takes 9 s or more on the normal build (the first over
+# the sanitizers) but these, left out for time: each takes 9 s or more on the normal build (the first over
 # 3 minutes), spends it in LibTorch arithmetic, which is not instrumented, and scripts/test.sh has run it already.
 # Under ASan every test process also pays a few seconds of start-up (LibTorch and the plugins loaded through the
 # interceptors), so the tests that remain (89 CLI tests, 2026-11-27) are what fits.
