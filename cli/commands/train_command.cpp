@@ -18,7 +18,9 @@ void declare_train(cxxopts::Options& options) {
       ("init", "a new run starts from this checkpoint without optimizer state (`scoregen import` or `export`): its "
                "weights, EMA and step; the PIPELINE's [sde] and [network] must equal its own, and those the PIPELINE "
                "leaves out (with [sampler]) are taken from it; refused on a run folder with a checkpoint (that run "
-               "resumes)", cxxopts::value<std::string>());
+               "resumes). A score model's checkpoint under a PIPELINE whose [network] plugin = \"consistency\" wraps "
+               "its network starts the consistency function from its weights at step 0 (easy consistency tuning)",
+       cxxopts::value<std::string>());
   add_key_flags(options, "training", kTrainFlags);
 }
 

@@ -27,7 +27,7 @@ class ConsistencyDistillationObjective : public Objective {
                                      "(`scoregen distill --teacher` sets it)").reads_file();
   }
   ConsistencyDistillationObjective(const Settings& s, const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), schedule_(s, o), heun_(s.solver == "heun"), teacher_(s.teacher.empty() ? "" : ctx.file(s.teacher)) {
+      : sde_(ctx.sde), schedule_(s, o, Settings()), heun_(s.solver == "heun"), teacher_(s.teacher.empty() ? "" : ctx.file(s.teacher)) {
     if (teacher_.empty()) o.fail("teacher", "is required: the trained score model to distil (`scoregen distill --teacher CHECKPOINT`)");
   }
 

@@ -1,6 +1,6 @@
 // Consistency training without a teacher (Song et al. 2023, alg. 3) with iCT's improvements by default: pseudo-Huber
 // distance, lambda = 1 / (sigma_{n+1} - sigma_n), the lognormal proposal, the doubling curriculum and no target EMA
-// (Song & Dhariwal 2023, sec. 3).
+// (Song & Dhariwal 2023, sec. 3); ECT's continuous levels (Geng et al. 2024) with curriculum = "ect".
 #include <fmt/format.h>
 
 #include "scoregen/consistency.hpp"
@@ -19,7 +19,7 @@ class ConsistencyTrainingObjective : public Objective {
   };
   static void declare(Declaration<Settings>& d) { consistency::declare_settings(d); }
   ConsistencyTrainingObjective(const Settings& s, const Options& o, const BuildContext& ctx)
-      : sde_(ctx.sde), schedule_(s, o) {}
+      : sde_(ctx.sde), schedule_(s, o, Settings()) {}
 
   at::Tensor loss(const Trainee& trainee, const Batch& batch, BatchRandom& rng) override {
     consistency::require_trainee(trainee, "consistency-training");
@@ -36,6 +36,6 @@ class ConsistencyTrainingObjective : public Objective {
 
 SCOREGEN_PLUGIN(Objective, "consistency-training",
                 "consistency training of a consistency network without a teacher (iCT: pseudo-Huber, lognormal levels, "
-                "curriculum)", ConsistencyTrainingObjective);
+                "curriculum; ECT's continuous levels with curriculum = \"ect\", from a score model with train --init)", ConsistencyTrainingObjective);
 
 }  // namespace scoregen::plugins

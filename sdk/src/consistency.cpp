@@ -80,6 +80,28 @@ std::vector<double> lognormal_interval_weights(const std::vector<double>& sigmas
   return w;
 }
 
+std::int64_t ect_stage(std::int64_t k, std::int64_t K, std::int64_t stages) {
+  // stage = floor(k stages / K): ECT's halving of the gap every K / stages steps (Geng et al. 2024)
+  const std::int64_t stage = K > 0 ? static_cast<std::int64_t>(static_cast<double>(k) * stages / static_cast<double>(K)) : 0;
+  return std::min(std::max<std::int64_t>(stage, 0), stages - 1);
+}
+
+at::Tensor ect_lower(const at::Tensor& t, std::int64_t stage, double q, double k, double b) {
+  // r = t (1 - n(t) / q^(stage + 1)), n(t) = 1 + k sigmoid(-b t), clamped at 0 (Geng et al. 2024, sigmoid mapping)
+  at::Tensor n = 1.0 + k * at::sigmoid(-b * t);
+  return (t * (1.0 - n / std::pow(q, static_cast<double>(stage + 1)))).clamp_min(0.0);
+}
+
+at::Tensor truncated_lognormal(const at::Tensor& u, double p_mean, double p_std, double lo, double hi) {
+  // Phi((log sigma - P_mean) / P_std) at the ends, then log sigma = P_mean + P_std Phi^-1(Phi_lo + u (Phi_hi - Phi_lo))
+  auto cdf = [&](double s) { return 0.5 * (1.0 + std::erf((std::log(s) - p_mean) / (std::sqrt(2.0) * p_std))); };
+  const double a = cdf(lo), c = cdf(hi);
+  if (!(c > a)) throw Error("the lognormal proposal puts no mass between sigma_min and sigma_max (check P_mean and P_std)");
+  at::Tensor p = (a + u.to(at::kDouble) * (c - a)).clamp(a, c);
+  // Phi^-1(p) = sqrt(2) erfinv(2 p - 1)
+  return (p_mean + p_std * std::sqrt(2.0) * at::erfinv(2.0 * p - 1.0)).exp().clamp(lo, hi);
+}
+
 Levels::Levels(const Sde& sde, std::int64_t n, double rho, double sigma_max) {
   const double prior = sigma_at(sde, at::full({1}, sde.T(), at::kDouble)).item<double>();
   const bool whole = sigma_max >= prior;
@@ -139,7 +161,26 @@ void require_trainee(const Trainee& trainee, const char* objective, bool teacher
                             objective));
 }
 
-Schedule::Schedule(const Settings& settings, const Options& options) : s_(settings) {
+Schedule::Schedule(const Settings& settings, const Options& options, const Settings& defaults) : s_(settings) {
+  // A key that cannot take effect is refused when it differs from the objective's default (a stored pipeline holds
+  // every default explicitly, so its presence says nothing).
+  if (s_.curriculum == "ect") {
+    for (auto [key, same] : {std::pair{"levels", s_.levels == defaults.levels},
+                             std::pair{"max_levels", s_.max_levels == defaults.max_levels}, std::pair{"rho", s_.rho == defaults.rho}})
+      if (!same) options.fail(key, "sets discrete levels: curriculum = \"ect\" draws continuous ones");
+    if (s_.proposal != "lognormal")
+      options.fail("proposal", "curriculum = \"ect\" draws sigma from the lognormal proposal: set proposal = \"lognormal\"");
+    if (s_.mu_schedule == "ct") options.fail("mu_schedule", "ct follows the number of levels, which ect does not have");
+    // at q^stages past 1e5 the last stages' gap nears float32's resolution of the network's t
+    const double shrink = std::pow(s_.ect_q, static_cast<double>(s_.ect_stages));
+    if (shrink > 1e5)
+      options.fail("ect_stages", fmt::format("ect_q^ect_stages = {:.3g}: the last gap, sigma / q^stages, would vanish "
+                                             "in float32 (keep it at most 1e5)", shrink));
+  } else {
+    for (auto [key, same] : {std::pair{"ect_stages", s_.ect_stages == defaults.ect_stages}, std::pair{"ect_q", s_.ect_q == defaults.ect_q},
+                             std::pair{"ect_k", s_.ect_k == defaults.ect_k}, std::pair{"ect_b", s_.ect_b == defaults.ect_b}})
+      if (!same) options.fail(key, "is used by curriculum = \"ect\" only");
+  }
   if (s_.curriculum == "ict" && s_.max_levels < s_.levels)
     options.fail("max_levels", fmt::format("must be at least levels = {} (the curriculum's s1 >= s0)", s_.levels));
   if (s_.mu_schedule == "ct" && s_.mu <= 0) options.fail("mu_schedule", "ct scales mu: set mu > 0 (CT used 0.9)");
@@ -163,13 +204,36 @@ at::Tensor Schedule::draw_intervals(const Levels& levels, BatchRandom& rng) cons
   return rng.categorical(at::tensor(w, at::TensorOptions().dtype(at::kDouble)));
 }
 
+void Schedule::draw_continuous(const Sde& sde, const Trainee& trainee, BatchRandom& rng, const at::Tensor& x0,
+                               Pair& p) const {
+  const double sigma_min = sigma_min_of(sde);
+  const double prior = sigma_at(sde, at::full({1}, sde.T(), at::kDouble)).item<double>();
+  const double sigma_max = std::min(trainee.network->consistency_sigma_max(), prior);
+  // sigma_{n+1} at least a thousandth above sigma_min, so that its t and sample_eps differ in float32
+  at::Tensor upper = truncated_lognormal(rng.uniform({}, at::TensorOptions().dtype(at::kDouble)), s_.p_mean, s_.p_std,
+                                         sigma_min * 1.001, sigma_max);
+  at::Tensor lower = ect_lower(upper, ect_stage(trainee.step, trainee.steps, s_.ect_stages), s_.ect_q, s_.ect_k, s_.ect_b);
+  // Each level's SDE time as the network receives it (float32), and sigma recomputed from that t, so that the
+  // network and the weighting see one sigma; at or below sigma_min the lower level is t = sample_eps, where f = x.
+  at::Tensor t_next = edm::t_of_sigma(sde, upper).to(at::kFloat);
+  at::Tensor t_n = at::where(lower <= sigma_min, at::full_like(lower, sde.sample_eps()), edm::t_of_sigma(sde, lower)).to(at::kFloat);
+  p.t_next = t_next.to(x0.options()), p.t_n = t_n.to(x0.options());
+  p.sigma_next = sigma_at(sde, t_next).to(x0.device()), p.sigma_n = sigma_at(sde, t_n).to(x0.device());
+  if (!at::all(p.sigma_n < p.sigma_next).item<bool>())
+    throw Error("[objective] curriculum = \"ect\": a level pair collapsed to one t in float32; lower ect_stages or ect_q");
+}
+
 Pair Schedule::draw_pair(const Sde& sde, const at::Tensor& x0, const Trainee& trainee, BatchRandom& rng) {
-  const Levels& lv = levels(sde, trainee.step, trainee.steps, trainee.network->consistency_sigma_max());
-  at::Tensor n = draw_intervals(lv, rng);
-  at::Tensor z = rng.normal_like(x0);
   Pair p;
-  p.sigma_n = lv.sigma(n).to(x0.device()), p.sigma_next = lv.sigma(n + 1).to(x0.device());
-  p.t_n = lv.t(n, x0.options()), p.t_next = lv.t(n + 1, x0.options());
+  if (s_.curriculum == "ect") {
+    draw_continuous(sde, trainee, rng, x0, p);
+  } else {
+    const Levels& lv = levels(sde, trainee.step, trainee.steps, trainee.network->consistency_sigma_max());
+    at::Tensor n = draw_intervals(lv, rng);
+    p.sigma_n = lv.sigma(n).to(x0.device()), p.sigma_next = lv.sigma(n + 1).to(x0.device());
+    p.t_n = lv.t(n, x0.options()), p.t_next = lv.t(n + 1, x0.options());
+  }
+  at::Tensor z = rng.normal_like(x0);
   // x_{n+1} = x0 + sigma_{n+1} z, x_n = x0 + sigma_n z (Song et al. 2023, alg. 3)
   p.x_next = x0 + batch_view(p.sigma_next.to(x0.scalar_type()), x0) * z;
   p.x_n = x0 + batch_view(p.sigma_n.to(x0.scalar_type()), x0) * z;
@@ -190,6 +254,9 @@ at::Tensor Schedule::loss(Network& student, Network& target, const Sde& sde, con
 }
 
 std::string Schedule::describe() const {
+  if (s_.curriculum == "ect")
+    return fmt::format("continuous levels (ECT: gap sigma n(sigma) / {}^(stage + 1), {} stages), lognormal sigma, target mu {}, "
+                       "{} distance, {} weighting", s_.ect_q, s_.ect_stages, s_.mu, s_.distance, s_.weighting);
   return fmt::format("{} levels{}, {} intervals, target mu {}{}, {} distance, {} weighting",
                      s_.curriculum == "ict" ? fmt::format("{}..{}", s_.levels + 1, s_.max_levels + 1) : std::to_string(s_.levels),
                      s_.curriculum == "ict" ? " (iCT curriculum)" : "", s_.proposal, s_.mu,

@@ -23,6 +23,19 @@ double t_of_sigma(const Sde& sde, double sigma) {
   return 0.5 * (lo + hi);
 }
 
+at::Tensor t_of_sigma(const Sde& sde, const at::Tensor& sigma) {
+  at::Tensor target = sigma.to(at::kDouble);
+  at::Tensor lo = at::zeros_like(target), hi = at::full_like(target, sde.T());
+  // bisection on [0, T] for every sigma at once: 64 halvings reach float64's resolution of t
+  for (int i = 0; i < 64; ++i) {
+    at::Tensor mid = 0.5 * (lo + hi);
+    at::Tensor below = sde.marginal_std(mid) / sde.mean_coeff(mid) < target;
+    lo = at::where(below, mid, lo);
+    hi = at::where(below, hi, mid);
+  }
+  return 0.5 * (lo + hi);
+}
+
 std::vector<double> karras_sigmas(double sigma_min, double sigma_max, std::int64_t n, double rho) {
   std::vector<double> s;
   const double a = std::pow(sigma_max, 1 / rho), b = std::pow(sigma_min, 1 / rho);

@@ -11,6 +11,9 @@
 namespace {
 
 const std::string kOracle = cli::source("pipelines/oracle_consistency.toml");
+// ECT's budget and bound through the binary (measured below)
+constexpr int kEctSteps = 1000;
+constexpr double kEctBound = 6.0;  // measured 3.6 (and 16.2 from scratch)
 
 // The sliced W1 of a checkpoint's samples at `steps` evaluations to exact draws, over that of exact draws to each other
 // (the floor), each summed over eval --seed 0, 1, 2: at 16384 draws one seed's floor ranges from 0.020 to 0.074.
@@ -51,6 +54,30 @@ TEST(Consistency, TrainingWithoutATeacherLearnsTheMixture) {
   ASSERT_EQ(t.status, 0) << t.out;
   // Far from an untrained f (63x the floor), short of distillation (measured: 6.1x at two steps, 10.0x at one).
   EXPECT_LT(w1_over_floor(dir.path("ct/checkpoint.pt"), 2), 10.0);
+}
+
+TEST(Consistency, EasyConsistencyTuningStartsFromAScoreModel) {
+  cli::TempDir dir;
+  // The toy VP score model (shortened), then ECT from its weights, and the same ECT from scratch
+  auto score = cli::run("train " + cli::source("pipelines/toy_vp.toml") + " -q --steps 2000 --out " + dir.path("score"));
+  ASSERT_EQ(score.status, 0) << score.out;
+  const std::string ect = cli::source("pipelines/toy_vp_ect.toml"), budget = " --steps " + std::to_string(kEctSteps);
+  auto tuned = cli::run("train " + ect + " -q --init " + dir.path("score/checkpoint.pt") + budget + " --out " + dir.path("ect"));
+  ASSERT_EQ(tuned.status, 0) << tuned.out;
+  EXPECT_NE(tuned.out.find("the consistency function starts from the score model"), std::string::npos) << tuned.out;
+  auto scratch = cli::run("train " + ect + " -q" + budget + " --out " + dir.path("scratch"));
+  ASSERT_EQ(scratch.status, 0) << scratch.out;
+  const double from_score = w1_over_floor(dir.path("ect/checkpoint.pt"), 2),
+               from_scratch = w1_over_floor(dir.path("scratch/checkpoint.pt"), 2);
+  std::printf("ECT after %d steps, two steps: %.2f x the floor from the score model, %.2f x from scratch\n", kEctSteps,
+              from_score, from_scratch);
+  EXPECT_LT(from_score, kEctBound);
+  EXPECT_LT(from_score, from_scratch / 2);
+  // a score model of another network cannot start it, and a distillation's student starts from its teacher
+  cli::expect_user_error(cli::run("train " + ect + " -q --steps 5 --set network.width=64 --init " +
+                                  dir.path("score/checkpoint.pt") + " --out " + dir.path("w")),
+                         "the consistency network's inner [network] must be that score model's to start from it");
+  EXPECT_FALSE(std::filesystem::exists(dir.path("w")));
 }
 
 TEST(Consistency, DistillationResumesBitForBitWithItsTargetNetwork) {
@@ -98,6 +125,14 @@ TEST(Consistency, PairingsThatCannotWorkAreRefused) {
   cli::expect_user_error(cli::run("train " + cli::source("pipelines/toy_vp.toml") + " --steps 5 --set objective=consistency-training "
                                   "--out " + dir.path("s")),
                          "trains a consistency function: set [network] plugin = \"consistency\"");
+  // ECT's keys without its curriculum, and discrete levels, or a proposal other than the lognormal, with it
+  cli::expect_user_error(cli::run("train " + kOracle + small + " --set objective.ect_q=4.0 --out " + dir.path("q")),
+                         "[objective] ect_q: is used by curriculum = \"ect\" only");
+  cli::expect_user_error(cli::run("distill " + kOracle + small + " --set objective.curriculum='\"ect\"' --out " + dir.path("l")),
+                         "[objective] levels: sets discrete levels: curriculum = \"ect\" draws continuous ones");
+  cli::expect_user_error(cli::run("train " + cli::source("pipelines/toy_vp_ect.toml") + small +
+                                  " --set objective.proposal='\"uniform\"' --out " + dir.path("p")),
+                         "curriculum = \"ect\" draws sigma from the lognormal proposal");
   // nothing was left behind by the refused runs
-  for (const char* run : {"n", "t", "e", "s"}) EXPECT_FALSE(std::filesystem::exists(dir.path(run))) << run;
+  for (const char* run : {"n", "t", "e", "s", "q", "l", "p"}) EXPECT_FALSE(std::filesystem::exists(dir.path(run))) << run;
 }

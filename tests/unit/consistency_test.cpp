@@ -1,7 +1,8 @@
-// Consistency models (Song et al. 2023; Song & Dhariwal 2023): the boundary parameterisation is the identity at
+// Consistency models (Song et al. 2023; Song & Dhariwal 2023; Geng et al. 2024): the boundary parameterisation is the identity at
 // sigma_min and EDM's denoiser when sigma_min = 0; the distillation loss of the exact consistency function of a Gaussian
 // (whose probability-flow ODE is linear) is zero with the exact ODE step, and with the teacher's Heun step it falls at
-// Heun's order as the levels refine; iCT's curriculum, proposal and CT's target decay take their published values.
+// Heun's order as the levels refine; iCT's curriculum, proposal and CT's target decay take their published values;
+// ECT's continuous levels follow its mapping function, and the exact f's loss falls with their gap.
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -191,4 +192,98 @@ TEST(Consistency, IctCurriculumProposalAndCtTargetDecay) {
   // distillation's default: a constant mu; a score objective has no target
   EXPECT_LT(test::pipeline(std::string(kGaussianTables) + "[objective]\nplugin = \"dsm\"\n")
                 .create_as<scoregen::Objective>("objective", ctx)->target_decay(0, 10), 0.0);
+}
+
+namespace {
+
+// consistency-training with ECT's continuous levels, its loss of the exact f at step k of 800 (ect_stages = 8: stage
+// k / 100), with l2 distance and uniform weighting: the pairs' own gap, not a teacher's error, makes it nonzero.
+double ect_loss(std::int64_t step) {
+  auto p = test::pipeline(std::string(kGaussianTables) + "[objective]\nplugin = \"consistency-training\"\ncurriculum = "
+                          "\"ect\"\ndistance = \"l2\"\nweighting = \"uniform\"\n");
+  scoregen::BuildContext ctx;
+  ctx.sde = p.create_as<scoregen::Sde>("sde", {});
+  ctx.data_shape = {2};
+  auto objective = p.create_as<scoregen::Objective>("objective", ctx);
+  ExactGaussianConsistency exact(ctx.sde);
+  scoregen::Trainee trainee;
+  trainee.network = trainee.target = &exact;
+  trainee.step = step, trainee.steps = 800;
+  scoregen::Batch b = gaussian_batch(16384);
+  scoregen::BatchRandom rng(13, 0, 0, 16384);
+  return objective->loss(trainee, b, rng).item<double>();
+}
+
+}  // namespace
+
+TEST(Consistency, EctLevelsFollowTheMappingFunctionAndTheGapShrinksTheLoss) {
+  // stage = floor(k stages / K): 8 stages over 800 steps
+  EXPECT_EQ(cm::ect_stage(0, 800, 8), 0);
+  EXPECT_EQ(cm::ect_stage(99, 800, 8), 0);
+  EXPECT_EQ(cm::ect_stage(100, 800, 8), 1);
+  EXPECT_EQ(cm::ect_stage(799, 800, 8), 7);
+  EXPECT_EQ(cm::ect_stage(800, 800, 8), 7);
+  // r = t (1 - (1 + k sigmoid(-b t)) / q^(stage + 1)), at least 0 (Geng et al. 2024), q = 2, k = 8, b = 1
+  at::Tensor t = at::tensor({0.01, 1.0, 20.0}, at::kDouble);
+  at::Tensor r0 = cm::ect_lower(t, 0, 2.0, 8.0, 1.0), r3 = cm::ect_lower(t, 3, 2.0, 8.0, 1.0);
+  for (int i = 0; i < 3; ++i) {
+    const double ti = t[i].item<double>(), n = 1 + 8 / (1 + std::exp(ti));
+    EXPECT_NEAR(r3[i].item<double>(), std::max(0.0, ti * (1 - n / 16)), 1e-12 * ti);
+    EXPECT_NEAR(r0[i].item<double>(), std::max(0.0, ti * (1 - n / 2)), 1e-12 * ti);
+  }
+  EXPECT_EQ(r0[0].item<double>(), 0.0);  // n(0.01) ~ 5: r < 0 at stage 0, so 0
+  // the truncated lognormal's inverse CDF: the ends at u = 0 and 1, exp(P_mean) at the mass below it
+  const double pm = -1.1, ps = 2.0, lo = 0.002, hi = 80.0;
+  auto cdf = [&](double s) { return 0.5 * (1 + std::erf((std::log(s) - pm) / (std::sqrt(2.0) * ps))); };
+  const double below = (0.5 - cdf(lo)) / (cdf(hi) - cdf(lo));
+  at::Tensor s = cm::truncated_lognormal(at::tensor({0.0, below, 1.0}, at::kDouble), pm, ps, lo, hi);
+  EXPECT_NEAR(s[0].item<double>(), lo, 1e-9);
+  EXPECT_NEAR(s[1].item<double>(), std::exp(pm), 1e-9);
+  EXPECT_NEAR(s[2].item<double>(), hi, 1e-9);
+  // the tensor inverse of sigma(t) is the scalar one's
+  for (const char* name : {"vp", "ve", "subvp"}) {
+    auto sde = test::sde(name);
+    at::Tensor sig = at::tensor({0.01, 0.5, 3.0, 20.0}, at::kDouble).clamp_max(scoregen::edm::sigma_of_t(*sde, 1.0));
+    at::Tensor tt = scoregen::edm::t_of_sigma(*sde, sig);
+    for (int i = 0; i < 4; ++i) EXPECT_NEAR(tt[i].item<double>(), scoregen::edm::t_of_sigma(*sde, sig[i].item<double>()), 1e-12) << name;
+  }
+  // The exact f's loss comes from the gap alone: Delta sigma shrinks q = 2-fold per stage, so its square falls about
+  // 4-fold (the clamp at sigma_min and n(sigma)'s curvature aside)
+  const double l2 = ect_loss(200), l3 = ect_loss(300), l4 = ect_loss(400), l5 = ect_loss(500);
+  std::printf("ECT, the exact f's loss at stages 2-5: %.4g %.4g %.4g %.4g\n", l2, l3, l4, l5);
+  for (double ratio : {l2 / l3, l3 / l4, l4 / l5}) {
+    EXPECT_GT(ratio, 3.0) << l2 << " " << l3 << " " << l4 << " " << l5;
+    EXPECT_LT(ratio, 5.0) << l2 << " " << l3 << " " << l4 << " " << l5;
+  }
+}
+
+TEST(Consistency, EctPairsLieBetweenTheEndsWithTheirMappedGap) {
+  auto p = test::pipeline(std::string(kGaussianTables) + "[objective]\nplugin = \"consistency-training\"\ncurriculum = \"ect\"\n");
+  auto sde = test::sde("vp");
+  scoregen::consistency::Settings settings;
+  settings.curriculum = "ect", settings.proposal = "lognormal";
+  ExactGaussianConsistency exact(sde);
+  scoregen::Trainee trainee;
+  trainee.network = trainee.target = &exact;
+  trainee.step = 500, trainee.steps = 800;  // stage 5
+  cm::Schedule schedule(settings, p.options("objective"), scoregen::consistency::Settings());
+  scoregen::Batch b = gaussian_batch(4096);
+  scoregen::BatchRandom rng(17, 0, 0, 4096);
+  cm::Pair pair = schedule.draw_pair(*sde, b.x, trainee, rng);
+  const double smin = cm::sigma_min_of(*sde), smax = exact.consistency_sigma_max();
+  EXPECT_TRUE(at::all(pair.sigma_n < pair.sigma_next).item<bool>());
+  EXPECT_TRUE(at::all(pair.sigma_n >= smin).item<bool>());
+  EXPECT_LE(pair.sigma_next.max().item<double>(), smax * (1 + 1e-6));
+  // sigma_n is the mapping of sigma_{n+1} up to float32's rounding of both times, or sigma_min where that is below it
+  at::Tensor mapped = cm::ect_lower(pair.sigma_next, 5, 2.0, 8.0, 1.0);
+  at::Tensor unclamped = mapped > smin * 1.01;
+  EXPECT_GT(unclamped.sum().item<std::int64_t>(), 2000);
+  EXPECT_TRUE(at::allclose(pair.sigma_n.masked_select(unclamped), mapped.masked_select(unclamped), 1e-5, 0));
+  EXPECT_TRUE(at::all(pair.sigma_n.masked_select(mapped <= smin) == smin).item<bool>());
+  // the times are those the network sees: sigma_at(t) returns each sigma
+  EXPECT_TRUE(at::equal(cm::sigma_at(*sde, pair.t_next), pair.sigma_next));
+  // x at both levels shares one z: (x_next - x0) / sigma_next = (x_n - x0) / sigma_n
+  at::Tensor z1 = (pair.x_next - b.x) / scoregen::batch_view(pair.sigma_next.to(at::kFloat), b.x);
+  at::Tensor z0 = (pair.x_n - b.x) / scoregen::batch_view(pair.sigma_n.to(at::kFloat), b.x);
+  EXPECT_TRUE(at::allclose(z1, z0, 1e-3, 1e-3));
 }

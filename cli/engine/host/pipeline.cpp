@@ -495,6 +495,15 @@ std::string pipeline_with_sections(const std::string& path, const std::string& o
   return out.str() + "\n";
 }
 
+std::string section_plugin(const std::string& text, const std::string& section) {
+  try {
+    const toml::table t = toml::parse(text);
+    return t[section]["plugin"].value_or(std::string());
+  } catch (const toml::parse_error&) {
+    return "";
+  }
+}
+
 std::string Pipeline::to_toml() const {
   std::string out;
   auto emit = [&](const std::string& name, const ValidSection& sec) {

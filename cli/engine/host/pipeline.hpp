@@ -35,6 +35,8 @@ bool holds_default(const std::string& section, const Options& settings, const st
 // stored pipeline), as TOML text; the file as it is when it has them all or does not parse (Pipeline::load then
 // reports where).
 std::string pipeline_with_sections(const std::string& path, const std::string& other, const std::vector<std::string>& sections);
+// The plugin = "..." of [section] in a pipeline's TOML text; "" when it has none (or the text does not parse).
+std::string section_plugin(const std::string& text, const std::string& section);
 
 // `s` as a TOML basic string, quotes, backslashes and control characters escaped: how a flag's text becomes an
 // override's value, so that a path holding `"` or `\` is that path.

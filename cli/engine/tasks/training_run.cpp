@@ -129,11 +129,13 @@ Trainable trainable(const Session& s, const Objective& objective) {
   return t;
 }
 
-// The teacher of a distillation: a checkpoint's network with its EMA weights, or a pipeline's analytic network, on
-// the student's device. Its [sde] is the student's: the student learns that process's probability-flow ODE.
-Assembly load_teacher(const Session& s, const std::string& path) {
+// The teacher of a distillation ([objective] teacher), or the score model a consistency function starts from
+// (--init): a checkpoint's network with its EMA weights, or a pipeline's analytic network, on the student's device.
+// Its [sde] is the student's: the student learns that process's probability-flow ODE.
+Assembly load_teacher(const Session& s, const std::string& path, bool init = false) {
+  const std::string where = init ? "--init" : "[objective] teacher =", who = init ? "score model" : "teacher";
   const bool pipeline_file = fs::path(path).extension() == ".toml";
-  if (!fs::exists(path)) throw Error(fmt::format("[objective] teacher = {}: no such file", path));
+  if (!fs::exists(path)) throw Error(fmt::format("{} {}: no such file", where, path));
   const std::string text = pipeline_file ? read_file(path) : s.checkpoint(path).pipeline();
   Pipeline p = Pipeline::parse(text, pipeline_file ? path : path + " (stored pipeline)", {}, *s.registry,
                                pipeline_file ? PipelineOrigin::File : PipelineOrigin::Stored);
@@ -141,11 +143,11 @@ Assembly load_teacher(const Session& s, const std::string& path) {
   ts.device = s.device, ts.precision = s.precision, ts.quiet = true;
   ts.base_dir = fs::path(path).parent_path().string();
   for (const auto& d : compare_tables(*s.pipeline, *ts.pipeline, "sde"))
-    throw Error(fmt::format("{}: [sde] {} = {}, but the teacher {} has {} = {}: the student learns the teacher's "
-                            "probability-flow ODE, so both use one [sde]", d.where, d.key, d.now, path, d.key, d.then));
+    throw Error(fmt::format("{}: [sde] {} = {}, but the {} {} has {} = {}: the student learns the {}'s "
+                            "probability-flow ODE, so both use one [sde]", d.where, d.key, d.now, who, path, d.key, d.then, who));
   Assembly a = assemble(std::move(ts), {"scoregen distill", pipeline_file ? std::string() : path});
   if (a.shape != s.data->shape())
-    throw Error(fmt::format("[objective] teacher = {}: its examples are [{}], the [data]'s [{}]", path,
+    throw Error(fmt::format("{} {}: its examples are [{}], the [data]'s [{}]", where, path,
                             fmt::join(a.shape, ", "), fmt::join(s.data->shape(), ", ")));
   for (auto& p : a.network->parameters()) p.set_requires_grad(false);
   return a;
@@ -203,7 +205,13 @@ Report train(const TrainRequest& request) {
   SessionRequest sr = request.session;
   if (!request.init.empty() && !sr.pipeline_path.empty()) {
     // --init: the [sde], [network] and [sampler] the PIPELINE leaves out are the checkpoint's (an import has no [data])
-    sr.pipeline_text = pipeline_with_sections(sr.pipeline_path, checkpoint_pipeline(request.init), {"sde", "network", "sampler"});
+    const std::string stored = checkpoint_pipeline(request.init);
+    // a consistency network starting from a score model's checkpoint takes its [sde] only (its sampler is not one)
+    const bool score_start = section_plugin(read_file(sr.pipeline_path), "network") == "consistency" &&
+                             section_plugin(stored, "network") != "consistency";
+    sr.pipeline_text = pipeline_with_sections(sr.pipeline_path, stored,
+                                              score_start ? std::vector<std::string>{"sde"}
+                                                          : std::vector<std::string>{"sde", "network", "sampler"});
     sr.pipeline_source = sr.pipeline_path;
   }
   Session s = open_session(sr);
@@ -225,6 +233,20 @@ Report train(const TrainRequest& request) {
     teacher.emplace(load_teacher(s, objective->teacher()));
     t.trainee.teacher = teacher->model.get();
     teacher_start = teacher->network->parameters().empty() ? "the teacher is analytic" : start_from_teacher(*t.module, *teacher->network);
+  }
+  // --init with a score model's checkpoint for a consistency network: the consistency function starts as that score
+  // model (easy consistency tuning, Geng et al. 2024), its own step 0 (a new schedule); else --init resumes a model.
+  const bool init_from_score = !request.init.empty() && t.trainee.network &&
+                               t.trainee.network->consistency_sigma_min() > 0 &&
+                               section_plugin(checkpoint_pipeline(request.init), "network") != "consistency";
+  if (init_from_score) {
+    if (teacher)
+      throw Error(fmt::format("--init {}: a distillation's student starts from its teacher; drop --init", request.init));
+    Assembly score = load_teacher(s, request.init, true);
+    const std::string differs = score.network->parameters().empty() ? "it has no weights" : start_from_teacher(*t.module, *score.network);
+    if (!differs.empty())
+      throw Error(fmt::format("--init {}: the consistency network's inner [network] must be that score model's to start "
+                              "from it ({})", request.init, differs));
   }
 
   std::string run = request.run_dir;
@@ -293,7 +315,11 @@ Report train(const TrainRequest& request) {
       }
     }
   } else {
-    if (!request.init.empty()) {
+    if (init_from_score) {
+      if (root)
+        fmt::print(stderr, "train: the consistency function starts from the score model {} (its EMA weights; step 0)\n",
+                   request.init);
+    } else if (!request.init.empty()) {
       require_checkpoint_tables(s, request.init, {{"sde", ""}, {"network", ""}});
       trainer.start_from(request.init);
       if (trainer.steps_done() >= settings.steps)

@@ -12,7 +12,8 @@ namespace scoregen::engine {
 struct TrainRequest {
   SessionRequest session;
   std::string run_dir;  // empty: runs/<pipeline name>
-  std::string init;     // --init: a new run starts from this checkpoint's weights, EMA and step
+  std::string init;     // --init: a new run starts from this checkpoint's weights, EMA and step (a score model's
+                        // weights inside a consistency network: ECT's start)
   bool distill = false;  // `scoregen distill`: the [objective] must learn from a teacher
 };
 Report train(const TrainRequest& request);

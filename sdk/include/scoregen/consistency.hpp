@@ -42,6 +42,15 @@ SCOREGEN_API std::int64_t curriculum_levels(std::int64_t k, std::int64_t K, std:
 // erf((log sigma_{i+1} - P_mean) / (sqrt(2) P_std)) - erf((log sigma_i - P_mean) / (sqrt(2) P_std)) (sec. 3.5);
 // n - 1 probabilities summing to 1.
 SCOREGEN_API std::vector<double> lognormal_interval_weights(const std::vector<double>& sigmas, double p_mean, double p_std);
+// ECT's continuous-time schedule (Geng et al. 2024, "Consistency Models Made Easy"): the stage of step k of K, the
+// gap d shrinking q-fold per stage of K / stages steps: floor(k stages / K), at most stages - 1.
+SCOREGEN_API std::int64_t ect_stage(std::int64_t k, std::int64_t K, std::int64_t stages);
+// ECT's mapping of t to the lower level r = t (1 - n(t) / q^(stage + 1)), n(t) = 1 + k sigmoid(-b t), at least 0
+// (Geng et al. 2024, the sigmoid mapping function); t: float64 [B].
+SCOREGEN_API at::Tensor ect_lower(const at::Tensor& t, std::int64_t stage, double q, double k, double b);
+// sigma drawn from the lognormal N(P_mean, P_std^2) of log sigma truncated to [lo, hi], by its inverse CDF from
+// uniforms u in [0, 1) (float64 [B]): the continuous counterpart of iCT's lognormal interval proposal.
+SCOREGEN_API at::Tensor truncated_lognormal(const at::Tensor& u, double p_mean, double p_std, double lo, double hi);
 
 // The noise levels up to sigma_max with their SDE times: t_1 = [sde] sample_eps, t_n = T when sigma_max = sigma(T),
 // else by bisection, as in between.
@@ -88,10 +97,10 @@ SCOREGEN_API void require_trainee(const Trainee& trainee, const char* objective,
 // target network's decay, the distance and the weighting. Each objective's Settings derives from this and sets its
 // paper's defaults.
 struct Settings {
-  std::int64_t levels = 18, max_levels = 1280;
+  std::int64_t levels = 18, max_levels = 1280, ect_stages = 8;
   std::string curriculum = "none", proposal = "uniform", mu_schedule = "constant";
   std::string distance = "l2", weighting = "uniform";
-  double rho = 7.0, mu = 0.0, p_mean = -1.1, p_std = 2.0;
+  double rho = 7.0, mu = 0.0, p_mean = -1.1, p_std = 2.0, ect_q = 2.0, ect_k = 8.0, ect_b = 1.0;
   RealOrAuto huber_c{0.0, true};
 };
 template <class S>
@@ -102,7 +111,15 @@ void declare_settings(Declaration<S>& d) {
       .at_least(2).at_most(100000);
   d(static_cast<std::string S::*>(&Settings::curriculum), "curriculum",
     "none: N = levels throughout; ict: N doubles from levels + 1 to max_levels + 1 over [train] steps (Song & Dhariwal "
-    "2023, sec. 3.4)").one_of({"none", "ict"});
+    "2023, sec. 3.4); ect: continuous levels, sigma lognormal and the gap sigma n(sigma) / q^(stage + 1) shrinking over "
+    "ect_stages stages (Geng et al. 2024)").one_of({"none", "ict", "ect"});
+  d(static_cast<std::int64_t S::*>(&Settings::ect_stages), "ect_stages",
+    "curriculum = \"ect\": stages over [train] steps, the gap divided by ect_q at each").at_least(1).at_most(64);
+  d(static_cast<double S::*>(&Settings::ect_q), "ect_q", "curriculum = \"ect\": q, the gap's shrink per stage").above(1);
+  d(static_cast<double S::*>(&Settings::ect_k), "ect_k", "curriculum = \"ect\": k of n(sigma) = 1 + k sigmoid(-b sigma)")
+      .at_least(0);
+  d(static_cast<double S::*>(&Settings::ect_b), "ect_b", "curriculum = \"ect\": b of n(sigma) = 1 + k sigmoid(-b sigma)")
+      .at_least(0);
   d(static_cast<double S::*>(&Settings::rho), "rho", "exponent of the levels' Karras schedule").above(0);
   d(static_cast<std::string S::*>(&Settings::proposal), "proposal",
     "how the interval [sigma_n, sigma_n+1] is drawn: uniform, or lognormal in sigma (iCT, sec. 3.5)")
@@ -125,14 +142,16 @@ void declare_settings(Declaration<S>& d) {
 // The settings at work: the levels at step k (cached per N), the proposal, the target's decay and the loss.
 class SCOREGEN_API Schedule {
  public:
-  Schedule(const Settings& settings, const Options& options);
+  // defaults: the objective's own Settings, against which a key that cannot take effect is told apart
+  Schedule(const Settings& settings, const Options& options, const Settings& defaults);
   // N at step k of K.
   std::int64_t levels_at(std::int64_t step, std::int64_t steps) const;
   const Levels& levels(const Sde& sde, std::int64_t step, std::int64_t steps, double sigma_max);
   // Indices n [B] of the lower level of each example's interval, drawn from `rng`.
   at::Tensor draw_intervals(const Levels& levels, BatchRandom& rng) const;
   // A training pair for data x0 at the trainee's step, on its network's levels: an interval n, then x_{n+1} = x0 + sigma_{n+1} z and x_n = x0 + sigma_n z with
-  // the same z (Song et al. 2023, alg. 3); distillation replaces x_n by its teacher's ODE step (alg. 2).
+  // the same z (Song et al. 2023, alg. 3); distillation replaces x_n by its teacher's ODE step (alg. 2). With ECT's
+  // curriculum the levels are continuous: sigma_{n+1} from the truncated lognormal, sigma_n its ECT lower level.
   Pair draw_pair(const Sde& sde, const at::Tensor& x0, const Trainee& trainee, BatchRandom& rng);
   // mu(k): constant, or CT's exp(s0 log mu0 / N(k)).
   double target_decay(std::int64_t step, std::int64_t steps) const;
@@ -141,6 +160,9 @@ class SCOREGEN_API Schedule {
   std::string describe() const;
 
  private:
+  // ECT's pair of levels for each example: sigma_{n+1} and its lower level, with their SDE times.
+  void draw_continuous(const Sde& sde, const Trainee& trainee, BatchRandom& rng, const at::Tensor& x0, Pair& p) const;
+
   Settings s_;
   std::map<std::pair<std::int64_t, double>, Levels> cache_;
 };

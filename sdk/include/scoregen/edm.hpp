@@ -21,6 +21,8 @@ namespace scoregen::edm {
 SCOREGEN_API double sigma_of_t(const Sde& sde, double t);
 // The inverse, by bisection on [0, T] (sigma(t) is increasing for every SDE here).
 SCOREGEN_API double t_of_sigma(const Sde& sde, double sigma);
+// The same for each of sigma [B] (float64) at once: t [B], float64.
+SCOREGEN_API at::Tensor t_of_sigma(const Sde& sde, const at::Tensor& sigma);
 // Karras rho-schedule: (smax^{1/rho} + i/(n-1) (smin^{1/rho} - smax^{1/rho}))^rho, i = 0..n-1, then 0.
 SCOREGEN_API std::vector<double> karras_sigmas(double sigma_min, double sigma_max, std::int64_t n, double rho);
 // The time-step schedules of the fast solvers (docs/formulas.md "Fast samplers"), from sigma(T) down to sigma(eps):
