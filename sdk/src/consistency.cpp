@@ -26,6 +26,8 @@ double sigma_min_of(const Sde& sde) {
   return sigma_at(sde, at::full({1}, sde.sample_eps(), at::kDouble)).item<double>();
 }
 
+double sigma_max_of(const Sde& sde) { return sigma_at(sde, at::full({1}, sde.T(), at::kDouble)).item<double>(); }
+
 at::Tensor c_skip(const at::Tensor& sigma, double sigma_min, double sigma_data) {
   // c_skip = sigma_d^2 / ((sigma - sigma_min)^2 + sigma_d^2) (Song et al. 2023, app. C)
   return sigma_data * sigma_data / ((sigma - sigma_min).pow(2) + sigma_data * sigma_data);
@@ -103,7 +105,7 @@ at::Tensor truncated_lognormal(const at::Tensor& u, double p_mean, double p_std,
 }
 
 Levels::Levels(const Sde& sde, std::int64_t n, double rho, double sigma_max) {
-  const double prior = sigma_at(sde, at::full({1}, sde.T(), at::kDouble)).item<double>();
+  const double prior = sigma_max_of(sde);
   const bool whole = sigma_max >= prior;
   sigmas_ = noise_levels(sigma_min_of(sde), whole ? prior : sigma_max, n, rho);
   times_.resize(sigmas_.size());
@@ -207,8 +209,7 @@ at::Tensor Schedule::draw_intervals(const Levels& levels, BatchRandom& rng) cons
 void Schedule::draw_continuous(const Sde& sde, const Trainee& trainee, BatchRandom& rng, const at::Tensor& x0,
                                Pair& p) const {
   const double sigma_min = sigma_min_of(sde);
-  const double prior = sigma_at(sde, at::full({1}, sde.T(), at::kDouble)).item<double>();
-  const double sigma_max = std::min(trainee.network->consistency_sigma_max(), prior);
+  const double sigma_max = std::min(trainee.network->consistency_sigma_max(), sigma_max_of(sde));
   // sigma_{n+1} at least a thousandth above sigma_min, so that its t and sample_eps differ in float32
   at::Tensor upper = truncated_lognormal(rng.uniform({}, at::TensorOptions().dtype(at::kDouble)), s_.p_mean, s_.p_std,
                                          sigma_min * 1.001, sigma_max);

@@ -203,9 +203,11 @@ std::int64_t parameter_count(torch::nn::Module& m) {
 
 Report train(const TrainRequest& request) {
   SessionRequest sr = request.session;
+  std::string init_pipeline;  // the --init checkpoint's stored pipeline, read once
   if (!request.init.empty() && !sr.pipeline_path.empty()) {
     // --init: the [sde], [network] and [sampler] the PIPELINE leaves out are the checkpoint's (an import has no [data])
-    const std::string stored = checkpoint_pipeline(request.init);
+    init_pipeline = checkpoint_pipeline(request.init);
+    const std::string& stored = init_pipeline;
     // a consistency network starting from a score model's checkpoint takes its [sde] only (its sampler is not one)
     const bool score_start = section_plugin(read_file(sr.pipeline_path), "network") == "consistency" &&
                              section_plugin(stored, "network") != "consistency";
@@ -238,7 +240,8 @@ Report train(const TrainRequest& request) {
   // model (easy consistency tuning, Geng et al. 2024), its own step 0 (a new schedule); else --init resumes a model.
   const bool init_from_score = !request.init.empty() && t.trainee.network &&
                                t.trainee.network->consistency_sigma_min() > 0 &&
-                               section_plugin(checkpoint_pipeline(request.init), "network") != "consistency";
+                               section_plugin(init_pipeline.empty() ? checkpoint_pipeline(request.init) : init_pipeline,
+                                              "network") != "consistency";
   if (init_from_score) {
     if (teacher)
       throw Error(fmt::format("--init {}: a distillation's student starts from its teacher; drop --init", request.init));

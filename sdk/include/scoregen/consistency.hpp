@@ -21,6 +21,7 @@ namespace scoregen::consistency {
 // the network and in the noise levels, so that f(x, sigma_min) = x holds exactly at t = [sde] sample_eps.
 SCOREGEN_API at::Tensor sigma_at(const Sde& sde, const at::Tensor& t);
 SCOREGEN_API double sigma_min_of(const Sde& sde);  // sigma at [sde] sample_eps, where sampling ends
+SCOREGEN_API double sigma_max_of(const Sde& sde);  // sigma at T, the prior's
 
 // c_skip(sigma) = sigma_d^2 / ((sigma - sigma_min)^2 + sigma_d^2) and
 // c_out(sigma) = sigma_d (sigma - sigma_min) / sqrt(sigma_d^2 + sigma^2) (Song et al. 2023, app. C): 1 and 0 at sigma_min.
